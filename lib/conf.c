@@ -1,0 +1,718 @@
+/*
+ * conf.c - load, validate and compile pfxhttp.conf
+ *
+ * DESCRIPTION
+ *	A table per group lists every accepted key with its type and place
+ *	in the structs of conf.h.  Every member of every group is checked
+ *	against its table, so unknown keys and wrong types are refused with
+ *	the file and line libconfig recorded.  Each section may hold a
+ *	"defaults" entry: it is applied first, then the entry itself, so an
+ *	entry can override any default either way (custom_headers add up).
+ *
+ * SEE ALSO
+ *	pfxhttp.conf(5), libconfig
+ */
+#include <json-c/json.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "conf.h"
+#include "duration.h"
+#include "err.h"
+#include "jpath.h"
+#include "log.h"
+#include "proto.h"
+#include "template.h"
+#include "xalloc.h"
+
+enum ktype { KT_STR, KT_BOOL, KT_INT, KT_DUR, KT_STRLIST, KT_GROUP,
+    KT_UNUSED };
+
+struct keydef {
+	const char	*name;
+	enum ktype	 type;
+	size_t		 off;
+	size_t		 countoff;	/* KT_STRLIST: the size_t count */
+	const struct keydef *sub;	/* KT_GROUP */
+	long long	 min, max;
+	const char	*why;		/* KT_UNUSED */
+};
+
+#define END	{ NULL, 0, 0, 0, NULL, 0, 0, NULL }
+#define STR(s, f)	{ #f, KT_STR, offsetof(s, f), 0, NULL, 0, 0, NULL }
+#define BOOL(s, f)	{ #f, KT_BOOL, offsetof(s, f), 0, NULL, 0, 0, NULL }
+#define INT(s, f, lo, hi) { #f, KT_INT, offsetof(s, f), 0, NULL, lo, hi, NULL }
+#define DUR(k, s, f, lo, hi) { k, KT_DUR, offsetof(s, f), 0, NULL, lo, hi, NULL }
+#define LIST(s, f)	{ #f, KT_STRLIST, offsetof(s, f), \
+			    offsetof(s, n##f), NULL, 0, 0, NULL }
+#define GROUP(k, s, f, t) { k, KT_GROUP, offsetof(s, f), 0, t, 0, 0, NULL }
+#define UNUSED(k, w)	{ k, KT_UNUSED, 0, 0, NULL, 0, 0, w }
+
+#define SPAWN_OWNS_SOCKET \
+	"is not used: Postfix spawn(8) owns the listening socket"
+
+struct logging_conf {
+	char		*level;
+	int		 json;
+	int		 use_systemd;
+};
+
+struct server_conf {
+	struct logging_conf logging;
+	struct conf	*c;
+};
+
+static const struct keydef logging_keys[] = {
+	STR(struct logging_conf, level),
+	BOOL(struct logging_conf, json),
+	BOOL(struct logging_conf, use_systemd),
+	END
+};
+
+static const struct keydef tls_keys[] = {
+	BOOL(struct conf_tls, enabled),
+	BOOL(struct conf_tls, skip_verify),
+	STR(struct conf_tls, root_ca),
+	STR(struct conf_tls, cert),
+	STR(struct conf_tls, key),
+	END
+};
+
+#define MAX_DUR	(1000LL * 3600)
+static const struct keydef http_keys[] = {
+	DUR("timeout", struct conf_http, timeout_ms, 1, MAX_DUR),
+	DUR("connect_timeout", struct conf_http, connect_timeout_ms, 1,
+	    MAX_DUR),
+	DUR("idle_connection_timeout", struct conf_http,
+	    idle_connection_timeout_ms, 1000, MAX_DUR),
+	STR(struct conf_http, proxy),
+	INT(struct conf_http, max_response_size, 1024, 1LL << 30),
+	STR(struct conf_http, user_agent),
+	INT(struct conf_http, max_connections_per_host, 0, 16384),
+	INT(struct conf_http, max_idle_connections, 0, 16384),
+	INT(struct conf_http, max_idle_connections_per_host, 0, 16384),
+	END
+};
+
+static const struct keydef conf_server_keys[] = {
+	GROUP("tls", struct conf, tls, tls_keys),
+	GROUP("http_client", struct conf, http, http_keys),
+	INT(struct conf, socketmap_max_reply_size, 16, 1000000000),
+	DUR("idle_timeout", struct conf, idle_timeout_ms, 1000,
+	    1000LL * 86400),
+	END
+};
+
+static const struct keydef server_keys[] = {
+	GROUP("logging", struct server_conf, logging, logging_keys),
+	UNUSED("listen", SPAWN_OWNS_SOCKET),
+	UNUSED("worker_pool", "is not used: each Postfix connection has"
+	    " its own pfxhttp-spawn process"),
+	UNUSED("chroot", "is not used: set user= in master.cf instead"),
+	UNUSED("run_as_user", "is not used: set user= in master.cf instead"),
+	UNUSED("run_as_group", "is not used: set user= in master.cf instead"),
+	END
+};
+
+static const struct keydef entry_keys[] = {
+	STR(struct conf_entry, target),
+	STR(struct conf_entry, method),
+	LIST(struct conf_entry, custom_headers),
+	STR(struct conf_entry, payload),
+	STR(struct conf_entry, content_type),
+	INT(struct conf_entry, status_code, 100, 599),
+	STR(struct conf_entry, value_field),
+	STR(struct conf_entry, error_field),
+	STR(struct conf_entry, no_error_value),
+	DUR("timeout", struct conf_entry, timeout_ms, 1, MAX_DUR),
+	BOOL(struct conf_entry, http_request_compression),
+	BOOL(struct conf_entry, http_response_compression),
+	STR(struct conf_entry, auth_token),
+	STR(struct conf_entry, http_auth_basic),
+	STR(struct conf_entry, default_action),
+	END
+};
+
+static const char *const section_names[KIND_COUNT] = {
+	"socket_maps", "tcp_tables", "policy_services",
+};
+
+struct loader {
+	const char	*path;
+	char		*err;
+	size_t		 errlen;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int
+conf_error(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+{
+	char	 msg[512];
+	const char *file = NULL;
+	int	 line = 0;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s != NULL) {
+		file = config_setting_source_file(s);
+		line = (int)config_setting_source_line(s);
+	}
+	if (file == NULL)
+		file = L->path;
+	if (line > 0)
+		snprintf(L->err, L->errlen, "%s:%d: %s", file, line, msg);
+	else
+		snprintf(L->err, L->errlen, "%s: %s", file, msg);
+	return (PFX_ECONFIG);
+}
+
+static const char *
+type_word(enum ktype t)
+{
+	switch (t) {
+	case KT_STR:
+		return ("a string");
+	case KT_BOOL:
+		return ("true or false");
+	case KT_INT:
+		return ("an integer");
+	case KT_DUR:
+		return ("a duration string such as \"500ms\", \"30s\" or"
+		    " \"5m\"");
+	case KT_STRLIST:
+		return ("a list of strings");
+	case KT_GROUP:
+		return ("a group { ... }");
+	case KT_UNUSED:
+		break;
+	}
+	return ("?");
+}
+
+static int apply_group(struct loader *, const config_setting_t *,
+    const char *, const struct keydef *, void *);
+
+/* apply_member - check one setting against its table and store it */
+
+static int
+apply_member(struct loader *L, const config_setting_t *m, const char *path,
+    const struct keydef *schema, void *base)
+{
+	const config_setting_t *el;
+	const struct keydef *kd;
+	const char *name = config_setting_name(m);
+	char	 sub[256];
+	char	**list, ***listp;
+	size_t	*countp;
+	long long v;
+	int	 j, type;
+
+	for (kd = schema; kd->name != NULL; kd++)
+		if (strcmp(kd->name, name) == 0)
+			break;
+	if (kd->name == NULL)
+		return (conf_error(L, m, "unknown setting \"%s\" in %s", name,
+		    path));
+	if (kd->type == KT_UNUSED)
+		return (conf_error(L, m, "%s.%s %s", path, name, kd->why));
+	type = config_setting_type(m);
+	switch (kd->type) {
+	case KT_STR:
+		if (type != CONFIG_TYPE_STRING)
+			break;
+		free(*(char **)((char *)base + kd->off));
+		*(char **)((char *)base + kd->off) =
+		    xstrdup(config_setting_get_string(m));
+		return (PFX_OK);
+	case KT_BOOL:
+		if (type != CONFIG_TYPE_BOOL)
+			break;
+		*(int *)((char *)base + kd->off) = config_setting_get_bool(m);
+		return (PFX_OK);
+	case KT_INT:
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+			break;
+		v = config_setting_get_int64(m);
+		if (v < kd->min || v > kd->max)
+			return (conf_error(L, m, "%s.%s must be between %lld"
+			    " and %lld", path, name, kd->min, kd->max));
+		*(long long *)((char *)base + kd->off) = v;
+		return (PFX_OK);
+	case KT_DUR:
+		if (type != CONFIG_TYPE_STRING)
+			break;
+		v = duration_parse(config_setting_get_string(m));
+		if (v < 0)
+			return (conf_error(L, m, "%s.%s: \"%s\" is not a"
+			    " duration (use e.g. \"500ms\", \"30s\", \"5m\")",
+			    path, name, config_setting_get_string(m)));
+		if (v < kd->min || v > kd->max)
+			return (conf_error(L, m, "%s.%s is out of range"
+			    " (%lldms..%lldms)", path, name, kd->min,
+			    kd->max));
+		*(long long *)((char *)base + kd->off) = v;
+		return (PFX_OK);
+	case KT_STRLIST:
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+			break;
+		listp = (char ***)((char *)base + kd->off);
+		countp = (size_t *)((char *)base + kd->countoff);
+		for (j = 0; j < config_setting_length(m); j++) {
+			el = config_setting_get_elem(m, (unsigned)j);
+			if (config_setting_type(el) != CONFIG_TYPE_STRING)
+				return (conf_error(L, m, "%s.%s must be %s",
+				    path, name, type_word(kd->type)));
+			list = xreallocarray(*listp, *countp + 1,
+			    sizeof(char *));
+			list[(*countp)++] =
+			    xstrdup(config_setting_get_string(el));
+			*listp = list;
+		}
+		return (PFX_OK);
+	case KT_GROUP:
+		if (type != CONFIG_TYPE_GROUP)
+			break;
+		snprintf(sub, sizeof(sub), "%s.%s", path, name);
+		return (apply_group(L, m, sub, kd->sub,
+		    (char *)base + kd->off));
+	case KT_UNUSED:
+		break;
+	}
+	return (conf_error(L, m, "%s.%s must be %s", path, name,
+	    type_word(kd->type)));
+}
+
+static int
+apply_group(struct loader *L, const config_setting_t *grp, const char *path,
+    const struct keydef *schema, void *base)
+{
+	int	 i, n, r;
+
+	n = config_setting_length(grp);
+	for (i = 0; i < n; i++)
+		if ((r = apply_member(L, config_setting_get_elem(grp,
+		    (unsigned)i), path, schema, base)) != PFX_OK)
+			return (r);
+	return (PFX_OK);
+}
+
+/* free every string a schema owns in base */
+
+static void
+free_group(const struct keydef *schema, void *base)
+{
+	const struct keydef *kd;
+	char	**list;
+	size_t	 i, n;
+
+	for (kd = schema; kd->name != NULL; kd++) {
+		switch (kd->type) {
+		case KT_STR:
+			free(*(char **)((char *)base + kd->off));
+			break;
+		case KT_STRLIST:
+			list = *(char ***)((char *)base + kd->off);
+			n = *(size_t *)((char *)base + kd->countoff);
+			for (i = 0; i < n; i++)
+				free(list[i]);
+			free(list);
+			break;
+		case KT_GROUP:
+			free_group(kd->sub, (char *)base + kd->off);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* sample values used to check that a payload renders to valid JSON */
+
+static int
+sample_value(int id, struct tmpl_value *v, void *arg)
+{
+	v->json = id == VAR_KEY && *(enum conf_kind *)arg == KIND_POLICY;
+	v->p = v->json ? "{\"request\":\"smtpd_access_policy\"}" :
+	    "sample \"value\"";
+	v->n = strlen(v->p);
+	return (PFX_OK);
+}
+
+static enum tmpl_ctx
+body_ctx(const char *content_type)
+{
+	if (strncasecmp(content_type, "application/json", 16) == 0 ||
+	    strstr(content_type, "+json") != NULL)
+		return (TMPL_JSON);
+	if (strncasecmp(content_type, "application/x-www-form-urlencoded",
+	    33) == 0)
+		return (TMPL_FORM);
+	return (TMPL_TEXT);
+}
+
+static const char *
+default_payload(enum conf_kind kind)
+{
+	switch (kind) {
+	case KIND_SOCKETMAP:
+		return ("{\"name\":\"{{ .Name }}\",\"key\":\"{{ .Key }}\"}");
+	case KIND_TCP:
+		return ("{\"name\":\"{{ .Name }}\",\"key\":\"{{ .Key }}\"}");
+	default:
+		return ("{{ .Key }}");
+	}
+}
+
+static int
+has_crlf(const char *s)
+{
+	return (strpbrk(s, "\r\n") != NULL);
+}
+
+static int
+compile_entry(struct loader *L, const config_setting_t *s,
+    struct conf_entry *e, const struct conf *c)
+{
+	char	 terr[256];
+	const char *jerr = NULL, *colon;
+	struct buf b;
+	struct json_object *jo;
+	enum conf_kind kind = e->kind;
+	size_t	 i, nlen;
+	int	 r;
+
+	if (e->target == NULL)
+		return (conf_error(L, s, "%s.%s: target is required",
+		    section_names[kind], e->name));
+	if (strncmp(e->target, "http://", 7) != 0 &&
+	    strncmp(e->target, "https://", 8) != 0)
+		return (conf_error(L, s, "%s.%s: target must be an http:// or"
+		    " https:// URL", section_names[kind], e->name));
+	if (strpbrk(e->target, " \t\r\n") != NULL)
+		return (conf_error(L, s, "%s.%s: target contains whitespace",
+		    section_names[kind], e->name));
+	if (strcasecmp(e->method, "GET") == 0)
+		e->is_get = 1;
+	else if (strcasecmp(e->method, "POST") != 0)
+		return (conf_error(L, s, "%s.%s: method must be GET or POST",
+		    section_names[kind], e->name));
+	if (strstr(e->target, "{{") != NULL &&
+	    (e->url_t = tmpl_compile(e->target, TMPL_URL, vars_resolve, &kind,
+	    terr, sizeof(terr))) == NULL)
+		return (conf_error(L, s, "%s.%s: target: %s",
+		    section_names[kind], e->name, terr));
+	if (e->payload == NULL)
+		e->payload = xstrdup(default_payload(kind));
+	if (has_crlf(e->content_type))
+		return (conf_error(L, s, "%s.%s: content_type contains a line"
+		    " break", section_names[kind], e->name));
+	if ((e->payload_t = tmpl_compile(e->payload, body_ctx(e->content_type),
+	    vars_resolve, &kind, terr, sizeof(terr))) == NULL)
+		return (conf_error(L, s, "%s.%s: payload: %s",
+		    section_names[kind], e->name, terr));
+	if (body_ctx(e->content_type) == TMPL_JSON && !e->is_get) {
+		buf_init(&b, 1 << 20);
+		r = tmpl_render(e->payload_t, &b, sample_value, &kind);
+		jo = r == PFX_OK ? json_tokener_parse(buf_str(&b)) : NULL;
+		buf_free(&b);
+		if (jo == NULL)
+			return (conf_error(L, s, "%s.%s: payload is not valid"
+			    " JSON once its variables are filled in",
+			    section_names[kind], e->name));
+		json_object_put(jo);
+	}
+	e->header_t = xcalloc(e->ncustom_headers + 1, sizeof(*e->header_t));
+	for (i = 0; i < e->ncustom_headers; i++) {
+		colon = strchr(e->custom_headers[i], ':');
+		nlen = colon != NULL ? (size_t)(colon - e->custom_headers[i]) :
+		    0;
+		if (nlen == 0 || strspn(e->custom_headers[i],
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-_") != nlen || has_crlf(e->custom_headers[i]))
+			return (conf_error(L, s, "%s.%s: custom header \"%s\""
+			    " must look like \"Name: value\"",
+			    section_names[kind], e->name,
+			    e->custom_headers[i]));
+		if ((e->header_t[i] = tmpl_compile(e->custom_headers[i],
+		    TMPL_HEADER, vars_resolve, &kind, terr, sizeof(terr))) ==
+		    NULL)
+			return (conf_error(L, s, "%s.%s: custom header: %s",
+			    section_names[kind], e->name, terr));
+	}
+	if (e->value_field != NULL &&
+	    (e->value_jp = jpath_compile(e->value_field, &jerr)) == NULL)
+		return (conf_error(L, s, "%s.%s: value_field: %s",
+		    section_names[kind], e->name, jerr));
+	if (e->error_field != NULL &&
+	    (e->error_jp = jpath_compile(e->error_field, &jerr)) == NULL)
+		return (conf_error(L, s, "%s.%s: error_field: %s",
+		    section_names[kind], e->name, jerr));
+	if (e->auth_token != NULL && has_crlf(e->auth_token))
+		return (conf_error(L, s, "%s.%s: auth_token contains a line"
+		    " break", section_names[kind], e->name));
+	if (e->http_auth_basic != NULL && (strchr(e->http_auth_basic, ':') ==
+	    NULL || has_crlf(e->http_auth_basic)))
+		return (conf_error(L, s, "%s.%s: http_auth_basic must be"
+		    " \"user:password\"", section_names[kind], e->name));
+	if (e->default_action != NULL) {
+		if (kind != KIND_POLICY)
+			return (conf_error(L, s, "%s.%s: default_action only"
+			    " applies to policy_services", section_names[kind],
+			    e->name));
+		if (!policy_action_ok(e->default_action,
+		    strlen(e->default_action)))
+			return (conf_error(L, s, "%s.%s: default_action must be"
+			    " one line of printable text", section_names[kind],
+			    e->name));
+	} else if (kind == KIND_POLICY)
+		e->default_action = xstrdup("DEFER_IF_PERMIT Service"
+		    " temporarily unavailable");
+	if (e->timeout_ms == 0)
+		e->timeout_ms = c->http.timeout_ms;
+	return (PFX_OK);
+}
+
+static void
+entry_init(struct conf_entry *e, enum conf_kind kind, const char *name)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->name = xstrdup(name);
+	e->method = xstrdup("POST");
+	e->content_type = xstrdup("application/json");
+	e->status_code = 200;
+}
+
+static void
+entry_free(struct conf_entry *e)
+{
+	size_t	 i;
+
+	free_group(entry_keys, e);
+	free(e->name);
+	tmpl_free(e->url_t);
+	tmpl_free(e->payload_t);
+	if (e->header_t != NULL)
+		for (i = 0; i < e->ncustom_headers; i++)
+			tmpl_free(e->header_t[i]);
+	free(e->header_t);
+	jpath_free(e->value_jp);
+	jpath_free(e->error_jp);
+}
+
+static int
+load_section(struct loader *L, struct conf *c, const config_setting_t *sec,
+    enum conf_kind kind)
+{
+	const config_setting_t *defs, *m;
+	struct conf_entry *e;
+	const char *name;
+	int	 i, n, r;
+
+	if (config_setting_type(sec) != CONFIG_TYPE_GROUP)
+		return (conf_error(L, sec, "%s must be a group { ... }",
+		    section_names[kind]));
+	defs = config_setting_get_member(sec, "defaults");
+	if (defs != NULL && config_setting_type(defs) != CONFIG_TYPE_GROUP)
+		return (conf_error(L, defs, "%s.defaults must be a group",
+		    section_names[kind]));
+	n = config_setting_length(sec);
+	for (i = 0; i < n; i++) {
+		m = config_setting_get_elem(sec, (unsigned)i);
+		name = config_setting_name(m);
+		if (strcmp(name, "defaults") == 0)
+			continue;
+		if (config_setting_type(m) != CONFIG_TYPE_GROUP)
+			return (conf_error(L, m, "%s.%s must be a group",
+			    section_names[kind], name));
+		c->entries = xreallocarray(c->entries, c->nentries + 1,
+		    sizeof(*c->entries));
+		e = &c->entries[c->nentries++];
+		entry_init(e, kind, name);
+		e->file = c->file;
+		e->line = (int)config_setting_source_line(m);
+		if ((defs != NULL && (r = apply_group(L, defs, "defaults",
+		    entry_keys, e)) != PFX_OK) ||
+		    (r = apply_group(L, m, name, entry_keys, e)) != PFX_OK ||
+		    (r = compile_entry(L, m, e, c)) != PFX_OK)
+			return (r);
+	}
+	/* check the defaults' keys even when no entry uses them */
+	if (defs != NULL) {
+		struct conf_entry tmp;
+
+		entry_init(&tmp, kind, "defaults");
+		r = apply_group(L, defs, "defaults", entry_keys, &tmp);
+		entry_free(&tmp);
+		if (r != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}
+
+static int
+check_file(struct loader *L, const config_setting_t *s, const char *what,
+    const char *path)
+{
+	if (path != NULL && access(path, R_OK) != 0)
+		return (conf_error(L, s, "cannot read %s \"%s\"", what, path));
+	return (PFX_OK);
+}
+
+static int
+load_server(struct loader *L, struct conf *c, config_setting_t *srv)
+{
+	struct server_conf sc;
+	const config_setting_t *m;
+	const struct keydef *kd;
+	int	 i, n, r;
+
+	if (config_setting_type(srv) != CONFIG_TYPE_GROUP)
+		return (conf_error(L, srv, "server must be a group { ... }"));
+	memset(&sc, 0, sizeof(sc));
+	/* server keys live in two tables: split members by owner */
+	n = config_setting_length(srv);
+	r = PFX_OK;
+	for (i = 0; i < n && r == PFX_OK; i++) {
+		m = config_setting_get_elem(srv, (unsigned)i);
+		for (kd = conf_server_keys; kd->name != NULL; kd++)
+			if (strcmp(kd->name, config_setting_name(m)) == 0)
+				break;
+		if (kd->name != NULL)
+			r = apply_member(L, m, "server", conf_server_keys, c);
+		else
+			r = apply_member(L, m, "server", server_keys, &sc);
+	}
+	if (r == PFX_OK && sc.logging.level != NULL) {
+		if ((c->log_level = log_level_parse(sc.logging.level)) < 0)
+			r = conf_error(L, config_setting_lookup(srv,
+			    "logging.level"), "server.logging.level must be"
+			    " none, error, warning, info or debug");
+	}
+	free_group(server_keys, &sc);
+	if (r != PFX_OK)
+		return (r);
+	m = config_setting_lookup(srv, "tls");
+	if (c->tls.enabled &&
+	    ((r = check_file(L, m, "root_ca", c->tls.root_ca)) != PFX_OK ||
+	    (r = check_file(L, m, "cert", c->tls.cert)) != PFX_OK ||
+	    (r = check_file(L, m, "key", c->tls.key)) != PFX_OK))
+		return (r);
+	if ((c->tls.cert == NULL) != (c->tls.key == NULL))
+		return (conf_error(L, m, "server.tls: cert and key go"
+		    " together"));
+	return (PFX_OK);
+}
+
+static void
+conf_defaults(struct conf *c)
+{
+	c->log_level = LOG_LVL_INFO;
+	c->http.timeout_ms = 10000;
+	c->http.connect_timeout_ms = 5000;
+	c->http.max_response_size = 1 << 20;
+	c->socketmap_max_reply_size = 100000;
+	c->idle_timeout_ms = 3600 * 1000;
+}
+
+struct conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	struct loader L = { path, err, errlen };
+	struct conf *c = xcalloc(1, sizeof(*c));
+	config_t cfg;
+	const config_setting_t *root;
+	config_setting_t *m;
+	const char *name, *slash;
+	char	*dir;
+	int	 i, n, k, r = PFX_OK;
+
+	conf_defaults(c);
+	c->file = xstrdup(path);
+	config_init(&cfg);
+	if ((slash = strrchr(path, '/')) != NULL) {
+		dir = xstrndup(path, (size_t)(slash - path));
+		config_set_include_dir(&cfg, dir);
+		free(dir);
+	}
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read the file",
+			    path);
+		else
+			snprintf(err, errlen, "%s:%d: %s",
+			    config_error_file(&cfg) != NULL ?
+			    config_error_file(&cfg) : path,
+			    config_error_line(&cfg), config_error_text(&cfg));
+		r = PFX_ECONFIG;
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	n = config_setting_length(root);
+	for (i = 0; i < n && r == PFX_OK; i++) {
+		m = config_setting_get_elem(root, (unsigned)i);
+		name = config_setting_name(m);
+		if (strcmp(name, "server") == 0)
+			continue;
+		for (k = 0; k < KIND_COUNT; k++)
+			if (strcmp(name, section_names[k]) == 0)
+				break;
+		if (k == KIND_COUNT)
+			r = conf_error(&L, m, "unknown section \"%s\"", name);
+	}
+	/* server first: entries inherit its timeout */
+	if (r == PFX_OK && (m = config_lookup(&cfg, "server")) != NULL)
+		r = load_server(&L, c, m);
+	for (k = 0; k < KIND_COUNT && r == PFX_OK; k++)
+		if ((m = config_lookup(&cfg, section_names[k])) != NULL)
+			r = load_section(&L, c, m, (enum conf_kind)k);
+out:
+	config_destroy(&cfg);
+	if (r != PFX_OK) {
+		conf_free(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nentries; i++)
+		entry_free(&c->entries[i]);
+	free(c->entries);
+	free_group(conf_server_keys, c);
+	free(c->file);
+	free(c);
+}
+
+const struct conf_entry *
+conf_find(const struct conf *c, enum conf_kind kind, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nentries; i++)
+		if (c->entries[i].kind == kind &&
+		    strcmp(c->entries[i].name, name) == 0)
+			return (&c->entries[i]);
+	return (NULL);
+}
+
+const char *
+conf_kind_section(enum conf_kind kind)
+{
+	return (section_names[kind]);
+}

@@ -1,0 +1,104 @@
+/*
+ * escape.c - context escaping for templated values
+ *
+ * Keys and attributes come from SMTP clients.  Each value is escaped
+ * for its context so that it can never end a JSON string, add a query
+ * parameter or start a new header line.
+ */
+#include "err.h"
+#include "escape.h"
+#include "utf8.h"
+
+static const char hexdig[] = "0123456789ABCDEF";
+
+int
+escape_json(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 i = 0, k;
+	int	 r;
+
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
+			char	 e[2] = { '\\', (char)c };
+
+			r = buf_append(out, e, 2);
+			k = 1;
+		} else if (c < 0x20 || c == 0x7f) {
+			switch (c) {
+			case '\n':
+				r = buf_puts(out, "\\n");
+				break;
+			case '\r':
+				r = buf_puts(out, "\\r");
+				break;
+			case '\t':
+				r = buf_puts(out, "\\t");
+				break;
+			default:
+				r = buf_printf(out, "\\u%04x", c);
+				break;
+			}
+			k = 1;
+		} else if ((k = utf8_seq(p + i, n - i)) != 0) {
+			r = buf_append(out, p + i, k);
+		} else {
+			r = buf_puts(out, "\\ufffd");
+			k = 1;
+		}
+		if (r != PFX_OK)
+			return (r);
+		i += k;
+	}
+	return (PFX_OK);
+}
+
+static int
+escape_pct(struct buf *out, unsigned char c)
+{
+	char	 e[3] = { '%', hexdig[c >> 4], hexdig[c & 15] };
+
+	return (buf_append(out, e, 3));
+}
+
+int
+escape_url(struct buf *out, const char *s, size_t n)
+{
+	size_t	 i;
+	unsigned char c;
+	int	 r;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			r = buf_putc(out, c);
+		else
+			r = escape_pct(out, c);
+		if (r != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}
+
+int
+escape_header(struct buf *out, const char *s, size_t n)
+{
+	size_t	 i;
+	unsigned char c;
+	int	 r;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '%')
+			r = buf_putc(out, c);
+		else
+			r = escape_pct(out, c);
+		if (r != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}

@@ -1,0 +1,68 @@
+/*
+ * hexq.c - %XX quoting for tcp_table(5)
+ *
+ * Encoding follows Postfix hex_quote(): '%', whitespace and every byte
+ * outside printable ASCII become upper-case %XX.  Decoding accepts either
+ * case and refuses a truncated or non-hex escape.
+ */
+#include "err.h"
+#include "hexq.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+hexq_encode(struct buf *out, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	char	 esc[3];
+	size_t	 i;
+	int	 r;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c > 0x20 && c < 0x7f && c != '%') {
+			r = buf_putc(out, c);
+		} else {
+			esc[0] = '%';
+			esc[1] = hex[c >> 4];
+			esc[2] = hex[c & 15];
+			r = buf_append(out, esc, 3);
+		}
+		if (r != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}
+
+int
+hexq_decode(struct buf *out, const char *p, size_t n)
+{
+	size_t	 i;
+	int	 hi, lo, r;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '%') {
+			r = buf_putc(out, p[i]);
+		} else {
+			if (n - i < 3 || (hi = hexval(p[i + 1])) < 0 ||
+			    (lo = hexval(p[i + 2])) < 0)
+				return (PFX_EPROTO);
+			r = buf_putc(out, hi << 4 | lo);
+			i += 2;
+		}
+		if (r != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}

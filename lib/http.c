@@ -1,0 +1,221 @@
+/*
+ * http.c - libcurl wrapper with the safe defaults pfxhttp needs
+ *
+ * SECURITY
+ *	CURLOPT_PROXY is always set (to "" when no proxy is configured), so
+ *	proxy variables in the environment are ignored.  Errors are logged
+ *	by the caller from resp->error, which holds curl's short message,
+ *	never the URL or headers.
+ */
+#include <curl/curl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "conf.h"
+#include "err.h"
+#include "http.h"
+#include "xalloc.h"
+
+struct http_client {
+	CURL		*h;
+	const struct conf *c;
+	unsigned char	*gz;	/* compressed request body */
+	size_t		 gzcap, gzlen;
+};
+
+static int	 curl_ready;
+
+struct http_client *
+http_client_new(const struct conf *c)
+{
+	struct http_client *hc = xcalloc(1, sizeof(*hc));
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return (NULL);
+		curl_ready = 1;
+	}
+	hc->c = c;
+	return (hc);
+}
+
+void
+http_client_free(struct http_client *hc)
+{
+	if (hc == NULL)
+		return;
+	if (hc->h != NULL)
+		curl_easy_cleanup(hc->h);
+	free(hc->gz);
+	free(hc);
+}
+
+void
+http_response_init(struct http_response *r, size_t max)
+{
+	r->status = 0;
+	r->failure = HTTP_OK;
+	r->error[0] = '\0';
+	buf_init(&r->body, max);
+}
+
+void
+http_response_free(struct http_response *r)
+{
+	buf_free(&r->body);
+}
+
+static size_t
+http_write_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *body = arg;
+
+	(void)size;		/* documented to be 1 */
+	if (buf_append(body, p, nmemb) != PFX_OK)
+		return (0);	/* curl fails with CURLE_WRITE_ERROR */
+	return (nmemb);
+}
+
+/* http_setup - options that stay the same for every request */
+
+static CURL *
+http_setup(struct http_client *hc)
+{
+	const struct conf *c = hc->c;
+	CURL	*h;
+
+	if ((h = curl_easy_init()) == NULL)
+		return (NULL);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(h, CURLOPT_PROXY, c->http.proxy != NULL ?
+	    c->http.proxy : "");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)c->http.connect_timeout_ms);
+	if (c->http.idle_connection_timeout_ms > 0)
+		curl_easy_setopt(h, CURLOPT_MAXAGE_CONN,
+		    (long)(c->http.idle_connection_timeout_ms / 1000));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	if (c->tls.enabled) {
+		if (c->tls.root_ca != NULL)
+			curl_easy_setopt(h, CURLOPT_CAINFO, c->tls.root_ca);
+		if (c->tls.cert != NULL) {
+			curl_easy_setopt(h, CURLOPT_SSLCERT, c->tls.cert);
+			curl_easy_setopt(h, CURLOPT_SSLKEY, c->tls.key);
+		}
+		if (c->tls.skip_verify) {
+			curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	return (h);
+}
+
+/* http_gzip - compress the request body into hc->gz */
+
+static int
+http_gzip(struct http_client *hc, const char *p, size_t n)
+{
+	z_stream z;
+	uLong	 bound;
+	int	 r;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return (PFX_EINVAL);
+	bound = deflateBound(&z, (uLong)n) + 32;
+	if (bound > hc->gzcap) {
+		hc->gz = xrealloc(hc->gz, bound);
+		hc->gzcap = bound;
+	}
+	z.next_in = (Bytef *)(uintptr_t)p;
+	z.avail_in = (uInt)n;
+	z.next_out = hc->gz;
+	z.avail_out = (uInt)bound;
+	r = deflate(&z, Z_FINISH);
+	hc->gzlen = bound - z.avail_out;
+	deflateEnd(&z);
+	return (r == Z_STREAM_END ? PFX_OK : PFX_EINVAL);
+}
+
+int
+http_perform(struct http_client *hc, const struct http_request *rq,
+    struct http_response *resp)
+{
+	struct curl_slist *hdrs = rq->headers, *extra = NULL;
+	CURLcode cc;
+	const char *body = rq->body;
+	size_t	 bodylen = rq->bodylen;
+
+	if (hc->h == NULL && (hc->h = http_setup(hc)) == NULL) {
+		resp->failure = HTTP_FAIL_OTHER;
+		snprintf(resp->error, sizeof(resp->error), "%s", "cannot create HTTP handle");
+		return (PFX_EHTTP);
+	}
+	if (rq->post && rq->gzip_request && bodylen > 0) {
+		if (http_gzip(hc, body, bodylen) != PFX_OK) {
+			resp->failure = HTTP_FAIL_OTHER;
+			snprintf(resp->error, sizeof(resp->error), "%s", "cannot compress request");
+			return (PFX_EHTTP);
+		}
+		body = (const char *)hc->gz;
+		bodylen = hc->gzlen;
+		extra = curl_slist_append(NULL, "Content-Encoding: gzip");
+		extra->next = hdrs;
+		hdrs = extra;
+	}
+	curl_easy_setopt(hc->h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(hc->h, CURLOPT_TIMEOUT_MS, (long)rq->timeout_ms);
+	curl_easy_setopt(hc->h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(hc->h, CURLOPT_WRITEDATA, &resp->body);
+	curl_easy_setopt(hc->h, CURLOPT_ACCEPT_ENCODING,
+	    rq->gzip_response ? "gzip" : NULL);
+	if (rq->post) {
+		curl_easy_setopt(hc->h, CURLOPT_POST, 1L);
+		curl_easy_setopt(hc->h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(hc->h, CURLOPT_POSTFIELDSIZE, (long)bodylen);
+	} else
+		curl_easy_setopt(hc->h, CURLOPT_HTTPGET, 1L);
+	cc = curl_easy_perform(hc->h);
+	if (extra != NULL) {
+		extra->next = NULL;
+		curl_slist_free_all(extra);
+	}
+	curl_easy_setopt(hc->h, CURLOPT_HTTPHEADER, NULL);
+	if (cc == CURLE_OK) {
+		curl_easy_getinfo(hc->h, CURLINFO_RESPONSE_CODE,
+		    &resp->status);
+		return (PFX_OK);
+	}
+	switch (cc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		resp->failure = HTTP_FAIL_TIMEOUT;
+		break;
+	case CURLE_WRITE_ERROR:
+		resp->failure = HTTP_FAIL_TOOBIG;
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		resp->failure = HTTP_FAIL_CONNECT;
+		break;
+	default:
+		resp->failure = HTTP_FAIL_OTHER;
+		break;
+	}
+	snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(cc));
+	return (PFX_EHTTP);
+}

@@ -1,0 +1,54 @@
+/*
+ * http.h - one reusable libcurl handle per process
+ *
+ * Requests on one Postfix connection reuse the backend connection.
+ * Response bodies are capped; redirects are not followed; only http and
+ * https are allowed; TLS is verified unless explicitly disabled.
+ */
+#ifndef PFX_HTTP_H
+#define PFX_HTTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct conf;
+struct curl_slist;
+
+struct http_request {
+	int		 post;
+	const char	*url;
+	const char	*body;
+	size_t		 bodylen;
+	struct curl_slist *headers;
+	long long	 timeout_ms;
+	int		 gzip_request;
+	int		 gzip_response;
+};
+
+enum http_failure {
+	HTTP_OK = 0,
+	HTTP_FAIL_TIMEOUT,	/* no complete answer in time */
+	HTTP_FAIL_CONNECT,	/* DNS, connect, TLS */
+	HTTP_FAIL_TOOBIG,	/* body over max_response_size */
+	HTTP_FAIL_OTHER,
+};
+
+struct http_response {
+	long		 status;
+	enum http_failure failure;
+	struct buf	 body;
+	char		 error[256];	/* for logs; no URL, no secrets */
+};
+
+struct http_client;
+
+struct http_client *http_client_new(const struct conf *);
+void	 http_client_free(struct http_client *);
+void	 http_response_init(struct http_response *, size_t max);
+void	 http_response_free(struct http_response *);
+/* http_perform - 0 when a status was received, else resp->failure */
+int	 http_perform(struct http_client *, const struct http_request *,
+	    struct http_response *);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * log.c - syslog logging with an optional terminal copy
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int	 log_level = LOG_LVL_INFO;
+static int	 log_stderr;
+static const char *log_ident = "pfxhttp";
+
+void
+log_init(const char *ident, int to_stderr)
+{
+	log_ident = ident;
+	log_stderr = to_stderr;
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+int
+log_enabled(int level)
+{
+	return (level <= log_level);
+}
+
+/* log_level_parse - map a config word to a level, -1 when unknown */
+
+int
+log_level_parse(const char *s)
+{
+	static const char *const names[] = {
+		"none", "error", "warning", "info", "debug",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return ((int)i);
+	if (strcasecmp(s, "warn") == 0)
+		return (LOG_LVL_WARN);
+	return (-1);
+}
+
+static void
+log_vemit(int level, int prio, const char *fmt, va_list ap)
+{
+	int	 saved = errno;
+	va_list	 ap2;
+
+	if (level > log_level) {
+		errno = saved;
+		return;
+	}
+	if (log_stderr) {
+		va_copy(ap2, ap);
+		fprintf(stderr, "%s: ", log_ident);
+		vfprintf(stderr, fmt, ap2);
+		fputc('\n', stderr);
+		va_end(ap2);
+	}
+	vsyslog(prio, fmt, ap);
+	errno = saved;
+}
+
+#define LOG_FN(fn, level, prio)					\
+void									\
+fn(const char *fmt, ...)						\
+{									\
+	va_list	 ap;							\
+									\
+	va_start(ap, fmt);						\
+	log_vemit(level, prio, fmt, ap);				\
+	va_end(ap);							\
+}
+
+LOG_FN(log_debug, LOG_LVL_DEBUG, LOG_DEBUG)
+LOG_FN(log_info, LOG_LVL_INFO, LOG_INFO)
+LOG_FN(log_warnx, LOG_LVL_WARN, LOG_WARNING)
+LOG_FN(log_errx, LOG_LVL_ERROR, LOG_ERR)
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LVL_ERROR, LOG_CRIT, fmt, ap);
+	va_end(ap);
+	_exit(1);
+}
+
+const char *
+log_safe(char *dst, size_t dstlen, const char *p, size_t n)
+{
+	size_t	 i, o = 0;
+	unsigned char c;
+
+	if (dstlen == 0)
+		return ("");
+	for (i = 0; i < n && o + 1 < dstlen; i++) {
+		c = (unsigned char)p[i];
+		dst[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (i < n && o >= 4)
+		memcpy(dst + o - 3, "...", 3);
+	dst[o] = '\0';
+	return (dst);
+}

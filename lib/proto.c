@@ -1,0 +1,42 @@
+/*
+ * proto.c - codec registry and helpers shared by the codecs
+ */
+#include <string.h>
+
+#include "proto.h"
+
+static const struct proto_ops *const protos[] = {
+	&proto_socketmap,
+	&proto_tcptable,
+	&proto_policy,
+};
+
+const struct proto_ops *
+proto_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (strcmp(protos[i]->name, name) == 0)
+			return (protos[i]);
+	return (NULL);
+}
+
+/*
+ * proto_sanitize_into - reasons and diagnostics end up in Postfix logs
+ * and replies; keep them to one line of printable text.
+ */
+void
+proto_sanitize_into(struct buf *out, const char *p, size_t n, size_t max)
+{
+	size_t	 i;
+	unsigned char c;
+
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (buf_putc(out, c >= 0x20 && c != 0x7f ? c : ' ') != 0)
+			return;
+	}
+}

@@ -1,0 +1,72 @@
+/*
+ * proto.h - one interface for every Postfix-facing protocol codec
+ *
+ * A codec is sans I/O: it consumes bytes, produces requests, and encodes
+ * replies into a buffer.  It never reads file descriptors, never logs
+ * and never exits, so it can be unit-tested byte by byte and fuzzed.
+ * The spawn loop owns I/O and the HTTP call.
+ */
+#ifndef PFX_PROTO_H
+#define PFX_PROTO_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "verdict.h"
+
+struct pfx_attr {
+	const char	*name;
+	const char	*value;
+	size_t		 valuelen;
+};
+
+/* A decoded request; pointers stay valid until the next feed. */
+struct pfx_req {
+	const char	*map;		/* socketmap map name, else NULL */
+	const char	*key;		/* lookup key (socketmap, tcp) */
+	size_t		 keylen;
+	const struct pfx_attr *attrs;	/* policy attributes */
+	size_t		 nattrs;
+};
+
+struct proto_opts {
+	size_t		 max_request;	/* bytes buffered per request */
+	size_t		 max_reply;	/* bytes in one reply */
+	const char	*default_action;	/* policy: answer on failure */
+};
+
+enum proto_status {
+	PROTO_MORE,		/* all input consumed, need more */
+	PROTO_REQUEST,		/* *req holds a request to answer */
+	PROTO_REPLIED,		/* codec wrote a reply to out itself */
+	PROTO_CLOSE,		/* unrecoverable: write out, then close */
+};
+
+struct proto_ops {
+	const char	*name;
+	void		*(*create)(const struct proto_opts *);
+	void		 (*destroy)(void *);
+	/* Consume input; *used says how much.  Reasons go to *why. */
+	enum proto_status (*feed)(void *, const char *, size_t, size_t *used,
+			    struct pfx_req *, struct buf *out,
+			    const char **why);
+	/* Encode the answer to the request returned last. */
+	void		 (*reply)(void *, const struct pfx_result *,
+			    struct buf *out);
+	/* Is a request partly read (EOF now would lose it)? */
+	int		 (*in_progress)(const void *);
+};
+
+extern const struct proto_ops proto_socketmap;
+extern const struct proto_ops proto_tcptable;
+extern const struct proto_ops proto_policy;
+
+const struct proto_ops *proto_find(const char *);
+
+/* policy_action_ok - may this text follow "action=" on the wire? */
+int	 policy_action_ok(const char *, size_t);
+
+/* proto_sanitize_into - append text without control bytes, at most max */
+void	 proto_sanitize_into(struct buf *, const char *, size_t, size_t max);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * pfxhttp-spawn - answer Postfix lookups by asking HTTP APIs
+ *
+ * SYNOPSIS
+ *	pfxhttp-spawn [-c FILE] socketmap
+ *	pfxhttp-spawn [-c FILE] tcp NAME
+ *	pfxhttp-spawn [-c FILE] policy NAME
+ *	pfxhttp-spawn [-c FILE] -t
+ *
+ * DESCRIPTION
+ *	Postfix spawn(8) starts one process per client connection, with
+ *	stdin, stdout and stderr all connected to the client.  So nothing
+ *	but protocol replies may reach fd 1 or fd 2: diagnostics go to
+ *	syslog (facility mail), and to stderr only when it is a terminal.
+ */
+#include <getopt.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "proto.h"
+#include "serve.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pfxhttp-spawn [-c FILE] socketmap\n"
+	    "       pfxhttp-spawn [-c FILE] tcp NAME\n"
+	    "       pfxhttp-spawn [-c FILE] policy NAME\n"
+	    "       pfxhttp-spawn [-c FILE] -t\n"
+	    "       pfxhttp-spawn --version | -h\n"
+	    "The configuration defaults to $PFXHTTP_CONFIG or "
+	    CONF_DEFAULT_PATH ".\n");
+}
+
+/* quiet_stderr - stray library output must not reach the Postfix socket */
+
+static void
+quiet_stderr(void)
+{
+	int	 fd;
+
+	if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
+		if (fd != STDERR_FILENO) {
+			(void)dup2(fd, STDERR_FILENO);
+			(void)close(fd);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct serve_args sa;
+	struct rlimit nocore = { 0, 0 };
+	const char *path = NULL, *mode, *name = NULL;
+	struct conf *conf;
+	char	 err[1024];
+	int	 ch, check = 0, tty, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'V':
+			printf("pfxhttp-spawn %s\n", PFXHTTP_VERSION);
+			return (0);
+		default:
+			if (isatty(STDERR_FILENO))
+				usage(stderr);
+			return (64);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (path == NULL && (path = getenv("PFXHTTP_CONFIG")) == NULL)
+		path = CONF_DEFAULT_PATH;
+
+	if (check) {
+		if (argc != 0) {
+			usage(stderr);
+			return (64);
+		}
+		if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "%s\n", err);
+			return (1);
+		}
+		printf("%s: configuration OK\n", path);
+		conf_free(conf);
+		return (0);
+	}
+
+	tty = isatty(STDERR_FILENO);
+	if (!tty)
+		quiet_stderr();
+	log_init("pfxhttp", tty);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)setrlimit(RLIMIT_CORE, &nocore);	/* tokens live in memory */
+
+	memset(&sa, 0, sizeof(sa));
+	mode = argc > 0 ? argv[0] : "";
+	if (strcmp(mode, "socketmap") == 0 && argc == 1) {
+		sa.kind = KIND_SOCKETMAP;
+		sa.ops = &proto_socketmap;
+	} else if (strcmp(mode, "tcp") == 0 && argc == 2) {
+		sa.kind = KIND_TCP;
+		sa.ops = &proto_tcptable;
+		name = argv[1];
+	} else if (strcmp(mode, "policy") == 0 && argc == 2) {
+		sa.kind = KIND_POLICY;
+		sa.ops = &proto_policy;
+		name = argv[1];
+	} else {
+		if (tty)
+			usage(stderr);
+		log_errx("bad command line; expected socketmap, tcp NAME or"
+		    " policy NAME");
+		return (64);
+	}
+	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		return (78);	/* EX_CONFIG: spawn(8) logs the status */
+	}
+	log_set_level(conf->log_level);
+	if (name != NULL &&
+	    (sa.entry = conf_find(conf, sa.kind, name)) == NULL) {
+		log_errx("%s: no %s entry named \"%s\"", path,
+		    conf_kind_section(sa.kind), name);
+		conf_free(conf);
+		return (78);
+	}
+	sa.conf = conf;
+	sa.in = STDIN_FILENO;
+	sa.out = STDOUT_FILENO;
+	rc = serve(&sa);
+	conf_free(conf);
+	return (rc);
+}

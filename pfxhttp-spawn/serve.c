@@ -1,0 +1,141 @@
+/*
+ * serve.c - read, decode, look up, reply: one Postfix connection
+ *
+ * DESCRIPTION
+ *	stdin and stdout are the client socket (spawn(8)) or pipes from a
+ *	shell.  Postfix sends one request and waits for its reply, but a
+ *	shell may pipeline, so every byte read is fed to the codec until
+ *	it is used up.  Each reply is written in full before the next read.
+ *	EOF ends the connection; a request cut short by EOF is dropped
+ *	without a backend call.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "lookup.h"
+#include "serve.h"
+
+#define READ_CHUNK	16384
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return (PFX_EIO);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return (PFX_OK);
+}
+
+static void
+answer(const struct serve_args *a, struct lookup *lk, void *st,
+    const struct pfx_req *req, struct pfx_result *res, struct buf *out)
+{
+	const struct conf_entry *e = a->entry;
+	char	 safe[128];
+
+	if (e == NULL && (e = conf_find(a->conf, a->kind, req->map)) == NULL) {
+		log_warnx("socketmap: no socket_maps entry \"%s\"",
+		    log_safe(safe, sizeof(safe), req->map, strlen(req->map)));
+		result_set(res, PFX_PERMFAIL, "unknown map name");
+	} else
+		lookup_run(lk, e, req, res);
+	if (log_enabled(LOG_LVL_DEBUG))
+		log_debug("%s %s: \"%s\": %s", a->ops->name,
+		    e != NULL ? e->name : "?", req->key != NULL ?
+		    log_safe(safe, sizeof(safe), req->key, req->keylen) :
+		    "(policy)", verdict_name(res->verdict));
+	a->ops->reply(st, res, out);
+}
+
+int
+serve(const struct serve_args *a)
+{
+	struct proto_opts po;
+	struct pfx_result res;
+	struct pfx_req req;
+	struct lookup *lk;
+	struct pollfd pfd;
+	struct buf out;
+	enum proto_status ps;
+	char	 in[READ_CHUNK];
+	const char *why;
+	size_t	 off, used;
+	ssize_t	 n;
+	void	*st;
+	int	 rc = 0, timeout;
+
+	memset(&po, 0, sizeof(po));
+	po.max_request = 65536;
+	po.max_reply = (size_t)a->conf->socketmap_max_reply_size;
+	po.default_action = a->entry != NULL && a->entry->default_action ?
+	    a->entry->default_action : "DUNNO";
+	st = a->ops->create(&po);
+	lk = lookup_new(a->conf);
+	result_init(&res, po.max_reply);
+	buf_init(&out, po.max_reply + 64);
+	timeout = a->conf->idle_timeout_ms > 0x7fffffff ? -1 :
+	    (int)a->conf->idle_timeout_ms;
+	pfd.fd = a->in;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, timeout) == 0) {
+			log_info("%s: idle for %lldms, closing", a->ops->name,
+			    a->conf->idle_timeout_ms);
+			break;
+		}
+		if ((n = read(a->in, in, sizeof(in))) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ECONNRESET)
+				log_warnx("%s: read: %s", a->ops->name,
+				    strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			if (a->ops->in_progress(st))
+				log_info("%s: connection closed in the middle"
+				    " of a request; request dropped",
+				    a->ops->name);
+			break;
+		}
+		for (off = 0; off < (size_t)n; off += used) {
+			why = NULL;
+			buf_reset(&out);
+			used = 0;
+			ps = a->ops->feed(st, in + off, (size_t)n - off, &used,
+			    &req, &out, &why);
+			if (ps == PROTO_REQUEST)
+				answer(a, lk, st, &req, &res, &out);
+			else if (why != NULL)
+				log_warnx("%s: %s", a->ops->name, why);
+			if (out.len > 0 && write_all(a->out, out.data,
+			    out.len) != PFX_OK) {
+				log_info("%s: client went away: %s",
+				    a->ops->name, strerror(errno));
+				goto done;
+			}
+			if (ps == PROTO_CLOSE) {
+				rc = 0;
+				goto done;
+			}
+		}
+	}
+done:
+	buf_free(&out);
+	result_free(&res);
+	lookup_free(lk);
+	a->ops->destroy(st);
+	return (rc);
+}
