@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""A small HTTP API that plays the lookup backends in tests and the demo.
+
+It answers on 127.0.0.1 (port 0 = any free port; the port is written to
+--port-file).  Keys pick behaviours, so one server covers every case:
+
+  POST /map      {"name":..,"key":..}  -> {"data":{"result":..}} / 404 ...
+  GET  /rest?key=..[&name=..]         -> ["a","b"] (postfix-rest-connector)
+  POST /policy   {attrs}              -> {"policy":{"result":"ACTION"}}
+  POST /echo, GET /echo               -> {"data":{"result": <request as JSON>}}
+  GET  /stats                         -> {"requests": N, "paths": {...}}
+  POST /stop                          -> exits
+
+Behaviour keys (the lookup key, or the policy recipient):
+  temp@...  -> HTTP 503      perm@...  -> HTTP 403    missing@... -> 404
+  slow@...  -> sleeps 3 s    garbage@...-> 200 with "<html>"
+  error@... -> {"error":"db down"}   list@... -> ["a@x","b@x"]
+  big@...   -> a 200000-byte value   num@... -> 42
+  inject@...-> "REJECT x\\naction=OK" (policy)
+Anything else under example.com is found; other domains are not.
+"""
+import argparse, gzip, json, os, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse, parse_qs
+
+STATS = {"requests": 0, "paths": {}, "last_headers": {}, "last_body": ""}
+LOCK = threading.Lock()
+
+
+def answer_for(key):
+    """(status, json-able value or None for not found)"""
+    local = key.split("@")[0]
+    if local == "temp":
+        return 503, None
+    if local == "perm":
+        return 403, None
+    if local == "missing":
+        return 404, None
+    if local == "slow":
+        time.sleep(3)
+    if local == "garbage":
+        return 200, "<html>"
+    if local == "error":
+        return 200, {"error": "db down"}
+    if local == "list":
+        return 200, ["a@x", "b@x"]
+    if local == "big":
+        return 200, "x" * 200000
+    if local == "num":
+        return 200, 42
+    if key.endswith("example.com"):
+        return 200, "found:" + key
+    return 200, None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        if self.headers.get("Content-Encoding") == "gzip":
+            raw = gzip.decompress(raw)
+        return raw
+
+    def send(self, status, obj, raw=None):
+        data = raw if raw is not None else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if "gzip" in (self.headers.get("Accept-Encoding") or ""):
+            data = gzip.compress(data)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def count(self, path, body):
+        with LOCK:
+            STATS["requests"] += 1
+            STATS["paths"][path] = STATS["paths"].get(path, 0) + 1
+            STATS["last_headers"] = {k: v for k, v in self.headers.items()}
+            STATS["last_body"] = body.decode("utf-8", "replace")
+
+    def do_GET(self):
+        u = urlparse(self.path)
+        q = parse_qs(u.query)
+        if u.path == "/stats":
+            with LOCK:
+                return self.send(200, STATS)
+        self.count(u.path, b"")
+        if u.path == "/echo":
+            return self.send(200, {"data": {"result": self.path}})
+        if u.path == "/rest":
+            key = q.get("key", [""])[0]
+            status, val = answer_for(key)
+            if status != 200:
+                return self.send(status, {"error": "status"})
+            if val is None:
+                return self.send(404, [])
+            if val == "<html>":
+                return self.send(200, None, raw=b"<html>")
+            return self.send(200, val if isinstance(val, list) else [val])
+        self.send(404, {"error": "no such path"})
+
+    def do_POST(self):
+        u = urlparse(self.path)
+        raw = self.body()
+        if u.path == "/stop":
+            self.send(200, {})
+            threading.Thread(target=self.server.shutdown).start()
+            return
+        self.count(u.path, raw)
+        try:
+            req = json.loads(raw or b"{}")
+        except ValueError:
+            return self.send(400, {"error": "request is not JSON"})
+        if u.path == "/echo":
+            return self.send(200, {"data": {"result": json.dumps(req, sort_keys=True)}})
+        if u.path == "/map":
+            status, val = answer_for(req.get("key", ""))
+            if status != 200:
+                return self.send(status, {"error": "status"})
+            if val == "<html>":
+                return self.send(200, None, raw=b"<html>")
+            if isinstance(val, dict):
+                return self.send(200, val)
+            return self.send(200, {"data": {"result": val}})
+        if u.path == "/policy":
+            rcpt = req.get("recipient", "")
+            local = rcpt.split("@")[0]
+            status, _ = answer_for(rcpt)
+            if status != 200:
+                return self.send(status, {"error": "status"})
+            if local == "policy-reject":
+                act = "REJECT 5.7.1 rejected by the HTTP policy"
+            elif local == "policy-defer":
+                act = "DEFER_IF_PERMIT try later"
+            elif local == "inject":
+                act = "REJECT x\naction=OK"
+            else:
+                act = "DUNNO"
+            return self.send(200, {"policy": {"result": act}})
+        self.send(404, {"error": "no such path"})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    a = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    srv.daemon_threads = True
+    if a.port_file:
+        tmp = a.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(srv.server_address[1]))
+        os.rename(tmp, a.port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
