@@ -32,8 +32,8 @@
 #include "template.h"
 #include "xalloc.h"
 
-enum ktype { KT_STR, KT_BOOL, KT_INT, KT_DUR, KT_STRLIST, KT_GROUP,
-    KT_UNUSED };
+enum ktype { KT_STR, KT_BOOL, KT_INT, KT_DUR, KT_STRLIST, KT_STRLIST_ADD,
+    KT_GROUP, KT_UNUSED };
 
 struct keydef {
 	const char	*name;
@@ -51,6 +51,8 @@ struct keydef {
 #define INT(s, f, lo, hi) { #f, KT_INT, offsetof(s, f), 0, NULL, lo, hi, NULL }
 #define DUR(k, s, f, lo, hi) { k, KT_DUR, offsetof(s, f), 0, NULL, lo, hi, NULL }
 #define LIST(s, f)	{ #f, KT_STRLIST, offsetof(s, f), \
+			    offsetof(s, n##f), NULL, 0, 0, NULL }
+#define LIST_ADD(s, f)	{ #f, KT_STRLIST_ADD, offsetof(s, f), \
 			    offsetof(s, n##f), NULL, 0, 0, NULL }
 #define GROUP(k, s, f, t) { k, KT_GROUP, offsetof(s, f), 0, t, 0, 0, NULL }
 #define UNUSED(k, w)	{ k, KT_UNUSED, 0, 0, NULL, 0, 0, w }
@@ -101,8 +103,45 @@ static const struct keydef http_keys[] = {
 	END
 };
 
+static const struct keydef tokend_keys[] = {
+	STR(struct conf_tokend, socket),
+	STR(struct conf_tokend, mode),
+	STR(struct conf_tokend, group),
+	LIST(struct conf_tokend, allowed_users),
+	LIST(struct conf_tokend, allowed_groups),
+	DUR("timeout", struct conf_tokend, timeout_ms, 10, 60000),
+	END
+};
+
+static const struct keydef cache_keys[] = {
+	BOOL(struct conf_cache, enabled),
+	DUR("ttl", struct conf_cache, ttl_ms, 1000, 168LL * 3600 * 1000),
+	INT(struct conf_cache, max_entries, 1, 100000000),
+	INT(struct conf_cache, max_bytes, 4096, 1LL << 40),
+	BOOL(struct conf_cache, serve_fresh),
+	DUR("fresh_ttl", struct conf_cache, fresh_ttl_ms, 1000,
+	    168LL * 3600 * 1000),
+	END
+};
+
+static const struct keydef oidc_keys[] = {
+	BOOL(struct conf_oidc, enabled),
+	STR(struct conf_oidc, configuration_uri),
+	STR(struct conf_oidc, client_id),
+	STR(struct conf_oidc, client_secret),
+	STR(struct conf_oidc, client_secret_file),
+	STR(struct conf_oidc, private_key_file),
+	STR(struct conf_oidc, private_key_id),
+	STR(struct conf_oidc, signing_alg),
+	STR(struct conf_oidc, auth_method),
+	LIST(struct conf_oidc, scopes),
+	END
+};
+
 static const struct keydef conf_server_keys[] = {
 	GROUP("tls", struct conf, tls, tls_keys),
+	GROUP("tokend", struct conf, tokend, tokend_keys),
+	GROUP("response_cache", struct conf, cache, cache_keys),
 	GROUP("http_client", struct conf, http, http_keys),
 	INT(struct conf, socketmap_max_reply_size, 16, 1000000000),
 	DUR("idle_timeout", struct conf, idle_timeout_ms, 1000,
@@ -124,7 +163,7 @@ static const struct keydef server_keys[] = {
 static const struct keydef entry_keys[] = {
 	STR(struct conf_entry, target),
 	STR(struct conf_entry, method),
-	LIST(struct conf_entry, custom_headers),
+	LIST_ADD(struct conf_entry, custom_headers),
 	STR(struct conf_entry, payload),
 	STR(struct conf_entry, content_type),
 	INT(struct conf_entry, status_code, 100, 599),
@@ -137,6 +176,10 @@ static const struct keydef entry_keys[] = {
 	STR(struct conf_entry, auth_token),
 	STR(struct conf_entry, http_auth_basic),
 	STR(struct conf_entry, default_action),
+	GROUP("backend_oidc_auth", struct conf_entry, backend_oidc_auth,
+	    oidc_keys),
+	BOOL(struct conf_entry, cache),
+	LIST(struct conf_entry, cache_key_attributes),
 	END
 };
 
@@ -148,6 +191,7 @@ struct loader {
 	const char	*path;
 	char		*err;
 	size_t		 errlen;
+	int		 flags;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -189,6 +233,7 @@ type_word(enum ktype t)
 		return ("a duration string such as \"500ms\", \"30s\" or"
 		    " \"5m\"");
 	case KT_STRLIST:
+	case KT_STRLIST_ADD:
 		return ("a list of strings");
 	case KT_GROUP:
 		return ("a group { ... }");
@@ -262,10 +307,15 @@ apply_member(struct loader *L, const config_setting_t *m, const char *path,
 		*(long long *)((char *)base + kd->off) = v;
 		return (PFX_OK);
 	case KT_STRLIST:
+	case KT_STRLIST_ADD:
 		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 			break;
 		listp = (char ***)((char *)base + kd->off);
 		countp = (size_t *)((char *)base + kd->countoff);
+		if (kd->type == KT_STRLIST) {
+			while (*countp > 0)
+				free((*listp)[--*countp]);
+		}
 		for (j = 0; j < config_setting_length(m); j++) {
 			el = config_setting_get_elem(m, (unsigned)j);
 			if (config_setting_type(el) != CONFIG_TYPE_STRING)
@@ -317,9 +367,14 @@ free_group(const struct keydef *schema, void *base)
 	for (kd = schema; kd->name != NULL; kd++) {
 		switch (kd->type) {
 		case KT_STR:
+			if (*(char **)((char *)base + kd->off) != NULL)
+				explicit_bzero(*(char **)((char *)base +
+				    kd->off), strlen(*(char **)((char *)base +
+				    kd->off)));
 			free(*(char **)((char *)base + kd->off));
 			break;
 		case KT_STRLIST:
+		case KT_STRLIST_ADD:
 			list = *(char ***)((char *)base + kd->off);
 			n = *(size_t *)((char *)base + kd->countoff);
 			for (i = 0; i < n; i++)
@@ -376,6 +431,167 @@ static int
 has_crlf(const char *s)
 {
 	return (strpbrk(s, "\r\n") != NULL);
+}
+
+static int
+check_file(struct loader *L, const config_setting_t *s, const char *what,
+    const char *path)
+{
+	if (path != NULL && access(path, R_OK) != 0)
+		return (conf_error(L, s, "cannot read %s \"%s\"", what, path));
+	return (PFX_OK);
+}
+
+static int
+is_url(const char *s)
+{
+	return (s != NULL && (strncmp(s, "http://", 7) == 0 ||
+	    strncmp(s, "https://", 8) == 0) && strpbrk(s, " \t\r\n") == NULL);
+}
+
+/* compile_oidc - resolve auth_method "auto" as pfxhttp does, then check */
+
+static int
+compile_oidc(struct loader *L, const config_setting_t *s,
+    struct conf_entry *e)
+{
+	static const char *const methods[] = {
+		"auto", "client_secret_basic", "client_secret_post",
+		"private_key_jwt", "none",
+	};
+	static const char *const algs[] = {
+		"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+		"ES256", "ES384", "ES512", "EdDSA",
+	};
+	struct conf_oidc *o = &e->backend_oidc_auth;
+	const char *sec = section_names[e->kind];
+	int	 has_secret, r;
+	size_t	 i;
+
+	if (!o->enabled)
+		return (PFX_OK);
+	if (!is_url(o->configuration_uri))
+		return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
+		    " configuration_uri must be an http(s) URL", sec, e->name));
+	if (o->client_id == NULL || *o->client_id == '\0')
+		return (conf_error(L, s, "%s.%s.backend_oidc_auth: client_id is"
+		    " required", sec, e->name));
+	o->method = OIDC_AUTO;
+	if (o->auth_method != NULL) {
+		for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+			if (strcmp(o->auth_method, methods[i]) == 0)
+				o->method = (enum oidc_method)i;
+		if (o->method == OIDC_AUTO && strcmp(o->auth_method, "auto"))
+			return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
+			    " auth_method must be auto, client_secret_basic,"
+			    " client_secret_post, private_key_jwt or none", sec,
+			    e->name));
+	}
+	has_secret = o->client_secret != NULL || o->client_secret_file != NULL;
+	if (o->client_secret != NULL && o->client_secret_file != NULL)
+		return (conf_error(L, s, "%s.%s.backend_oidc_auth: set"
+		    " client_secret or client_secret_file, not both", sec,
+		    e->name));
+	if (o->method == OIDC_AUTO)
+		o->method = o->private_key_file != NULL ? OIDC_PRIVATE_KEY_JWT :
+		    has_secret ? OIDC_CLIENT_SECRET_BASIC : OIDC_NONE;
+	if (o->method == OIDC_PRIVATE_KEY_JWT && o->private_key_file == NULL)
+		return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
+		    " private_key_jwt needs private_key_file", sec, e->name));
+	if ((o->method == OIDC_CLIENT_SECRET_BASIC ||
+	    o->method == OIDC_CLIENT_SECRET_POST) && !has_secret)
+		return (conf_error(L, s, "%s.%s.backend_oidc_auth: %s needs"
+		    " client_secret or client_secret_file", sec, e->name,
+		    methods[o->method]));
+	if (o->signing_alg != NULL) {
+		for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+			if (strcmp(o->signing_alg, algs[i]) == 0)
+				break;
+		if (i == sizeof(algs) / sizeof(algs[0]))
+			return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
+			    " unsupported signing_alg \"%s\"", sec, e->name,
+			    o->signing_alg));
+	}
+	for (i = 0; i < o->nscopes; i++)
+		if (strpbrk(o->scopes[i], " \t\r\n\"\\") != NULL ||
+		    *o->scopes[i] == '\0')
+			return (conf_error(L, s, "%s.%s.backend_oidc_auth: bad"
+			    " scope \"%s\"", sec, e->name, o->scopes[i]));
+	if (L->flags & CONF_SECRETS) {
+		if ((r = check_file(L, s, "client_secret_file",
+		    o->client_secret_file)) != PFX_OK ||
+		    (r = check_file(L, s, "private_key_file",
+		    o->private_key_file)) != PFX_OK)
+			return (r);
+	} else if (o->client_secret != NULL) {
+		/* pfxhttp-spawn never keeps a client secret */
+		explicit_bzero(o->client_secret, strlen(o->client_secret));
+		free(o->client_secret);
+		o->client_secret = NULL;
+	}
+	return (PFX_OK);
+}
+
+static void
+note_attr(int id, void *arg)
+{
+	struct conf_entry *e = arg;
+
+	if (id >= VAR_ATTR0)
+		e->cache_attrs |= 1ULL << (id - VAR_ATTR0);
+	else if (id == VAR_KEY)
+		e->cache_all_attrs = 1;
+}
+
+/*
+ * compile_cache_key - which policy attributes identify a cached answer.
+ * By default those the request templates use; with "{{ .Key }}" (all of
+ * them) a stable subset, since queue_id and instance never repeat.
+ */
+static int
+compile_cache_key(struct loader *L, const config_setting_t *s,
+    struct conf_entry *e)
+{
+	static const char *const stable[] = {
+		"request", "protocol_state", "sender", "recipient",
+		"client_address", "client_name", "helo_name", "sasl_username",
+	};
+	enum conf_kind kind = KIND_POLICY;
+	size_t	 i;
+	int	 id;
+
+	if (e->kind != KIND_POLICY) {
+		if (e->ncache_key_attributes > 0)
+			return (conf_error(L, s, "%s.%s: cache_key_attributes"
+			    " only applies to policy_services",
+			    section_names[e->kind], e->name));
+		return (PFX_OK);
+	}
+	for (i = 0; i < e->ncache_key_attributes; i++) {
+		if ((id = vars_resolve(e->cache_key_attributes[i], &kind)) <
+		    VAR_ATTR0)
+			return (conf_error(L, s, "%s.%s: cache_key_attributes:"
+			    " unknown policy attribute \"%s\"",
+			    section_names[e->kind], e->name,
+			    e->cache_key_attributes[i]));
+		e->cache_attrs |= 1ULL << (id - VAR_ATTR0);
+	}
+	if (e->ncache_key_attributes > 0)
+		return (PFX_OK);
+	if (e->url_t != NULL)
+		tmpl_foreach_var(e->url_t, note_attr, e);
+	tmpl_foreach_var(e->payload_t, note_attr, e);
+	for (i = 0; i < e->ncustom_headers; i++)
+		tmpl_foreach_var(e->header_t[i], note_attr, e);
+	if (e->is_get && e->url_t == NULL)
+		e->cache_all_attrs = 1;
+	if (e->cache_all_attrs) {
+		e->cache_all_attrs = 0;
+		for (i = 0; i < sizeof(stable) / sizeof(stable[0]); i++)
+			e->cache_attrs |= 1ULL << (vars_resolve(stable[i],
+			    &kind) - VAR_ATTR0);
+	}
+	return (PFX_OK);
 }
 
 static int
@@ -478,7 +694,9 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		    " temporarily unavailable");
 	if (e->timeout_ms == 0)
 		e->timeout_ms = c->http.timeout_ms;
-	return (PFX_OK);
+	if ((r = compile_oidc(L, s, e)) != PFX_OK)
+		return (r);
+	return (compile_cache_key(L, s, e));
 }
 
 static void
@@ -490,6 +708,7 @@ entry_init(struct conf_entry *e, enum conf_kind kind, const char *name)
 	e->method = xstrdup("POST");
 	e->content_type = xstrdup("application/json");
 	e->status_code = 200;
+	e->cache = 1;
 }
 
 static void
@@ -559,14 +778,8 @@ load_section(struct loader *L, struct conf *c, const config_setting_t *sec,
 	return (PFX_OK);
 }
 
-static int
-check_file(struct loader *L, const config_setting_t *s, const char *what,
-    const char *path)
-{
-	if (path != NULL && access(path, R_OK) != 0)
-		return (conf_error(L, s, "cannot read %s \"%s\"", what, path));
-	return (PFX_OK);
-}
+static int check_tokend(struct loader *, const config_setting_t *,
+    struct conf *);
 
 static int
 load_server(struct loader *L, struct conf *c, config_setting_t *srv)
@@ -610,6 +823,26 @@ load_server(struct loader *L, struct conf *c, config_setting_t *srv)
 	if ((c->tls.cert == NULL) != (c->tls.key == NULL))
 		return (conf_error(L, m, "server.tls: cert and key go"
 		    " together"));
+	return (check_tokend(L, config_setting_lookup(srv, "tokend"), c));
+}
+
+static int
+check_tokend(struct loader *L, const config_setting_t *s, struct conf *c)
+{
+	struct conf_tokend *t = &c->tokend;
+	char	*end;
+	unsigned long v;
+
+	if (strlen(t->socket) >= 108)
+		return (conf_error(L, s, "server.tokend.socket: path too long"));
+	if (t->socket[0] != '/')
+		return (conf_error(L, s, "server.tokend.socket must be an"
+		    " absolute path"));
+	v = strtoul(t->mode, &end, 8);
+	if (*t->mode == '\0' || *end != '\0' || v > 0777)
+		return (conf_error(L, s, "server.tokend.mode must be an octal"
+		    " mode such as \"0660\""));
+	t->mode_bits = (unsigned int)v;
 	return (PFX_OK);
 }
 
@@ -622,12 +855,20 @@ conf_defaults(struct conf *c)
 	c->http.max_response_size = 1 << 20;
 	c->socketmap_max_reply_size = 100000;
 	c->idle_timeout_ms = 3600 * 1000;
+	c->tokend.socket = xstrdup("/run/pfxhttp/tokend.sock");
+	c->tokend.mode = xstrdup("0660");
+	c->tokend.timeout_ms = 1000;
+	c->tokend.mode_bits = 0660;
+	c->cache.ttl_ms = 5 * 60 * 1000;
+	c->cache.max_entries = 100000;
+	c->cache.max_bytes = 32 << 20;
+	c->cache.fresh_ttl_ms = 10 * 1000;
 }
 
 struct conf *
-conf_load(const char *path, char *err, size_t errlen)
+conf_load(const char *path, int flags, char *err, size_t errlen)
 {
-	struct loader L = { path, err, errlen };
+	struct loader L = { path, err, errlen, flags };
 	struct conf *c = xcalloc(1, sizeof(*c));
 	config_t cfg;
 	const config_setting_t *root;
@@ -715,4 +956,31 @@ const char *
 conf_kind_section(enum conf_kind kind)
 {
 	return (section_names[kind]);
+}
+
+void
+conf_oidc_key(const struct conf_oidc *o, struct buf *out)
+{
+	size_t	 i;
+
+	buf_reset(out);
+	(void)buf_printf(out, "%s|%s|%d|%s|%s", o->configuration_uri,
+	    o->client_id, (int)o->method, o->private_key_file != NULL ?
+	    o->private_key_file : "", o->signing_alg != NULL ?
+	    o->signing_alg : "");
+	for (i = 0; i < o->nscopes; i++)
+		(void)buf_printf(out, "|%s", o->scopes[i]);
+}
+
+int
+conf_uses_tokend(const struct conf *c)
+{
+	size_t	 i;
+
+	if (c->cache.enabled)
+		return (1);
+	for (i = 0; i < c->nentries; i++)
+		if (c->entries[i].backend_oidc_auth.enabled)
+			return (1);
+	return (0);
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "vars.h"
 
 #define CONF_DEFAULT_PATH	"/etc/pfxhttp/pfxhttp.conf"
@@ -37,6 +38,50 @@ struct conf_http {
 	long long	 max_idle_connections_per_host;	/* accepted, unused */
 };
 
+enum oidc_method {
+	OIDC_AUTO = 0,
+	OIDC_CLIENT_SECRET_BASIC,
+	OIDC_CLIENT_SECRET_POST,
+	OIDC_PRIVATE_KEY_JWT,
+	OIDC_NONE,
+};
+
+struct conf_oidc {
+	int		 enabled;
+	char		*configuration_uri;
+	char		*client_id;
+	char		*client_secret;		/* tokend only */
+	char		*client_secret_file;
+	char		*private_key_file;
+	char		*private_key_id;	/* JWT "kid"; else thumbprint */
+	char		*signing_alg;		/* RS256 PS256 ES256 ... EdDSA */
+	char		*auth_method;
+	char		**scopes;
+	size_t		 nscopes;
+	enum oidc_method method;		/* auth_method resolved */
+};
+
+struct conf_tokend {
+	char		*socket;
+	char		*mode;
+	char		*group;
+	char		**allowed_users;
+	size_t		 nallowed_users;
+	char		**allowed_groups;
+	size_t		 nallowed_groups;
+	long long	 timeout_ms;	/* spawn's bound on one tokend call */
+	unsigned int	 mode_bits;
+};
+
+struct conf_cache {
+	int		 enabled;
+	long long	 ttl_ms;
+	long long	 max_entries;
+	long long	 max_bytes;
+	int		 serve_fresh;
+	long long	 fresh_ttl_ms;
+};
+
 struct conf_entry {
 	enum conf_kind	 kind;
 	char		*name;
@@ -59,6 +104,10 @@ struct conf_entry {
 	char		*auth_token;
 	char		*http_auth_basic;
 	char		*default_action;
+	struct conf_oidc backend_oidc_auth;
+	int		 cache;		/* use the response cache */
+	char		**cache_key_attributes;
+	size_t		 ncache_key_attributes;
 
 	/* compiled */
 	int		 is_get;
@@ -67,6 +116,8 @@ struct conf_entry {
 	struct tmpl	**header_t;
 	struct jpath	*value_jp;
 	struct jpath	*error_jp;
+	unsigned long long cache_attrs;	/* policy: bit per VAR_ATTR0 + i */
+	int		 cache_all_attrs;
 };
 
 struct conf {
@@ -76,12 +127,19 @@ struct conf {
 	struct conf_http http;
 	long long	 socketmap_max_reply_size;
 	long long	 idle_timeout_ms;
+	struct conf_tokend tokend;
+	struct conf_cache cache;
 	struct conf_entry *entries;
 	size_t		 nentries;
 };
 
+#define CONF_SECRETS	0x1	/* keep client secrets (tokend only) */
+
 /* conf_load - NULL with "FILE:LINE: reason" in err when refused */
-struct conf *conf_load(const char *path, char *err, size_t errlen);
+struct conf *conf_load(const char *path, int flags, char *err, size_t errlen);
+/* conf_oidc_key - identity of a token: issuer, client, scopes, method */
+void	 conf_oidc_key(const struct conf_oidc *, struct buf *);
+int	 conf_uses_tokend(const struct conf *);
 void	 conf_free(struct conf *);
 const struct conf_entry *conf_find(const struct conf *, enum conf_kind,
 	    const char *name);

@@ -102,7 +102,7 @@ main(int argc, char **argv)
 			usage(stderr);
 			return (64);
 		}
-		if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+		if ((conf = conf_load(path, 0, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "%s\n", err);
 			return (1);
 		}
@@ -138,7 +138,7 @@ main(int argc, char **argv)
 		    " policy NAME");
 		return (64);
 	}
-	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+	if ((conf = conf_load(path, 0, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		return (78);	/* EX_CONFIG: spawn(8) logs the status */
 	}
