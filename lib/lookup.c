@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "base64.h"
 #include "err.h"
@@ -32,6 +34,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "template.h"
+#include "tokclient.h"
 #include "xalloc.h"
 
 #define JSON_MAX_DEPTH	64
@@ -42,6 +45,10 @@ struct lookup {
 	struct http_client *http;
 	struct buf	 url, body, hdr, attrjson, scratch;
 	char		*user_agent;
+	struct tokc	*tok;		/* NULL until tokend is needed */
+	char		**tokens;	/* per entry: bearer token */
+	long long	*token_expiry;	/* per entry: monotonic ms */
+	struct buf	 ckey;		/* response cache key */
 };
 
 struct render_ctx {
@@ -62,12 +69,17 @@ lookup_new(const struct conf *c)
 	buf_init(&lk->hdr, 16384);
 	buf_init(&lk->attrjson, 1024 * 1024);
 	buf_init(&lk->scratch, 4096);
+	buf_init(&lk->ckey, 128 * 1024);
+	lk->tokens = xcalloc(c->nentries + 1, sizeof(*lk->tokens));
+	lk->token_expiry = xcalloc(c->nentries + 1, sizeof(*lk->token_expiry));
 	return (lk);
 }
 
 void
 lookup_free(struct lookup *lk)
 {
+	size_t	 i;
+
 	if (lk == NULL)
 		return;
 	http_client_free(lk->http);
@@ -76,7 +88,16 @@ lookup_free(struct lookup *lk)
 	buf_free(&lk->hdr);
 	buf_free(&lk->attrjson);
 	buf_free(&lk->scratch);
+	buf_free(&lk->ckey);
 	free(lk->user_agent);
+	for (i = 0; i < lk->c->nentries; i++)
+		if (lk->tokens[i] != NULL) {
+			explicit_bzero(lk->tokens[i], strlen(lk->tokens[i]));
+			free(lk->tokens[i]);
+		}
+	free(lk->tokens);
+	free(lk->token_expiry);
+	tokc_free(lk->tok);
 	free(lk);
 }
 
@@ -228,7 +249,7 @@ add_header(struct curl_slist **list, const char *h)
 }
 
 static int
-build_headers(struct lookup *lk, struct render_ctx *rc,
+build_headers(struct lookup *lk, struct render_ctx *rc, const char *bearer,
     struct curl_slist **list)
 {
 	const struct conf_entry *e = rc->e;
@@ -257,7 +278,13 @@ build_headers(struct lookup *lk, struct render_ctx *rc,
 		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
 			return (r);
 	}
-	if (e->http_auth_basic != NULL) {
+	if (bearer != NULL) {
+		buf_reset(h);
+		if ((r = buf_printf(h, "Authorization: Bearer %s", bearer)) !=
+		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+			return (r);
+		explicit_bzero(h->data, h->len);
+	} else if (e->http_auth_basic != NULL) {
 		buf_reset(h);
 		if ((r = buf_puts(h, "Authorization: Basic ")) != PFX_OK ||
 		    (r = base64_encode(h, e->http_auth_basic,
@@ -267,6 +294,10 @@ build_headers(struct lookup *lk, struct render_ctx *rc,
 		explicit_bzero(h->data, h->len);
 	}
 	for (i = 0; i < e->ncustom_headers; i++) {
+		/* the OIDC token replaces any configured Authorization */
+		if (bearer != NULL && strncasecmp(e->custom_headers[i],
+		    "Authorization:", 14) == 0)
+			continue;
 		buf_reset(h);
 		if ((r = tmpl_render(e->header_t[i], h, render_value, rc)) !=
 		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
@@ -428,9 +459,9 @@ policy_check(const struct conf_entry *e, struct pfx_result *res)
 	}
 }
 
-void
-lookup_run(struct lookup *lk, const struct conf_entry *e,
-    const struct pfx_req *req, struct pfx_result *res)
+static void
+backend_call(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_req *req, const char *bearer, struct pfx_result *res)
 {
 	struct render_ctx rc = { lk, e, req };
 	struct http_request rq;
@@ -439,7 +470,7 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 	char	 safe[128];
 	int	 r;
 
-	if (lk->http == NULL) {
+	if (lk->user_agent == NULL) {
 		lk->http = http_client_new(lk->c);
 		buf_reset(&lk->scratch);
 		(void)buf_printf(&lk->scratch, "User-Agent: %s",
@@ -460,7 +491,7 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 	if (r == PFX_OK && !e->is_get)
 		r = tmpl_render(e->payload_t, &lk->body, render_value, &rc);
 	if (r == PFX_OK)
-		r = build_headers(lk, &rc, &hdrs);
+		r = build_headers(lk, &rc, bearer, &hdrs);
 	if (r != PFX_OK) {
 		curl_slist_free_all(hdrs);
 		log_warnx("%s %s: request for key \"%s\" too large",
@@ -496,4 +527,191 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 		policy_check(e, res);
 	http_response_free(&resp);
 	curl_slist_free_all(hdrs);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static struct tokc *
+tokend(struct lookup *lk)
+{
+	if (lk->tok == NULL)
+		lk->tok = tokc_new(lk->c->tokend.socket);
+	return (lk->tok);
+}
+
+static long long
+parse_ms(const char *p, size_t n)
+{
+	long long v = 0;
+	size_t	 i;
+
+	if (n == 0 || n > 15)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return (-1);
+		v = v * 10 + (p[i] - '0');
+	}
+	return (v);
+}
+
+/*
+ * bearer_token - this process keeps the token tokend handed out until
+ * shortly before it expires; tokend refreshes it for everyone.
+ */
+static const char *
+bearer_token(struct lookup *lk, const struct conf_entry *e,
+    struct pfx_result *res)
+{
+	size_t	 i = (size_t)(e - lk->c->entries);
+	struct tok_msg rq, rp;
+	long long now = now_ms(), life;
+	char	 why[128];
+
+	if (lk->tokens[i] != NULL && now < lk->token_expiry[i])
+		return (lk->tokens[i]);
+	if (lk->tokens[i] != NULL) {
+		explicit_bzero(lk->tokens[i], strlen(lk->tokens[i]));
+		free(lk->tokens[i]);
+		lk->tokens[i] = NULL;
+	}
+	tok_init(&rq, "TOKEN");
+	tok_adds(&rq, conf_kind_section(e->kind));
+	tok_adds(&rq, e->name);
+	if (tokc_call(tokend(lk), &rq, 1, &rp, e->timeout_ms) != PFX_OK) {
+		log_warnx("%s %s: pfxhttp-tokend did not answer",
+		    conf_kind_section(e->kind), e->name);
+		result_set(res, PFX_TEMPFAIL, "backend token unavailable");
+		return (NULL);
+	}
+	if (!tok_is(&rp, 0, "OK") || rp.n != 3 || rp.len[1] == 0 ||
+	    rp.len[1] > 16384 || (life = parse_ms(rp.f[2], rp.len[2])) < 0 ||
+	    strcspn(rp.f[1], " \t\r\n") < rp.len[1]) {
+		log_warnx("%s %s: no backend token: %s",
+		    conf_kind_section(e->kind), e->name, rp.n >= 2 ?
+		    log_safe(why, sizeof(why), rp.f[1], rp.len[1]) :
+		    "malformed tokend reply");
+		result_set(res, PFX_TEMPFAIL, "backend token unavailable");
+		return (NULL);
+	}
+	lk->tokens[i] = xstrndup(rp.f[1], rp.len[1]);
+	lk->token_expiry[i] = now + (life > 20000 ? life - 10000 : life / 2);
+	return (lk->tokens[i]);
+}
+
+/* cache_key - the lookup key, or for policy the chosen attributes */
+
+static void
+cache_key(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_req *req)
+{
+	unsigned int i;
+	size_t	 n;
+	const char *v;
+
+	buf_reset(&lk->ckey);
+	if (e->kind != KIND_POLICY) {
+		(void)buf_append(&lk->ckey, req->key, req->keylen);
+		return;
+	}
+	for (i = 0; i < policy_attr_count; i++) {
+		if (!(e->cache_attrs & (1ULL << i)))
+			continue;
+		v = req_attr(req, policy_attr_names[i], &n);
+		(void)buf_printf(&lk->ckey, "%s=", policy_attr_names[i]);
+		(void)buf_append(&lk->ckey, v, n);
+		(void)buf_putc(&lk->ckey, '\n');
+	}
+}
+
+static int
+cache_get(struct lookup *lk, const struct conf_entry *e, long long max_age,
+    struct pfx_result *res)
+{
+	struct tok_msg rq, rp;
+	char	 age[32];
+	long long v;
+
+	snprintf(age, sizeof(age), "%lld", max_age);
+	tok_init(&rq, "CGET");
+	tok_adds(&rq, conf_kind_section(e->kind));
+	tok_adds(&rq, e->name);
+	tok_add(&rq, lk->ckey.data, lk->ckey.len);
+	tok_adds(&rq, age);
+	if (tokc_call(tokend(lk), &rq, 1, &rp, lk->c->tokend.timeout_ms) !=
+	    PFX_OK || !tok_is(&rp, 0, "HIT") || rp.n != 4 ||
+	    (v = parse_ms(rp.f[1], rp.len[1])) != PFX_FOUND)
+		return (0);
+	result_set(res, PFX_FOUND, NULL);
+	if (buf_append(&res->text, rp.f[3], rp.len[3]) != PFX_OK)
+		return (0);
+	return (1);
+}
+
+static void
+cache_put(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_result *res)
+{
+	struct tok_msg rq;
+	char	 verdict[8];
+
+	snprintf(verdict, sizeof(verdict), "%d", (int)res->verdict);
+	tok_init(&rq, "CPUT");
+	tok_adds(&rq, conf_kind_section(e->kind));
+	tok_adds(&rq, e->name);
+	tok_add(&rq, lk->ckey.data, lk->ckey.len);
+	tok_adds(&rq, verdict);
+	tok_add(&rq, res->text.data, res->text.len);
+	(void)tokc_call(tokend(lk), &rq, 0, NULL, lk->c->tokend.timeout_ms);
+}
+
+/* definitive - answers worth keeping: found, and no "ask again" action */
+
+static int
+definitive(const struct conf_entry *e, const struct pfx_result *res)
+{
+	static const char *const soft[] = { "DUNNO", "DEFER", "4" };
+	size_t	 i;
+
+	if (res->verdict != PFX_FOUND)
+		return (0);
+	if (e->kind != KIND_POLICY)
+		return (1);
+	for (i = 0; i < sizeof(soft) / sizeof(soft[0]); i++)
+		if (strncasecmp(res->text.data, soft[i], strlen(soft[i])) == 0)
+			return (0);
+	return (1);
+}
+
+void
+lookup_run(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_req *req, struct pfx_result *res)
+{
+	const struct conf_cache *cc = &lk->c->cache;
+	const char *bearer = NULL;
+	int	 use_cache = cc->enabled && e->cache;
+
+	if (use_cache) {
+		cache_key(lk, e, req);
+		if (cc->serve_fresh && cache_get(lk, e, cc->fresh_ttl_ms, res))
+			return;
+	}
+	if (!e->backend_oidc_auth.enabled ||
+	    (bearer = bearer_token(lk, e, res)) != NULL)
+		backend_call(lk, e, req, bearer, res);
+	if (!use_cache)
+		return;
+	if (definitive(e, res))
+		cache_put(lk, e, res);
+	else if ((res->verdict == PFX_TEMPFAIL ||
+	    res->verdict == PFX_TIMEOUT) && cache_get(lk, e, cc->ttl_ms, res))
+		log_info("%s %s: backend failed; answered from the cache",
+		    conf_kind_section(e->kind), e->name);
 }

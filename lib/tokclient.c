@@ -1,0 +1,181 @@
+/*
+ * tokclient.c - framed, deadline-bounded calls to pfxhttp-tokend
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "netstring.h"
+#include "tokclient.h"
+#include "xalloc.h"
+
+struct tokc {
+	char		*path;
+	int		 fd;
+	struct ns_dec	 ns;
+	struct buf	 out;
+};
+
+struct tokc *
+tokc_new(const char *path)
+{
+	struct tokc *t = xcalloc(1, sizeof(*t));
+
+	t->path = xstrdup(path);
+	t->fd = -1;
+	ns_init(&t->ns, TOK_MAX_MSG);
+	buf_init(&t->out, TOK_MAX_MSG + 32);
+	return (t);
+}
+
+static void
+tokc_close(struct tokc *t)
+{
+	if (t->fd >= 0)
+		(void)close(t->fd);
+	t->fd = -1;
+	ns_reset(&t->ns);
+}
+
+void
+tokc_free(struct tokc *t)
+{
+	if (t == NULL)
+		return;
+	tokc_close(t);
+	ns_free(&t->ns);
+	buf_free(&t->out);
+	free(t->path);
+	free(t);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static int
+tokc_connect(struct tokc *t)
+{
+	struct sockaddr_un sun;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(t->path) >= sizeof(sun.sun_path))
+		return (PFX_ECONFIG);
+	memcpy(sun.sun_path, t->path, strlen(t->path));
+	if ((t->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) < 0)
+		return (PFX_EIO);
+	/* a UNIX connect completes at once or fails (EAGAIN: backlog full) */
+	if (connect(t->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		tokc_close(t);
+		return (PFX_EIO);
+	}
+	return (PFX_OK);
+}
+
+/* tokc_wait - poll for events until the deadline */
+
+static int
+tokc_wait(struct tokc *t, short events, long long deadline)
+{
+	struct pollfd pfd = { t->fd, events, 0 };
+	long long left;
+	int	 r;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0)
+			return (PFX_ETIMEOUT);
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0)
+			return (PFX_OK);
+		if (r == 0)
+			return (PFX_ETIMEOUT);
+		if (errno != EINTR)
+			return (PFX_EIO);
+	}
+}
+
+static int
+tokc_send(struct tokc *t, long long deadline)
+{
+	size_t	 off = 0;
+	ssize_t	 w;
+	int	 r;
+
+	while (off < t->out.len) {
+		w = send(t->fd, t->out.data + off, t->out.len - off,
+		    MSG_NOSIGNAL);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return (PFX_EIO);
+		if ((r = tokc_wait(t, POLLOUT, deadline)) != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}
+
+static int
+tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
+{
+	char	 in[4096];
+	ssize_t	 n;
+	size_t	 used;
+	int	 done, r;
+
+	ns_reset(&t->ns);
+	for (;;) {
+		if ((n = recv(t->fd, in, sizeof(in), 0)) <= 0) {
+			if (n == 0)
+				return (PFX_EIO);
+			if (errno != EAGAIN && errno != EINTR)
+				return (PFX_EIO);
+			if ((r = tokc_wait(t, POLLIN, deadline)) != PFX_OK)
+				return (r);
+			continue;
+		}
+		if (ns_feed(&t->ns, in, (size_t)n, &used, &done) != PFX_OK ||
+		    t->ns.toobig)
+			return (PFX_EPROTO);
+		if (done) {
+			/* tokend answers one request at a time */
+			if ((size_t)n > used)
+				return (PFX_EPROTO);
+			return (tok_parse(t->ns.payload.data,
+			    t->ns.payload.len, reply));
+		}
+	}
+}
+
+int
+tokc_call(struct tokc *t, const struct tok_msg *req, int want_reply,
+    struct tok_msg *reply, long long timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int	 r;
+
+	buf_reset(&t->out);
+	if ((r = tok_encode(&t->out, req)) != PFX_OK)
+		return (r);
+	if (t->fd < 0 && (r = tokc_connect(t)) != PFX_OK)
+		return (r);
+	if ((r = tokc_send(t, deadline)) == PFX_OK && want_reply)
+		r = tokc_recv(t, reply, deadline);
+	if (r != PFX_OK)
+		tokc_close(t);
+	return (r);
+}

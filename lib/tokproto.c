@@ -1,0 +1,95 @@
+/*
+ * tokproto.c - encode and parse pfxhttp-tokend messages
+ *
+ * The outer framing is decoded incrementally by netstring.c; this file
+ * handles the fields inside one complete frame, where every length is
+ * checked against the bytes that remain.
+ */
+#include <string.h>
+
+#include "err.h"
+#include "netstring.h"
+#include "tokproto.h"
+
+void
+tok_init(struct tok_msg *m, const char *verb)
+{
+	m->n = 0;
+	tok_adds(m, verb);
+}
+
+void
+tok_add(struct tok_msg *m, const char *p, size_t n)
+{
+	if (m->n < TOK_MAX_FIELDS) {
+		m->f[m->n] = p;
+		m->len[m->n++] = n;
+	}
+}
+
+void
+tok_adds(struct tok_msg *m, const char *s)
+{
+	tok_add(m, s, strlen(s));
+}
+
+int
+tok_encode(struct buf *out, const struct tok_msg *m)
+{
+	struct buf inner;
+	size_t	 i;
+	int	 r;
+
+	buf_init(&inner, TOK_MAX_MSG);
+	r = ns_encode(&inner, TOK_VERSION, sizeof(TOK_VERSION) - 1);
+	for (i = 0; i < m->n && r == PFX_OK; i++)
+		r = ns_encode(&inner, m->f[i], m->len[i]);
+	if (r == PFX_OK)
+		r = ns_encode(out, buf_str(&inner), inner.len);
+	buf_free(&inner);
+	return (r);
+}
+
+int
+tok_parse(const char *p, size_t n, struct tok_msg *m)
+{
+	size_t	 i = 0, len, digits;
+
+	m->n = 0;
+	while (i < n) {
+		len = 0;
+		for (digits = 0; i < n && p[i] >= '0' && p[i] <= '9';
+		    i++, digits++) {
+			if (digits == NS_MAX_DIGITS)
+				return (PFX_EPROTO);
+			len = len * 10 + (size_t)(p[i] - '0');
+		}
+		if (digits == 0 || i >= n || p[i] != ':' || len >= n - i ||
+		    p[i + 1 + len] != ',')
+			return (PFX_EPROTO);
+		if (m->n == TOK_MAX_FIELDS + 1)
+			return (PFX_EPROTO);
+		if (m->n == 0) {
+			if (len != sizeof(TOK_VERSION) - 1 ||
+			    memcmp(p + i + 1, TOK_VERSION, len) != 0)
+				return (PFX_EPROTO);
+			m->n = 1;	/* version: not kept */
+		} else {
+			m->f[m->n - 1] = p + i + 1;
+			m->len[m->n - 1] = len;
+			m->n++;
+		}
+		i += len + 2;
+	}
+	if (m->n < 2)
+		return (PFX_EPROTO);
+	m->n--;
+	return (PFX_OK);
+}
+
+int
+tok_is(const struct tok_msg *m, size_t i, const char *s)
+{
+	return (i < m->n && m->len[i] == strlen(s) &&
+	    memcmp(m->f[i], s, m->len[i]) == 0);
+}
