@@ -1,0 +1,2 @@
+#include "t.h"
+int main(void) { return done_testing(); }
