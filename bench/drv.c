@@ -1,0 +1,591 @@
+/*
+ * drv.c - latency driver for bench/run
+ *
+ * SYNOPSIS
+ *	bench-drv loop -n N [-s SMAPS_OUT] -- CMD [ARG...]
+ *	bench-floorloop floorloop -n N -u URL
+ *	bench-floorloop pair -n N -u URL -- CMD [ARG...]
+ *	bench-drv oneshot -n N [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]
+ *
+ * DESCRIPTION
+ *	loop: start CMD with stdin and stdout on one end of a socketpair,
+ *	send N socketmap lookups "bench key<i>" one at a time, each reply
+ *	must be exactly "OK bench-value".  Each round trip is timed with
+ *	CLOCK_MONOTONIC.  After the last reply, and before stdin is closed,
+ *	Private_Clean + Private_Dirty of CMD is read from
+ *	/proc/PID/smaps_rollup (and /proc/PID/smaps is copied to SMAPS_OUT).
+ *
+ *	floorloop: the floor for loop: per iteration one round trip of the
+ *	same request bytes over a socketpair to an echo child, plus the
+ *	same HTTP request pfxhttp-spawn makes (POST, same body and
+ *	headers), on one keep-alive libcurl easy handle.
+ *
+ *	oneshot: N times each (interleaved A, B, A, B...): fork/exec CMD
+ *	over a socketpair, send one lookup, read the reply, close, wait for
+ *	exit; wall time from fork to the end of waitpid.  The private
+ *	memory of A and B after their reply (first, warm-up run) is printed
+ *	too: B's is the memory floor of a process with these libraries.
+ *
+ *	pair: floorloop and loop in one process, alternating one lookup of
+ *	each (which goes first alternates too), so that both see the same
+ *	machine noise; no memory figure (see below).
+ *
+ *	Only bench-floorloop (built with -DWITH_CURL) links libcurl: the
+ *	driver of the measured process must not map the libraries it uses,
+ *	or their pages would count as shared, not private, in the child.
+ *
+ *	Output: key=value lines on stdout.  Any unexpected reply, timeout
+ *	or exit status aborts with status 1 and a message on stderr.
+ */
+#ifdef WITH_CURL
+#include <curl/curl.h>
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPLY_OK	"14:OK bench-value,"
+#define JSON_ANSWER	"{\"data\":{\"result\":\"bench-value\"}}"
+#define IO_TIMEOUT_MS	5000
+#define EXIT_TIMEOUT_MS	5000
+
+static pid_t	 child_pid = -1;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("bench-drv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (child_pid > 0)
+		(void)kill(child_pid, SIGKILL);
+	exit(1);
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write: %s", strerror(errno));
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* read_exact - read exactly n bytes or die (timeout, EOF, error) */
+
+static void
+read_exact(int fd, char *p, size_t n)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t	 r;
+	int	 pr;
+
+	while (n > 0) {
+		if ((pr = poll(&pfd, 1, IO_TIMEOUT_MS)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (pr == 0)
+			die("timed out after %dms waiting for a reply",
+			    IO_TIMEOUT_MS);
+		if ((r = read(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("read: %s", strerror(errno));
+		}
+		if (r == 0)
+			die("unexpected EOF (child died?)");
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+/* read_reply - read one reply of the expected length and compare it */
+
+static void
+read_reply(int fd, const char *expect)
+{
+	char	 got[64];
+	size_t	 n = strlen(expect);
+
+	read_exact(fd, got, n);
+	if (memcmp(got, expect, n) != 0)
+		die("unexpected reply \"%.*s\", want \"%s\"", (int)n, got,
+		    expect);
+}
+
+static pid_t
+spawn(char **argv, int *fd)
+{
+	int	 sv[2];
+	pid_t	 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	*fd = sv[0];
+	return (pid);
+}
+
+/* reap - wait for pid with a timeout; die unless it exited with 0 */
+
+static void
+reap(pid_t pid, const char *what)
+{
+	int64_t	 deadline = now_ns() + (int64_t)EXIT_TIMEOUT_MS * 1000000;
+	struct timespec nap = { 0, 20000 };
+	int	 st;
+	pid_t	 r;
+
+	for (;;) {
+		if ((r = waitpid(pid, &st, WNOHANG)) == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+		if (now_ns() > deadline)
+			die("%s did not exit within %dms", what,
+			    EXIT_TIMEOUT_MS);
+		nanosleep(&nap, NULL);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("%s exited abnormally (status 0x%x)", what, st);
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static void
+stats(const char *prefix, int64_t *t, size_t n)
+{
+	qsort(t, n, sizeof(*t), cmp64);
+	printf("%s_median_ns=%lld\n", prefix, (long long)t[n / 2]);
+	printf("%s_p90_ns=%lld\n", prefix, (long long)t[n * 90 / 100]);
+	printf("%s_p99_ns=%lld\n", prefix, (long long)t[n * 99 / 100]);
+	printf("%s_min_ns=%lld\n", prefix, (long long)t[0]);
+	printf("%s_n=%zu\n", prefix, n);
+}
+
+static size_t
+make_request(char *out, size_t cap, size_t i)
+{
+	char	 payload[64];
+	int	 n;
+
+	n = snprintf(payload, sizeof(payload), "bench key%zu@example.org", i);
+	return ((size_t)snprintf(out, cap, "%d:%s,", n, payload));
+}
+
+/* smaps - Private_Clean, Private_Dirty and Rss in KiB, from smaps_rollup */
+
+struct mem {
+	long	 clean, dirty, rss;
+};
+
+static void
+smaps(pid_t pid, struct mem *m)
+{
+	char	 path[64], line[256];
+	long	 v;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	m->clean = m->dirty = m->rss = -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "Private_Clean: %ld kB", &v) == 1)
+			m->clean = v;
+		else if (sscanf(line, "Private_Dirty: %ld kB", &v) == 1)
+			m->dirty = v;
+		else if (sscanf(line, "Rss: %ld kB", &v) == 1)
+			m->rss = v;
+	}
+	fclose(f);
+	if (m->clean < 0 || m->dirty < 0)
+		die("%s: no Private_* lines", path);
+}
+
+static void
+print_mem(const char *prefix, const struct mem *m)
+{
+	printf("%s_private_kib=%ld\n", prefix, m->clean + m->dirty);
+	printf("%s_private_clean_kib=%ld\n", prefix, m->clean);
+	printf("%s_private_dirty_kib=%ld\n", prefix, m->dirty);
+	printf("%s_rss_kib=%ld\n", prefix, m->rss);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char	 b[8192];
+	size_t	 n;
+	FILE	*in, *out;
+
+	if ((in = fopen(from, "r")) == NULL || (out = fopen(to, "w")) == NULL)
+		die("copy %s: %s", from, strerror(errno));
+	while ((n = fread(b, 1, sizeof(b), in)) > 0)
+		fwrite(b, 1, n, out);
+	fclose(in);
+	fclose(out);
+}
+
+static int
+do_loop(size_t n, const char *smaps_out, char **argv)
+{
+	int64_t	*t = calloc(n, sizeof(*t)), t0;
+	char	 req[128], path[64];
+	struct mem m;
+	size_t	 i, len;
+	int	 fd;
+
+	if (t == NULL)
+		die("out of memory");
+	child_pid = spawn(argv, &fd);
+	for (i = 0; i < n; i++) {
+		len = make_request(req, sizeof(req), i);
+		t0 = now_ns();
+		write_all(fd, req, len);
+		read_reply(fd, REPLY_OK);
+		t[i] = now_ns() - t0;
+	}
+	smaps(child_pid, &m);
+	if (smaps_out != NULL) {
+		snprintf(path, sizeof(path), "/proc/%d/smaps", (int)child_pid);
+		copy_file(path, smaps_out);
+	}
+	close(fd);
+	reap(child_pid, argv[0]);
+	child_pid = -1;
+	stats("loop", t, n);
+	print_mem("loop", &m);
+	free(t);
+	return (0);
+}
+
+#ifdef WITH_CURL
+/* echo child for floorloop: read one netstring, write it back */
+
+static void __attribute__((noreturn))
+echo_child(int fd)
+{
+	char	 b[4096];
+	ssize_t	 r;
+
+	for (;;) {
+		if ((r = read(fd, b, sizeof(b))) <= 0)
+			_exit(r == 0 ? 0 : 1);
+		/* one request per read in practice; echo what came */
+		if (write(fd, b, (size_t)r) != r)
+			_exit(1);
+	}
+}
+
+struct sink {
+	char	 b[256];
+	size_t	 len;
+};
+
+static size_t
+sink_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+
+	(void)size;
+	if (nmemb > sizeof(s->b) - 1 - s->len)
+		return (0);
+	memcpy(s->b + s->len, p, nmemb);
+	s->len += nmemb;
+	return (nmemb);
+}
+
+/* floor_handle - the same options pfxhttp-spawn sets (lib/http.c) */
+
+static CURL *
+floor_handle(const char *url, struct curl_slist **hdrs)
+{
+	CURL	*h;
+
+	if ((h = curl_easy_init()) == NULL)
+		die("curl_easy_init failed");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_cb);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	*hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	*hdrs = curl_slist_append(*hdrs, "Accept: application/json");
+	*hdrs = curl_slist_append(*hdrs, "User-Agent: pfxhttp/0.1.0");
+	*hdrs = curl_slist_append(*hdrs, "Expect:");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
+	return (h);
+}
+
+static void
+floor_request(CURL *h, const char *body, size_t bodylen)
+{
+	struct sink s = { .len = 0 };
+	CURLcode cc;
+	long	 status = 0;
+
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)bodylen);
+	if ((cc = curl_easy_perform(h)) != CURLE_OK)
+		die("curl: %s", curl_easy_strerror(cc));
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200 || s.len != strlen(JSON_ANSWER) ||
+	    memcmp(s.b, JSON_ANSWER, s.len) != 0)
+		die("unexpected HTTP answer %ld \"%.*s\"", status, (int)s.len,
+		    s.b);
+}
+
+static size_t
+make_body(char *out, size_t cap, size_t i)
+{
+	return ((size_t)snprintf(out, cap,
+	    "{\"name\":\"bench\",\"key\":\"key%zu@example.org\"}", i));
+}
+
+/*
+ * do_pair - the floor loop, and with argv also pfxhttp-spawn, alternating
+ * one lookup each (in turn first and second), so both see the same noise
+ */
+static int
+do_pair(size_t n, const char *url, char **argv)
+{
+	int64_t	*tf = calloc(n, sizeof(*tf)), *tp = calloc(n, sizeof(*tp)), t0;
+	struct curl_slist *hdrs;
+	char	 req[128], echo[128], body[128];
+	size_t	 i, len, blen, k;
+	pid_t	 echo_pid;
+	int	 sv[2], fd = -1;
+	long	 conns = 0;
+	CURL	*h;
+
+	if (tf == NULL || tp == NULL)
+		die("out of memory");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair: %s", strerror(errno));
+	if ((echo_pid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (echo_pid == 0) {
+		close(sv[0]);
+		echo_child(sv[1]);
+	}
+	close(sv[1]);
+	if (argv != NULL)
+		child_pid = spawn(argv, &fd);
+	h = floor_handle(url, &hdrs);
+	for (i = 0; i < n; i++) {
+		len = make_request(req, sizeof(req), i);
+		for (k = 0; k < 2; k++) {
+			if ((k == (i & 1)) && argv != NULL) {
+				t0 = now_ns();
+				write_all(fd, req, len);
+				read_reply(fd, REPLY_OK);
+				tp[i] = now_ns() - t0;
+			} else if (k != (i & 1)) {
+				t0 = now_ns();
+				blen = make_body(body, sizeof(body), i);
+				write_all(sv[0], req, len);
+				read_exact(sv[0], echo, len);
+				floor_request(h, body, blen);
+				tf[i] = now_ns() - t0;
+				if (memcmp(echo, req, len) != 0)
+					die("echo mismatch");
+			}
+		}
+	}
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
+	if (conns != 0 && n > 1)
+		die("floor: libcurl opened a new connection (keep-alive lost)");
+	close(sv[0]);
+	reap(echo_pid, "echo child");
+	if (argv != NULL) {
+		close(fd);
+		reap(child_pid, argv[0]);
+		child_pid = -1;
+	}
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	stats("floorloop", tf, n);
+	if (argv != NULL)
+		stats("loop", tp, n);
+	free(tf);
+	free(tp);
+	return (0);
+}
+
+#endif /* WITH_CURL */
+
+static int64_t
+oneshot_once(char **argv, struct mem *m, const char *smaps_out)
+{
+	char	 path[64];
+	char	 req[128];
+	size_t	 len;
+	int64_t	 t0;
+	int	 fd;
+
+	len = make_request(req, sizeof(req), 0);
+	t0 = now_ns();
+	child_pid = spawn(argv, &fd);
+	write_all(fd, req, len);
+	read_reply(fd, REPLY_OK);
+	if (m != NULL)
+		smaps(child_pid, m);
+	if (smaps_out != NULL) {
+		snprintf(path, sizeof(path), "/proc/%d/smaps", (int)child_pid);
+		copy_file(path, smaps_out);
+	}
+	close(fd);
+	reap(child_pid, argv[0]);
+	child_pid = -1;
+	return (now_ns() - t0);
+}
+
+static int
+do_oneshot(size_t n, const char *smaps_out, char **a, char **b)
+{
+	char	*sa = NULL, *sb = NULL;
+	int64_t	*ta = calloc(n, sizeof(*ta)), *tb = calloc(n, sizeof(*tb));
+	size_t	 i;
+	struct mem pa, pb;
+
+	if (ta == NULL || tb == NULL)
+		die("out of memory");
+	/* warm the page cache and the backend; private memory after 1 lookup */
+	if (smaps_out != NULL && (asprintf(&sa, "%s.a", smaps_out) < 0 ||
+	    asprintf(&sb, "%s.b", smaps_out) < 0))
+		die("out of memory");
+	(void)oneshot_once(a, &pa, sa);
+	(void)oneshot_once(b, &pb, sb);
+	for (i = 0; i < n; i++) {
+		ta[i] = oneshot_once(a, NULL, NULL);
+		tb[i] = oneshot_once(b, NULL, NULL);
+	}
+	free(sa);
+	free(sb);
+	print_mem("oneshot_a", &pa);
+	print_mem("oneshot_b", &pb);
+	stats("oneshot_a", ta, n);
+	stats("oneshot_b", tb, n);
+	free(ta);
+	free(tb);
+	return (0);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bench-drv loop -n N [-s SMAPS_OUT] -- CMD [ARG...]\n"
+	    "       bench-floorloop floorloop -n N -u URL\n"
+	    "       bench-floorloop pair -n N -u URL -- CMD [ARG...]\n"
+	    "       bench-drv oneshot -n N [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *mode, *url = NULL, *smaps_out = NULL;
+	size_t	 n = 0;
+	int	 i, sep;
+
+	if (argc < 2)
+		usage();
+	(void)signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	mode = argv[1];
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			n = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-u") == 0 && i + 1 < argc)
+			url = argv[++i];
+		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			smaps_out = argv[++i];
+		else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else
+			break;
+	}
+	if (n == 0)
+		usage();
+	if (strcmp(mode, "loop") == 0) {
+		if (i >= argc)
+			usage();
+		return (do_loop(n, smaps_out, argv + i));
+	}
+#ifdef WITH_CURL
+	if (strcmp(mode, "floorloop") == 0) {
+		if (url == NULL)
+			usage();
+		return (do_pair(n, url, NULL));
+	}
+	if (strcmp(mode, "pair") == 0) {
+		if (url == NULL || i >= argc)
+			usage();
+		return (do_pair(n, url, argv + i));
+	}
+#else
+	(void)url;
+#endif
+	if (strcmp(mode, "oneshot") == 0) {
+		for (sep = i; sep < argc && strcmp(argv[sep], "::") != 0; sep++)
+			;
+		if (sep == i || sep >= argc - 1)
+			usage();
+		argv[sep] = NULL;
+		return (do_oneshot(n, smaps_out, argv + i, argv + sep + 1));
+	}
+	usage();
+}
