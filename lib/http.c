@@ -33,11 +33,6 @@ http_client_new(const struct conf *c)
 {
 	struct http_client *hc = xcalloc(1, sizeof(*hc));
 
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return (NULL);
-		curl_ready = 1;
-	}
 	hc->c = c;
 	return (hc);
 }
@@ -68,7 +63,7 @@ http_response_free(struct http_response *r)
 	buf_free(&r->body);
 }
 
-static size_t
+size_t
 http_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct buf *body = arg;
@@ -79,13 +74,18 @@ http_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return (nmemb);
 }
 
-/* http_setup - options that stay the same for every request */
+/* http_easy_new - a handle with the options every request shares */
 
-static CURL *
-http_setup(struct http_client *hc)
+CURL *
+http_easy_new(const struct conf *c, struct buf *body)
 {
-	const struct conf *c = hc->c;
 	CURL	*h;
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return (NULL);
+		curl_ready = 1;
+	}
 
 	if ((h = curl_easy_init()) == NULL)
 		return (NULL);
@@ -105,6 +105,7 @@ http_setup(struct http_client *hc)
 		curl_easy_setopt(h, CURLOPT_MAXAGE_CONN,
 		    (long)(c->http.idle_connection_timeout_ms / 1000));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	if (c->tls.enabled) {
 		if (c->tls.root_ca != NULL)
@@ -158,7 +159,8 @@ http_perform(struct http_client *hc, const struct http_request *rq,
 	const char *body = rq->body;
 	size_t	 bodylen = rq->bodylen;
 
-	if (hc->h == NULL && (hc->h = http_setup(hc)) == NULL) {
+	if (hc->h == NULL && (hc->h = http_easy_new(hc->c, &resp->body)) ==
+	    NULL) {
 		resp->failure = HTTP_FAIL_OTHER;
 		snprintf(resp->error, sizeof(resp->error), "%s", "cannot create HTTP handle");
 		return (PFX_EHTTP);

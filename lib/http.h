@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 #include "buf.h"
 
 struct conf;
@@ -42,6 +44,11 @@ struct http_response {
 };
 
 struct http_client;
+
+
+/* http_easy_new - a libcurl handle with pfxhttp's safe defaults */
+CURL	*http_easy_new(const struct conf *, struct buf *body);
+size_t	 http_write_cb(char *, size_t, size_t, void *);
 
 struct http_client *http_client_new(const struct conf *);
 void	 http_client_free(struct http_client *);

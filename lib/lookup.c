@@ -633,7 +633,7 @@ cache_key(struct lookup *lk, const struct conf_entry *e,
 
 static int
 cache_get(struct lookup *lk, const struct conf_entry *e, long long max_age,
-    struct pfx_result *res)
+    const char *purpose, struct pfx_result *res)
 {
 	struct tok_msg rq, rp;
 	char	 age[32];
@@ -645,6 +645,7 @@ cache_get(struct lookup *lk, const struct conf_entry *e, long long max_age,
 	tok_adds(&rq, e->name);
 	tok_add(&rq, lk->ckey.data, lk->ckey.len);
 	tok_adds(&rq, age);
+	tok_adds(&rq, purpose);
 	if (tokc_call(tokend(lk), &rq, 1, &rp, lk->c->tokend.timeout_ms) !=
 	    PFX_OK || !tok_is(&rp, 0, "HIT") || rp.n != 4 ||
 	    (v = parse_ms(rp.f[1], rp.len[1])) != PFX_FOUND)
@@ -700,7 +701,7 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 
 	if (use_cache) {
 		cache_key(lk, e, req);
-		if (cc->serve_fresh && cache_get(lk, e, cc->fresh_ttl_ms, res))
+		if (cc->serve_fresh && cache_get(lk, e, cc->fresh_ttl_ms, "fresh", res))
 			return;
 	}
 	if (!e->backend_oidc_auth.enabled ||
@@ -711,7 +712,8 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 	if (definitive(e, res))
 		cache_put(lk, e, res);
 	else if ((res->verdict == PFX_TEMPFAIL ||
-	    res->verdict == PFX_TIMEOUT) && cache_get(lk, e, cc->ttl_ms, res))
+	    res->verdict == PFX_TIMEOUT) && cache_get(lk, e, cc->ttl_ms, "fallback",
+	    res))
 		log_info("%s %s: backend failed; answered from the cache",
 		    conf_kind_section(e->kind), e->name);
 }

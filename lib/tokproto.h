@@ -7,7 +7,8 @@
  *	field is the protocol version "PFXTOK1"; the second is the verb.
  *
  *	TOKEN section name		-> OK token expires_in_ms | TEMP reason
- *	CGET section name key		-> HIT verdict age_ms text | MISS
+ *	CGET section name key max_age_ms purpose -> HIT verdict age_ms text
+ *					   | MISS   (purpose: fresh|fallback)
  *	CPUT section name key verdict text	(no reply)
  *	STATS				-> OK text
  *	Any request may be answered ERR reason (bad request, refused).

@@ -1,0 +1,559 @@
+/*
+ * oidc.c - OIDC discovery and client-credentials tokens for tokend
+ *
+ * DESCRIPTION
+ *	One client per distinct (configuration_uri, client_id, method, key,
+ *	scopes), shared by every entry that names the same.  A client
+ *	fetches discovery (kept for an hour), then a token; both run as
+ *	libcurl multi transfers inside tokend's event loop, so a slow IdP
+ *	never blocks cache requests.  One fetch per client at a time.
+ *
+ *	A token is refreshed in the background after 3/4 of its life and
+ *	served until it expires; while the IdP fails, retries back off
+ *	exponentially (1 s .. 60 s) and a still-valid token keeps being
+ *	served.
+ *
+ * SECURITY
+ *	Secrets are read from the configuration or from client_secret_file
+ *	at each fetch, wiped after use, and never logged.  Basic credentials
+ *	are form-url-encoded first (RFC 6749 section 2.3.1).
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "err.h"
+#include "escape.h"
+#include "http.h"
+#include "jwt.h"
+#include "log.h"
+#include "oidc.h"
+#include "xalloc.h"
+
+#define DISCOVERY_TTL_MS	(3600 * 1000LL)
+#define BACKOFF_MAX_MS		60000LL
+#define BODY_MAX		(1024 * 1024)
+
+enum ostate { O_IDLE, O_DISCOVERY, O_TOKEN };
+
+struct oidc_client {
+	struct oidc_client *next;
+	struct oidc	*o;
+	char		*key;
+	const struct conf_oidc *cfg;
+	struct jwt_key	*jk;
+	char		*token;
+	long long	 expires_at, refresh_at;
+	char		*token_endpoint;
+	long long	 disc_at;
+	enum ostate	 state;
+	CURL		*easy;
+	struct curl_slist *hdrs;
+	struct buf	 body, form;
+	unsigned int	 failures;
+	long long	 retry_at;
+	char		 why[160];
+};
+
+struct oidc {
+	CURLM		*multi;
+	const struct conf *conf;
+	struct oidc_client *clients;
+	struct oidc_stats st;
+	struct buf	 scratch;
+};
+
+struct oidc *
+oidc_new(CURLM *multi)
+{
+	struct oidc *o = xcalloc(1, sizeof(*o));
+
+	o->multi = multi;
+	buf_init(&o->scratch, 64 * 1024);
+	return (o);
+}
+
+static void
+client_wipe_token(struct oidc_client *oc)
+{
+	if (oc->token != NULL) {
+		explicit_bzero(oc->token, strlen(oc->token));
+		free(oc->token);
+		oc->token = NULL;
+	}
+}
+
+static void
+client_abort(struct oidc_client *oc)
+{
+	if (oc->easy != NULL) {
+		curl_multi_remove_handle(oc->o->multi, oc->easy);
+		curl_easy_cleanup(oc->easy);
+		oc->easy = NULL;
+	}
+	curl_slist_free_all(oc->hdrs);
+	oc->hdrs = NULL;
+	buf_free_secret(&oc->form);
+	buf_free(&oc->body);
+	oc->state = O_IDLE;
+}
+
+static void
+client_free(struct oidc_client *oc)
+{
+	client_abort(oc);
+	client_wipe_token(oc);
+	jwt_key_free(oc->jk);
+	free(oc->token_endpoint);
+	free(oc->key);
+	free(oc);
+}
+
+void
+oidc_free(struct oidc *o)
+{
+	struct oidc_client *oc, *next;
+
+	if (o == NULL)
+		return;
+	for (oc = o->clients; oc != NULL; oc = next) {
+		next = oc->next;
+		client_free(oc);
+	}
+	buf_free(&o->scratch);
+	free(o);
+}
+
+/* oidc_set_conf - keep tokens of clients that still exist, drop others */
+
+void
+oidc_set_conf(struct oidc *o, const struct conf *c)
+{
+	struct oidc_client **pp = &o->clients, *oc;
+	size_t	 i;
+
+	o->conf = c;
+	while ((oc = *pp) != NULL) {
+		oc->cfg = NULL;
+		for (i = 0; i < c->nentries; i++) {
+			if (!c->entries[i].backend_oidc_auth.enabled)
+				continue;
+			conf_oidc_key(&c->entries[i].backend_oidc_auth,
+			    &o->scratch);
+			if (strcmp(buf_str(&o->scratch), oc->key) == 0) {
+				oc->cfg = &c->entries[i].backend_oidc_auth;
+				break;
+			}
+		}
+		if (oc->cfg == NULL) {
+			*pp = oc->next;
+			client_free(oc);
+			continue;
+		}
+		/* key files may have been replaced: reload on next use */
+		jwt_key_free(oc->jk);
+		oc->jk = NULL;
+		pp = &oc->next;
+	}
+}
+
+static struct oidc_client *
+client_get(struct oidc *o, const struct conf_oidc *cfg)
+{
+	struct oidc_client *oc;
+
+	conf_oidc_key(cfg, &o->scratch);
+	for (oc = o->clients; oc != NULL; oc = oc->next)
+		if (strcmp(oc->key, buf_str(&o->scratch)) == 0) {
+			oc->cfg = cfg;
+			return (oc);
+		}
+	oc = xcalloc(1, sizeof(*oc));
+	oc->o = o;
+	oc->key = xstrdup(buf_str(&o->scratch));
+	oc->cfg = cfg;
+	oc->next = o->clients;
+	o->clients = oc;
+	return (oc);
+}
+
+static void
+client_fail(struct oidc_client *oc, long long now, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+client_fail(struct oidc_client *oc, long long now, const char *fmt, ...)
+{
+	va_list	 ap;
+	long long delay;
+
+	va_start(ap, fmt);
+	vsnprintf(oc->why, sizeof(oc->why), fmt, ap);
+	va_end(ap);
+	client_abort(oc);
+	oc->failures++;
+	delay = 1000LL << (oc->failures > 7 ? 6 : oc->failures - 1);
+	oc->retry_at = now + (delay > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay);
+	oc->o->st.tokens_failed++;
+	log_warnx("oidc %s: %s; retrying in %llds", oc->cfg->client_id,
+	    oc->why, (oc->retry_at - now) / 1000);
+}
+
+static int
+client_transfer(struct oidc_client *oc, const char *url, int post)
+{
+	const struct conf *c = oc->o->conf;
+
+	buf_init(&oc->body, BODY_MAX);
+	if ((oc->easy = http_easy_new(c, &oc->body)) == NULL)
+		return (PFX_EHTTP);
+	curl_easy_setopt(oc->easy, CURLOPT_URL, url);
+	curl_easy_setopt(oc->easy, CURLOPT_TIMEOUT_MS,
+	    (long)c->http.timeout_ms);
+	curl_easy_setopt(oc->easy, CURLOPT_PRIVATE, oc);
+	oc->hdrs = curl_slist_append(oc->hdrs, "Accept: application/json");
+	if (c->http.user_agent != NULL) {
+		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
+		    c->http.user_agent);
+	} else
+		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
+		    "pfxhttp-tokend/" PFXHTTP_VERSION);
+	if (post) {
+		oc->hdrs = curl_slist_append(oc->hdrs, "Content-Type:"
+		    " application/x-www-form-urlencoded");
+		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDS, oc->form.data);
+		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDSIZE,
+		    (long)oc->form.len);
+	}
+	curl_easy_setopt(oc->easy, CURLOPT_HTTPHEADER, oc->hdrs);
+	if (curl_multi_add_handle(oc->o->multi, oc->easy) != CURLM_OK)
+		return (PFX_EHTTP);
+	return (PFX_OK);
+}
+
+static int
+read_secret(const struct conf_oidc *cfg, struct buf *out)
+{
+	char	 tmp[4097];
+	ssize_t	 n;
+	size_t	 len = 0;
+	int	 fd, r;
+
+	if (cfg->client_secret != NULL)
+		return (buf_puts(out, cfg->client_secret));
+	if ((fd = open(cfg->client_secret_file, O_RDONLY | O_CLOEXEC)) < 0)
+		return (PFX_EIO);
+	while (len < sizeof(tmp) - 1 &&
+	    (n = read(fd, tmp + len, sizeof(tmp) - 1 - len)) > 0)
+		len += (size_t)n;
+	(void)close(fd);
+	while (len > 0 && strchr("\r\n \t", tmp[len - 1]) != NULL)
+		len--;
+	r = len == 0 || len == sizeof(tmp) - 1 ? PFX_EINVAL :
+	    buf_append(out, tmp, len);
+	explicit_bzero(tmp, sizeof(tmp));
+	return (r);
+}
+
+/* form_pair - "&name=value" with the value form-url-encoded */
+
+static int
+form_pair(struct buf *f, const char *name, const char *v, size_t n)
+{
+	int	 r;
+
+	if ((f->len > 0 && (r = buf_putc(f, '&')) != PFX_OK) ||
+	    (r = buf_puts(f, name)) != PFX_OK ||
+	    (r = buf_putc(f, '=')) != PFX_OK)
+		return (r);
+	return (escape_url(f, v, n));
+}
+
+static int
+token_request(struct oidc_client *oc, long long now)
+{
+	const struct conf_oidc *cfg = oc->cfg;
+	struct buf secret, cred, assertion;
+	char	 err[160];
+	size_t	 i;
+	int	 r = PFX_OK;
+
+	buf_init(&oc->form, 64 * 1024);
+	buf_init(&secret, 4096);
+	buf_init(&cred, 16384);
+	buf_init(&assertion, 16384);
+	(void)buf_puts(&oc->form, "grant_type=client_credentials");
+	if (cfg->nscopes > 0) {
+		buf_reset(&cred);
+		for (i = 0; i < cfg->nscopes; i++)
+			(void)buf_printf(&cred, "%s%s", i ? " " : "",
+			    cfg->scopes[i]);
+		(void)form_pair(&oc->form, "scope", cred.data, cred.len);
+	}
+	switch (cfg->method) {
+	case OIDC_CLIENT_SECRET_BASIC:
+		if ((r = read_secret(cfg, &secret)) != PFX_OK)
+			break;
+		/* RFC 6749 2.3.1: encode both parts before base64 */
+		buf_reset(&cred);
+		(void)escape_url(&cred, cfg->client_id, strlen(cfg->client_id));
+		(void)buf_putc(&cred, ':');
+		(void)escape_url(&cred, secret.data, secret.len);
+		buf_reset(&assertion);
+		(void)buf_puts(&assertion, "Authorization: Basic ");
+		(void)base64_encode(&assertion, cred.data, cred.len, 0);
+		oc->hdrs = curl_slist_append(oc->hdrs, assertion.data);
+		break;
+	case OIDC_CLIENT_SECRET_POST:
+		if ((r = read_secret(cfg, &secret)) != PFX_OK)
+			break;
+		(void)form_pair(&oc->form, "client_id", cfg->client_id,
+		    strlen(cfg->client_id));
+		(void)form_pair(&oc->form, "client_secret", secret.data,
+		    secret.len);
+		break;
+	case OIDC_PRIVATE_KEY_JWT:
+		if (oc->jk == NULL && (oc->jk = jwt_key_load(
+		    cfg->private_key_file, err, sizeof(err))) == NULL) {
+			snprintf(oc->why, sizeof(oc->why), "%s", err);
+			r = PFX_EINVAL;
+			break;
+		}
+		if ((r = jwt_assertion(oc->jk, cfg->signing_alg,
+		    cfg->private_key_id != NULL ? cfg->private_key_id :
+		    jwt_key_thumbprint(oc->jk), cfg->client_id,
+		    oc->token_endpoint, (long long)time(NULL), &assertion, err,
+		    sizeof(err))) != PFX_OK) {
+			snprintf(oc->why, sizeof(oc->why), "%s", err);
+			break;
+		}
+		(void)form_pair(&oc->form, "client_id", cfg->client_id,
+		    strlen(cfg->client_id));
+		(void)form_pair(&oc->form, "client_assertion_type",
+		    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+		    54);
+		(void)form_pair(&oc->form, "client_assertion", assertion.data,
+		    assertion.len);
+		break;
+	default:
+		(void)form_pair(&oc->form, "client_id", cfg->client_id,
+		    strlen(cfg->client_id));
+		break;
+	}
+	buf_free_secret(&secret);
+	buf_free_secret(&cred);
+	buf_free_secret(&assertion);
+	if (r != PFX_OK) {
+		if (oc->why[0] == '\0' || cfg->method != OIDC_PRIVATE_KEY_JWT)
+			snprintf(oc->why, sizeof(oc->why), "cannot read the"
+			    " client secret");
+		client_fail(oc, now, "%s", oc->why);
+		return (r);
+	}
+	oc->state = O_TOKEN;
+	if ((r = client_transfer(oc, oc->token_endpoint, 1)) != PFX_OK)
+		client_fail(oc, now, "cannot start the token request");
+	return (r);
+}
+
+static void
+client_start(struct oidc_client *oc, long long now)
+{
+	oc->why[0] = '\0';
+	if (oc->token_endpoint != NULL && now - oc->disc_at < DISCOVERY_TTL_MS) {
+		(void)token_request(oc, now);
+		return;
+	}
+	oc->state = O_DISCOVERY;
+	if (client_transfer(oc, oc->cfg->configuration_uri, 0) != PFX_OK)
+		client_fail(oc, now, "cannot start the discovery request");
+}
+
+static struct json_object *
+body_json(struct oidc_client *oc)
+{
+	struct json_tokener *tok = json_tokener_new_ex(32);
+	struct json_object *j = NULL;
+
+	if (tok != NULL && oc->body.len > 0) {
+		j = json_tokener_parse_ex(tok, oc->body.data,
+		    (int)oc->body.len);
+		if (j != NULL && !json_object_is_type(j, json_type_object)) {
+			json_object_put(j);
+			j = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	return (j);
+}
+
+static const char *
+jstr(struct json_object *j, const char *name)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(j, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return (NULL);
+	return (json_object_get_string(v));
+}
+
+static void
+discovery_done(struct oidc_client *oc, long status, long long now)
+{
+	struct json_object *j;
+	const char *ep;
+
+	if (status != 200 || (j = body_json(oc)) == NULL) {
+		client_fail(oc, now, "discovery failed (HTTP %ld)", status);
+		return;
+	}
+	ep = jstr(j, "token_endpoint");
+	if (ep == NULL || (strncmp(ep, "https://", 8) != 0 &&
+	    strncmp(ep, "http://", 7) != 0)) {
+		json_object_put(j);
+		client_fail(oc, now, "discovery has no token_endpoint");
+		return;
+	}
+	free(oc->token_endpoint);
+	oc->token_endpoint = xstrdup(ep);
+	oc->disc_at = now;
+	oc->o->st.discoveries++;
+	json_object_put(j);
+	client_abort(oc);
+	(void)token_request(oc, now);
+}
+
+static void
+token_done(struct oidc_client *oc, long status, long long now)
+{
+	struct json_object *j, *v;
+	const char *tok, *type;
+	long long life = 3600;
+
+	if ((j = body_json(oc)) == NULL || status != 200) {
+		if (j != NULL && (type = jstr(j, "error")) != NULL)
+			client_fail(oc, now, "token request refused (HTTP %ld,"
+			    " %.40s)", status, type);
+		else
+			client_fail(oc, now, "token request failed (HTTP %ld)",
+			    status);
+		if (j != NULL)
+			json_object_put(j);
+		if (status == 400 || status == 401)
+			oc->disc_at = 0;	/* endpoint may have moved */
+		return;
+	}
+	tok = jstr(j, "access_token");
+	type = jstr(j, "token_type");
+	if (tok == NULL || *tok == '\0' || strcspn(tok, " \t\r\n") !=
+	    strlen(tok) || (type != NULL && strcasecmp(type, "bearer") != 0)) {
+		json_object_put(j);
+		client_fail(oc, now, "token response without a bearer token");
+		return;
+	}
+	if (json_object_object_get_ex(j, "expires_in", &v) &&
+	    (json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double)))
+		life = json_object_get_int64(v);
+	if (life < 1)
+		life = 1;
+	client_wipe_token(oc);
+	oc->token = xstrdup(tok);
+	json_object_put(j);
+	oc->expires_at = now + life * 1000;
+	oc->refresh_at = now + life * 750;
+	oc->failures = 0;
+	oc->retry_at = 0;
+	oc->o->st.tokens_fetched++;
+	client_abort(oc);
+	log_info("oidc %s: token fetched, valid for %llds",
+	    oc->cfg->client_id, life);
+}
+
+struct oidc_client *
+oidc_done(struct oidc *o, CURL *easy, CURLcode cc, long long now)
+{
+	struct oidc_client *oc = NULL;
+	long	 status = 0;
+
+	(void)o;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&oc);
+	if (oc == NULL)
+		return (NULL);
+	if (cc != CURLE_OK) {
+		client_fail(oc, now, "%s request failed: %s",
+		    oc->state == O_DISCOVERY ? "discovery" : "token",
+		    curl_easy_strerror(cc));
+		return (oc);
+	}
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (oc->state == O_DISCOVERY)
+		discovery_done(oc, status, now);
+	else
+		token_done(oc, status, now);
+	return (oc);
+}
+
+enum oidc_answer
+oidc_result(struct oidc_client *oc, long long now, const char **token,
+    long long *expires_in, const char **why)
+{
+	if (oc->token != NULL && now < oc->expires_at) {
+		*token = oc->token;
+		*expires_in = oc->expires_at - now;
+		oc->o->st.tokens_served++;
+		return (OIDC_TOKEN);
+	}
+	if (oc->state != O_IDLE)
+		return (OIDC_WAIT);
+	*why = oc->why[0] != '\0' ? oc->why : "no token";
+	return (OIDC_FAIL);
+}
+
+int
+oidc_busy(const struct oidc_client *oc)
+{
+	return (oc->state != O_IDLE);
+}
+
+enum oidc_answer
+oidc_token(struct oidc *o, const struct conf_oidc *cfg, long long now,
+    struct oidc_client **ocp, const char **token, long long *expires_in,
+    const char **why)
+{
+	struct oidc_client *oc = client_get(o, cfg);
+
+	*ocp = oc;
+	if (oc->state == O_IDLE && now >= oc->retry_at &&
+	    (oc->token == NULL || now >= oc->refresh_at))
+		client_start(oc, now);
+	return (oidc_result(oc, now, token, expires_in, why));
+}
+
+void
+oidc_tick(struct oidc *o, long long now)
+{
+	struct oidc_client *oc;
+
+	for (oc = o->clients; oc != NULL; oc = oc->next) {
+		if (oc->token != NULL && now >= oc->expires_at)
+			client_wipe_token(oc);
+		if (oc->state == O_IDLE && oc->token != NULL &&
+		    now >= oc->refresh_at && now >= oc->retry_at)
+			client_start(oc, now);
+	}
+}
+
+struct oidc_stats *
+oidc_stats(struct oidc *o)
+{
+	return (&o->st);
+}

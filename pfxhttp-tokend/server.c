@@ -1,0 +1,665 @@
+/*
+ * server.c - pfxhttp-tokend event loop
+ *
+ * DESCRIPTION
+ *	One thread, one loop: curl_multi_wait() watches the listening
+ *	socket, the client connections, a signalfd and libcurl's own
+ *	transfers together.  Client requests (tokproto.h) are answered at
+ *	once, except a TOKEN request that has to wait for a fetch: that
+ *	connection is parked until the fetch finishes.  spawn processes
+ *	ask one question at a time, so a parked connection reads nothing.
+ *
+ * SECURITY
+ *	The socket is created with a tight umask, then given the configured
+ *	mode and group.  Every connection's peer is checked with SO_PEERCRED
+ *	against allowed_users and allowed_groups (root and tokend's own
+ *	user always pass); others are closed at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "err.h"
+#include "log.h"
+#include "netstring.h"
+#include "oidc.h"
+#include "server.h"
+#include "tokclient.h"
+#include "tokproto.h"
+#include "xalloc.h"
+
+#define MAX_CONNS	1024
+#define READ_CHUNK	16384
+
+struct conn {
+	int		 fd;
+	uid_t		 uid;
+	struct ns_dec	 in;
+	struct buf	 out;
+	size_t		 outoff;
+	struct oidc_client *waiting;
+	int		 closing;	/* close once out is written */
+};
+
+struct server {
+	const char	*conf_path;
+	struct conf	*conf;
+	int		 lfd, sigfd;
+	CURLM		*multi;
+	struct oidc	*oidc;
+	struct cache	*cache;
+	struct conn	*conns[MAX_CONNS];
+	size_t		 nconns;
+	uid_t		*uids;
+	size_t		 nuids;
+	gid_t		*gids;
+	size_t		 ngids;
+	unsigned long long accepted, refused, requests, stale_serves,
+	    fresh_serves;
+	int		 stop;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* resolve_peers - user and group names to ids; refuse unknown names */
+
+static int
+resolve_peers(struct server *s, const struct conf *c)
+{
+	struct passwd *pw;
+	struct group *gr;
+	size_t	 i;
+
+	free(s->uids);
+	free(s->gids);
+	s->uids = xcalloc(c->tokend.nallowed_users + 1, sizeof(uid_t));
+	s->gids = xcalloc(c->tokend.nallowed_groups + 1, sizeof(gid_t));
+	s->nuids = s->ngids = 0;
+	for (i = 0; i < c->tokend.nallowed_users; i++) {
+		if ((pw = getpwnam(c->tokend.allowed_users[i])) == NULL) {
+			log_errx("%s: server.tokend.allowed_users: no user"
+			    " \"%s\"", c->file, c->tokend.allowed_users[i]);
+			return (PFX_ECONFIG);
+		}
+		s->uids[s->nuids++] = pw->pw_uid;
+	}
+	for (i = 0; i < c->tokend.nallowed_groups; i++) {
+		if ((gr = getgrnam(c->tokend.allowed_groups[i])) == NULL) {
+			log_errx("%s: server.tokend.allowed_groups: no group"
+			    " \"%s\"", c->file, c->tokend.allowed_groups[i]);
+			return (PFX_ECONFIG);
+		}
+		s->gids[s->ngids++] = gr->gr_gid;
+	}
+	return (PFX_OK);
+}
+
+static int
+peer_allowed(const struct server *s, const struct ucred *uc)
+{
+	size_t	 i;
+
+	if (uc->uid == 0 || uc->uid == getuid())
+		return (1);
+	for (i = 0; i < s->nuids; i++)
+		if (s->uids[i] == uc->uid)
+			return (1);
+	for (i = 0; i < s->ngids; i++)
+		if (s->gids[i] == uc->gid)
+			return (1);
+	return (0);
+}
+
+static int
+make_socket(const struct conf *c)
+{
+	const struct conf_tokend *t = &c->tokend;
+	struct sockaddr_un sun;
+	struct group *gr;
+	struct stat st;
+	mode_t	 old;
+	int	 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, t->socket, strlen(t->socket));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		fatalx("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		fatalx("%s: another pfxhttp-tokend is listening", t->socket);
+	if (lstat(t->socket, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			fatalx("%s exists and is not a socket", t->socket);
+		(void)unlink(t->socket);
+	}
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		fatalx("bind %s: %s", t->socket, strerror(errno));
+	(void)umask(old);
+	if (t->group != NULL) {
+		if ((gr = getgrnam(t->group)) == NULL)
+			fatalx("server.tokend.group: no group \"%s\"", t->group);
+		if (chown(t->socket, (uid_t)-1, gr->gr_gid) != 0)
+			fatalx("chown %s: %s", t->socket, strerror(errno));
+	}
+	if (chmod(t->socket, t->mode_bits) != 0)
+		fatalx("chmod %s: %s", t->socket, strerror(errno));
+	if (listen(fd, 128) != 0)
+		fatalx("listen: %s", strerror(errno));
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return (fd);
+}
+
+static void
+conn_free(struct conn *cn)
+{
+	(void)close(cn->fd);
+	ns_free(&cn->in);
+	buf_free(&cn->out);
+	free(cn);
+}
+
+static void
+reply(struct conn *cn, const struct tok_msg *m)
+{
+	if (tok_encode(&cn->out, m) != PFX_OK) {
+		log_warnx("reply too large; closing the connection");
+		cn->closing = 1;
+	}
+}
+
+static void
+reply2(struct conn *cn, const char *verb, const char *text)
+{
+	struct tok_msg m;
+
+	tok_init(&m, verb);
+	if (text != NULL)
+		tok_adds(&m, text);
+	reply(cn, &m);
+}
+
+static void
+reply_token(struct conn *cn, const char *token, long long expires_in)
+{
+	struct tok_msg m;
+	char	 life[32];
+
+	snprintf(life, sizeof(life), "%lld", expires_in);
+	tok_init(&m, "OK");
+	tok_adds(&m, token);
+	tok_adds(&m, life);
+	reply(cn, &m);
+}
+
+static const struct conf_entry *
+find_entry(const struct conf *c, const struct tok_msg *m)
+{
+	char	 sec[32], name[256];
+	int	 k;
+
+	if (m->len[1] >= sizeof(sec) || m->len[2] >= sizeof(name))
+		return (NULL);
+	memcpy(sec, m->f[1], m->len[1]);
+	sec[m->len[1]] = '\0';
+	memcpy(name, m->f[2], m->len[2]);
+	name[m->len[2]] = '\0';
+	for (k = 0; k < KIND_COUNT; k++)
+		if (strcmp(conf_kind_section((enum conf_kind)k), sec) == 0)
+			return (conf_find(c, (enum conf_kind)k, name));
+	return (NULL);
+}
+
+static void
+do_token(struct server *s, struct conn *cn, const struct tok_msg *m)
+{
+	const struct conf_entry *e = find_entry(s->conf, m);
+	struct oidc_client *oc;
+	const char *token = NULL, *why = NULL;
+	long long life = 0;
+
+	if (e == NULL || !e->backend_oidc_auth.enabled) {
+		reply2(cn, "ERR", "no backend_oidc_auth for this entry");
+		return;
+	}
+	switch (oidc_token(s->oidc, &e->backend_oidc_auth, now_ms(), &oc,
+	    &token, &life, &why)) {
+	case OIDC_TOKEN:
+		reply_token(cn, token, life);
+		break;
+	case OIDC_WAIT:
+		cn->waiting = oc;
+		break;
+	case OIDC_FAIL:
+		reply2(cn, "TEMP", why);
+		break;
+	}
+}
+
+/* cache_keybuf - section NUL name NUL key: one flat cache key */
+
+static int
+cache_keybuf(const struct tok_msg *m, struct buf *k)
+{
+	buf_reset(k);
+	return (buf_append(k, m->f[1], m->len[1]) || buf_putc(k, 0) ||
+	    buf_append(k, m->f[2], m->len[2]) || buf_putc(k, 0) ||
+	    buf_append(k, m->f[3], m->len[3]));
+}
+
+static long long
+field_num(const struct tok_msg *m, size_t i)
+{
+	long long v = 0;
+	size_t	 j;
+
+	if (m->len[i] == 0 || m->len[i] > 15)
+		return (-1);
+	for (j = 0; j < m->len[i]; j++) {
+		if (m->f[i][j] < '0' || m->f[i][j] > '9')
+			return (-1);
+		v = v * 10 + (m->f[i][j] - '0');
+	}
+	return (v);
+}
+
+static void
+do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
+    int put)
+{
+	struct tok_msg r;
+	struct buf key;
+	const char *val;
+	size_t	 vallen;
+	long long age, maxage, verdict;
+	int	 v;
+	char	 vs[16], as[32];
+
+	buf_init(&key, TOK_MAX_MSG);
+	if (!s->conf->cache.enabled || cache_keybuf(m, &key) != PFX_OK) {
+		if (!put)
+			reply2(cn, "MISS", NULL);
+	} else if (put) {
+		if ((verdict = field_num(m, 4)) >= 0)
+			cache_put(s->cache, key.data, key.len, (int)verdict,
+			    m->f[5], m->len[5], now_ms());
+	} else if ((maxage = field_num(m, 4)) >= 0 &&
+	    cache_get(s->cache, key.data, key.len, maxage, now_ms(), &v, &val,
+	    &vallen, &age)) {
+		if (tok_is(m, 5, "fallback"))
+			s->stale_serves++;
+		else
+			s->fresh_serves++;
+		snprintf(vs, sizeof(vs), "%d", v);
+		snprintf(as, sizeof(as), "%lld", age);
+		tok_init(&r, "HIT");
+		tok_adds(&r, vs);
+		tok_adds(&r, as);
+		tok_add(&r, val, vallen);
+		reply(cn, &r);
+	} else
+		reply2(cn, "MISS", NULL);
+	buf_free(&key);
+}
+
+static void
+do_stats(struct server *s, struct conn *cn)
+{
+	struct oidc_stats *os = oidc_stats(s->oidc);
+	struct cache_stats *cs = cache_stats(s->cache);
+	struct buf b;
+
+	buf_init(&b, 8192);
+	(void)buf_printf(&b,
+	    "tokens_fetched %llu\ntokens_failed %llu\ntokens_served %llu\n"
+	    "discoveries %llu\ncache_hits %llu\ncache_misses %llu\n"
+	    "cache_stale_serves %llu\ncache_fresh_serves %llu\n"
+	    "cache_stores %llu\ncache_evictions %llu\ncache_expired %llu\n"
+	    "cache_entries %zu\ncache_bytes %zu\nconnections %zu\n"
+	    "connections_accepted %llu\nconnections_refused %llu\n"
+	    "requests %llu\n",
+	    os->tokens_fetched, os->tokens_failed, os->tokens_served,
+	    os->discoveries, cs->hits, cs->misses, s->stale_serves,
+	    s->fresh_serves, cs->stores, cs->evictions, cs->expired,
+	    cache_entries(s->cache), cache_bytes(s->cache), s->nconns,
+	    s->accepted, s->refused, s->requests);
+	reply2(cn, "OK", b.data);
+	buf_free(&b);
+}
+
+static void
+dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
+{
+	struct tok_msg m;
+
+	s->requests++;
+	if (tok_parse(p, n, &m) != PFX_OK) {
+		reply2(cn, "ERR", "malformed request");
+		cn->closing = 1;
+	} else if (tok_is(&m, 0, "TOKEN") && m.n == 3)
+		do_token(s, cn, &m);
+	else if (tok_is(&m, 0, "CGET") && m.n == 6)
+		do_cache(s, cn, &m, 0);
+	else if (tok_is(&m, 0, "CPUT") && m.n == 6)
+		do_cache(s, cn, &m, 1);
+	else if (tok_is(&m, 0, "STATS") && m.n == 1)
+		do_stats(s, cn);
+	else
+		reply2(cn, "ERR", "unknown request");
+}
+
+/* conn_read - read and answer until a request parks or input runs dry */
+
+static void
+conn_read(struct server *s, struct conn *cn)
+{
+	char	 in[READ_CHUNK];
+	ssize_t	 n;
+	size_t	 off = 0, used;
+	int	 done;
+
+	if ((n = recv(cn->fd, in, sizeof(in), 0)) <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			cn->closing = 2;	/* peer gone: drop at once */
+		return;
+	}
+	while (off < (size_t)n && !cn->closing) {
+		if (ns_feed(&cn->in, in + off, (size_t)n - off, &used,
+		    &done) != PFX_OK || cn->in.toobig) {
+			reply2(cn, "ERR", "malformed frame");
+			cn->closing = 1;
+			return;
+		}
+		off += used;
+		if (!done)
+			break;
+		dispatch(s, cn, cn->in.payload.data, cn->in.payload.len);
+		ns_reset(&cn->in);
+		if (cn->waiting != NULL && off < (size_t)n) {
+			/* clients do not pipeline; refuse to buffer */
+			cn->closing = 1;
+			return;
+		}
+	}
+}
+
+static void
+conn_write(struct conn *cn)
+{
+	ssize_t	 w;
+
+	while (cn->outoff < cn->out.len) {
+		w = send(cn->fd, cn->out.data + cn->outoff,
+		    cn->out.len - cn->outoff, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				cn->closing = 2;
+			return;
+		}
+		cn->outoff += (size_t)w;
+	}
+	buf_reset(&cn->out);
+	cn->outoff = 0;
+}
+
+static void
+accept_conns(struct server *s)
+{
+	struct ucred uc;
+	socklen_t len;
+	struct conn *cn;
+	int	 fd;
+
+	for (;;) {
+		if ((fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC)) < 0)
+			return;
+		len = sizeof(uc);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0 ||
+		    !peer_allowed(s, &uc)) {
+			log_warnx("refused a connection from uid %ld gid %ld",
+			    (long)uc.uid, (long)uc.gid);
+			s->refused++;
+			(void)close(fd);
+			continue;
+		}
+		if (s->nconns == MAX_CONNS) {
+			log_warnx("too many connections; refusing one");
+			s->refused++;
+			(void)close(fd);
+			continue;
+		}
+		cn = xcalloc(1, sizeof(*cn));
+		cn->fd = fd;
+		cn->uid = uc.uid;
+		ns_init(&cn->in, TOK_MAX_MSG);
+		buf_init(&cn->out, 4 * TOK_MAX_MSG);
+		s->conns[s->nconns++] = cn;
+		s->accepted++;
+	}
+}
+
+/* wake_waiters - answer connections parked on a finished fetch */
+
+static void
+wake_waiters(struct server *s, struct oidc_client *oc)
+{
+	const char *token = NULL, *why = NULL;
+	long long life = 0;
+	size_t	 i;
+
+	for (i = 0; i < s->nconns; i++) {
+		if (s->conns[i]->waiting != oc)
+			continue;
+		switch (oidc_result(oc, now_ms(), &token, &life, &why)) {
+		case OIDC_TOKEN:
+			reply_token(s->conns[i], token, life);
+			break;
+		case OIDC_FAIL:
+			reply2(s->conns[i], "TEMP", why);
+			break;
+		case OIDC_WAIT:
+			continue;
+		}
+		s->conns[i]->waiting = NULL;
+	}
+}
+
+static void
+reload(struct server *s)
+{
+	struct conf *nc;
+	char	 err[1024];
+	size_t	 i;
+
+	if ((nc = conf_load(s->conf_path, CONF_SECRETS, err,
+	    sizeof(err))) == NULL) {
+		log_errx("reload refused, keeping the old configuration: %s",
+		    err);
+		return;
+	}
+	if (resolve_peers(s, nc) != PFX_OK) {
+		conf_free(nc);
+		(void)resolve_peers(s, s->conf);
+		log_errx("reload refused, keeping the old configuration");
+		return;
+	}
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->waiting != NULL) {
+			reply2(s->conns[i], "TEMP", "configuration reloaded");
+			s->conns[i]->waiting = NULL;
+		}
+	oidc_set_conf(s->oidc, nc);
+	cache_limits(s->cache, (size_t)nc->cache.max_entries,
+	    (size_t)nc->cache.max_bytes, nc->cache.ttl_ms);
+	log_set_level(nc->log_level);
+	conf_free(s->conf);
+	s->conf = nc;
+	log_info("configuration reloaded");
+}
+
+static void
+handle_signals(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(s);
+		else
+			s->stop = 1;
+	}
+}
+
+static void
+reap(struct server *s)
+{
+	size_t	 i = 0;
+
+	while (i < s->nconns) {
+		struct conn *cn = s->conns[i];
+
+		if (cn->closing == 2 || (cn->closing == 1 && cn->out.len == 0)) {
+			conn_free(cn);
+			s->conns[i] = s->conns[--s->nconns];
+		} else
+			i++;
+	}
+}
+
+int
+server_run(const char *conf_path, struct conf *c)
+{
+	struct server s;
+	struct curl_waitfd w[MAX_CONNS + 2];
+	struct CURLMsg *msg;
+	struct oidc_client *oc;
+	sigset_t mask;
+	long long last_sweep = now_ms(), now;
+	size_t	 i, nw;
+	int	 running, left;
+
+	memset(&s, 0, sizeof(s));
+	s.conf_path = conf_path;
+	s.conf = c;
+	if (resolve_peers(&s, c) != PFX_OK)
+		return (1);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	if ((s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		fatalx("signalfd: %s", strerror(errno));
+	s.lfd = make_socket(c);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (s.multi = curl_multi_init()) == NULL)
+		fatalx("cannot initialise libcurl");
+	s.oidc = oidc_new(s.multi);
+	oidc_set_conf(s.oidc, c);
+	s.cache = cache_new((size_t)c->cache.max_entries,
+	    (size_t)c->cache.max_bytes, c->cache.ttl_ms);
+	log_info("listening on %s", c->tokend.socket);
+
+	while (!s.stop) {
+		nw = 0;
+		w[nw++] = (struct curl_waitfd){ s.sigfd, CURL_WAIT_POLLIN, 0 };
+		w[nw++] = (struct curl_waitfd){ s.lfd, CURL_WAIT_POLLIN, 0 };
+		for (i = 0; i < s.nconns; i++) {
+			short	 ev = 0;
+
+			if (s.conns[i]->waiting == NULL && !s.conns[i]->closing)
+				ev |= CURL_WAIT_POLLIN;
+			if (s.conns[i]->out.len > 0)
+				ev |= CURL_WAIT_POLLOUT;
+			w[nw++] = (struct curl_waitfd){ s.conns[i]->fd, ev, 0 };
+		}
+		if (curl_multi_wait(s.multi, w, (unsigned)nw, 1000, NULL) !=
+		    CURLM_OK)
+			fatalx("curl_multi_wait failed");
+		curl_multi_perform(s.multi, &running);
+		while ((msg = curl_multi_info_read(s.multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			if ((oc = oidc_done(s.oidc, msg->easy_handle,
+			    msg->data.result, now_ms())) != NULL &&
+			    !oidc_busy(oc))
+				wake_waiters(&s, oc);
+		}
+		if (w[0].revents)
+			handle_signals(&s);
+		if (w[1].revents)
+			accept_conns(&s);
+		/* new connections were appended after the polled ones */
+		for (i = 0; i + 2 < nw && i < s.nconns; i++) {
+			if (w[i + 2].revents & (CURL_WAIT_POLLIN |
+			    CURL_WAIT_POLLPRI))
+				conn_read(&s, s.conns[i]);
+			if (s.conns[i]->out.len > 0)
+				conn_write(s.conns[i]);
+		}
+		reap(&s);
+		now = now_ms();
+		oidc_tick(s.oidc, now);
+		if (now - last_sweep > 10000) {
+			cache_sweep(s.cache, now);
+			last_sweep = now;
+		}
+	}
+	log_info("stopping");
+	for (i = 0; i < s.nconns; i++)
+		conn_free(s.conns[i]);
+	oidc_free(s.oidc);
+	cache_free(s.cache);
+	curl_multi_cleanup(s.multi);
+	(void)unlink(s.conf->tokend.socket);
+	(void)close(s.lfd);
+	(void)close(s.sigfd);
+	free(s.uids);
+	free(s.gids);
+	conf_free(s.conf);
+	return (0);
+}
+
+int
+server_stats(const struct conf *c)
+{
+	struct tokc *t = tokc_new(c->tokend.socket);
+	struct tok_msg rq, rp;
+	int	 rc = 1;
+
+	tok_init(&rq, "STATS");
+	if (tokc_call(t, &rq, 1, &rp, 5000) != PFX_OK)
+		fprintf(stderr, "pfxhttp-tokend: no answer on %s\n",
+		    c->tokend.socket);
+	else if (!tok_is(&rp, 0, "OK") || rp.n != 2)
+		fprintf(stderr, "pfxhttp-tokend: stats refused: %.*s\n",
+		    rp.n > 1 ? (int)rp.len[1] : 0, rp.n > 1 ? rp.f[1] : "");
+	else {
+		fwrite(rp.f[1], 1, rp.len[1], stdout);
+		rc = 0;
+	}
+	tokc_free(t);
+	return (rc);
+}
