@@ -1,6 +1,9 @@
 /*
  * t.h - TAP helpers for the unit tests: ok(), is_mem(), is_str(), is_int()
  * and done_testing(), which prints the plan "1..N" last (TAP allows it).
+ * While t_todo is set, a failure is marked "# TODO <t_todo>": a known bug,
+ * reported without failing the suite.  A pass stays a plain pass, so the
+ * fix needs no change to the test.
  */
 #ifndef T_H
 #define T_H
@@ -12,6 +15,7 @@
 #define W(s)	s, sizeof(s) - 1	/* literal + length, embedded NULs OK */
 
 static int t_n, t_failed;
+static const char *t_todo;
 
 __attribute__((format(printf, 2, 3)))
 static inline int
@@ -23,8 +27,10 @@ ok(int cond, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+	if (!cond && t_todo != NULL)
+		printf(" # TODO %s", t_todo);
 	putchar('\n');
-	t_failed += !cond;
+	t_failed += !cond && t_todo == NULL;
 	return (cond);
 }
 
