@@ -1,0 +1,99 @@
+/*
+ * fuzz-policy.c - the SMTPD policy delegation codec
+ *
+ * The input is what smtpd writes to a policy server: name=value lines,
+ * each request ended by an empty line.  A reply is exactly
+ * "action=<text>\n\n" with one line of printable UTF-8 as text: the
+ * backend's answer if it is such a line, else DUNNO (not found) or the
+ * default action.  Decoded attributes are unique, non-empty names
+ * without '=', and values without NUL or LF.
+ */
+#include <string.h>
+
+#include "fuzz-proto.h"
+
+#define POLICY_MAX_ATTRS	128
+
+static void
+pol_check_req(const struct fz_codec *c, const struct pfx_req *req)
+{
+	const struct pfx_attr *a;
+	size_t	 i, j, total = 0;
+
+	CHECK(req->map == NULL && req->key == NULL && req->keylen == 0);
+	CHECK(req->attrs != NULL);
+	CHECK(req->nattrs >= 1 && req->nattrs <= POLICY_MAX_ATTRS);
+	for (i = 0; i < req->nattrs; i++) {
+		a = &req->attrs[i];
+		CHECK(a->name != NULL && a->value != NULL);
+		CHECK(a->name[0] != '\0');
+		CHECK(strchr(a->name, '=') == NULL);
+		CHECK(strchr(a->name, '\n') == NULL);
+		CHECK(strlen(a->value) == a->valuelen);
+		CHECK(memchr(a->value, '\n', a->valuelen) == NULL);
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(a->name, req->attrs[j].name) != 0);
+		if (strcmp(a->name, "request") == 0)
+			CHECK(strcmp(a->value, "smtpd_access_policy") == 0);
+		total += strlen(a->name) + 1 + a->valuelen;
+	}
+	CHECK(total <= c->opts.max_request);
+}
+
+static void
+pol_check_own(const struct fz_codec *c, enum proto_status ps, const char *p,
+    size_t n)
+{
+	(void)c;
+	if (ps == PROTO_CLOSE)
+		CHECK(n == 0);		/* "log a warning and disconnect" */
+	else
+		CHECK(n == 14 && memcmp(p, "action=DUNNO\n\n", 14) == 0);
+}
+
+static void
+pol_check_reply(const struct fz_codec *c, const struct pfx_result *res,
+    const char *p, size_t n)
+{
+	const char *act;
+	size_t	 len;
+
+	CHECK(n > 9 && memcmp(p, "action=", 7) == 0);
+	CHECK(p[n - 2] == '\n' && p[n - 1] == '\n');
+	act = p + 7;
+	len = n - 9;
+	CHECK(memchr(act, '\n', len) == NULL);
+	CHECK(memchr(act, '\r', len) == NULL);
+	CHECK(memchr(act, '\0', len) == NULL);
+	CHECK(policy_action_ok(act, len));
+	if (res->verdict == PFX_FOUND &&
+	    policy_action_ok(res->text.data, res->text.len))
+		CHECK(len == res->text.len &&
+		    memcmp(act, res->text.data, len) == 0);
+	else if (res->verdict == PFX_NOTFOUND)
+		CHECK(len == 5 && memcmp(act, "DUNNO", 5) == 0);
+	else
+		CHECK(len == strlen(c->opts.default_action) &&
+		    memcmp(act, c->opts.default_action, len) == 0);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz_codec c;
+	size_t	 i;
+	int	 ok;
+
+	fz_limits(&c, data, size);
+	c.ops = &proto_policy;
+	c.check_req = pol_check_req;
+	c.check_own = pol_check_own;
+	c.check_reply = pol_check_reply;
+	fz_run(&c);
+	/* policy_action_ok never accepts a line break or a control byte */
+	ok = policy_action_ok((const char *)data, size);
+	for (i = 0; ok && i < size; i++)
+		CHECK(data[i] >= 0x20 && data[i] != 0x7f);
+	CHECK(!ok || size > 0);
+	return (0);
+}
