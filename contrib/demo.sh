@@ -1,0 +1,67 @@
+#!/bin/sh
+# demo.sh - a live demo of pfxhttp-spawn: installs what is missing, builds,
+# starts the sample HTTP API and pipes real socketmap, tcp_table and policy
+# requests through pfxhttp-spawn, as Postfix would send them.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+"$top/contrib/deps.sh" demo
+[ -f build-demo/build.ninja ] || meson setup build-demo >/dev/null
+ninja -C build-demo >/dev/null
+spawn=$top/build-demo/pfxhttp-spawn/pfxhttp-spawn
+
+tmp=$(mktemp -d)
+trap 'kill $backend 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+python3 test/backend/backend.py --port-file "$tmp/port" &
+backend=$!
+i=0
+while [ ! -s "$tmp/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$tmp/port")
+
+cat >"$tmp/pfxhttp.conf" <<CONF
+server = { http_client = { timeout = "2s"; }; };
+socket_maps = {
+  mailboxes = { target = "http://127.0.0.1:$port/map";
+                payload = "{\"key\": \"{{ .Key }}\"}";
+                value_field = "data.result"; };
+};
+tcp_tables = {
+  domains = { target = "http://127.0.0.1:$port/rest"; method = "GET"; };
+};
+policy_services = {
+  rcpt = { target = "http://127.0.0.1:$port/policy";
+           value_field = "policy.result"; };
+};
+CONF
+echo "== configuration check"
+"$spawn" -c "$tmp/pfxhttp.conf" -t
+
+netstring() { printf '%d:%s,' "$(printf '%s' "$1" | wc -c)" "$1"; }
+
+echo
+echo "== socketmap (socketmap:unix:...:mailboxes), one connection, 4 lookups"
+for k in alice@example.com nobody@elsewhere.org temp@example.com \
+    'quoted user@example.com'; do
+	netstring "mailboxes $k"
+done >"$tmp/sm.in"
+printf '   request: %s\n' "$(cat "$tmp/sm.in")"
+printf '   replies: %s\n' "$("$spawn" -c "$tmp/pfxhttp.conf" socketmap <"$tmp/sm.in")"
+
+echo
+echo "== tcp_table (tcp:127.0.0.1:PORT), GET ?key=, %XX-encoded"
+printf 'get list@example.com\nget a%%20b@example.com\nget nobody@org\nget temp@example.com\n' >"$tmp/tcp.in"
+sed 's/^/   request: /' "$tmp/tcp.in"
+"$spawn" -c "$tmp/pfxhttp.conf" tcp domains <"$tmp/tcp.in" | sed 's/^/   reply:   /'
+
+echo
+echo "== policy delegation (check_policy_service), three requests"
+for r in policy-reject@example.com friend@example.com temp@example.com; do
+	printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.1\nsender=s@example.org\nrecipient=%s\n\n' "$r"
+done >"$tmp/pol.in"
+"$spawn" -c "$tmp/pfxhttp.conf" policy rcpt <"$tmp/pol.in" |
+	grep -v '^$' | paste -d' ' - /dev/null |
+	awk -v r="policy-reject@example.com friend@example.com temp@example.com" \
+	    'BEGIN { split(r, rc, " ") } { printf "   recipient=%-28s -> %s\n", rc[NR], $0 }'
+echo
+echo "Backends that fail give Postfix temporary errors (TEMP, 400,"
+echo "DEFER_IF_PERMIT), never a wrong permanent answer."

@@ -1,0 +1,44 @@
+#!/bin/sh
+# deps.sh - install what building, the demo and the tests need (Debian 12).
+# Usage: contrib/deps.sh [build|demo|test]    (run as root; idempotent)
+set -eu
+what=${1:-test}
+pkgs="meson ninja-build pkg-config gcc libcurl4-gnutls-dev libconfig-dev
+libjson-c-dev libgnutls28-dev zlib1g-dev python3 ca-certificates"
+case $what in
+demo) ;;
+test) pkgs="$pkgs postfix swaks socat nginx-light clang libclang-rt-dev
+	nodejs npm openssl gnutls-bin curl procps util-linux" ;;
+build) ;;
+*) echo "usage: $0 [build|demo|test]" >&2; exit 64 ;;
+esac
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+# a node that the image ships outside dpkg is fine for the OIDC tests
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+	missing=$(echo "$missing" | tr ' ' '\n' | grep -vx -e nodejs -e npm | tr '\n' ' ')
+fi
+if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages:$missing (run as root)" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing$missing"
+	# Postfix asks a question on install; the tests run private instances
+	echo 'postfix postfix/main_mailer_type select No configuration' |
+		debconf-set-selections
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+if [ "$what" = test ]; then
+	here=$(cd "$(dirname "$0")/.." && pwd)
+	if [ ! -d "$here/test/oidc/node_modules/oidc-provider" ]; then
+		echo "deps.sh: installing the OIDC provider for the tests (npm ci)"
+		npm ci --prefix "$here/test/oidc" --no-audit --no-fund --loglevel=error
+	fi
+fi
