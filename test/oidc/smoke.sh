@@ -21,21 +21,11 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip() { echo "1..0 # SKIP $*"; exit 77; }
-command -v node >/dev/null || skip "node not found"
-command -v curl >/dev/null || skip "curl not found"
-command -v openssl >/dev/null || skip "openssl not found"
-if [ ! -f "$here/node_modules/oidc-provider/package.json" ]; then
-    echo "# installing node dependencies (npm ci --prefix $here)"
-    npm ci --prefix "$here" --no-audit --no-fund --loglevel=error >&2 ||
-        skip "npm ci failed (no registry access?)"
-fi
-
+OIDC_FIXTURE_DIR=$here
+. "$here/fixture.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/pfxhttp-oidc.XXXXXX")
-PKI=$T/pki
-idp_pid= backend_pid=
 cleanup() {
-    [ -n "$idp_pid" ] && kill -TERM "$idp_pid" 2>/dev/null
-    [ -n "$backend_pid" ] && kill -TERM "$backend_pid" 2>/dev/null
+    oidc_fixture_stop
     if [ "${OIDC_KEEP:-0}" = 1 ]; then
         echo "# kept $T"
     else
@@ -96,13 +86,16 @@ wait_file() {
     return 1
 }
 
-# --- set up ---------------------------------------------------------------
-if "$here/gen-pki.sh" "$PKI" 2>"$T/pki.log"; then
-    ok "gen-pki.sh writes a PKI"
-else
-    nok "gen-pki.sh writes a PKI" "$(cat "$T/pki.log")"
-    echo "1..$n"; exit 1
+# --- set up (fixture.sh: npm ci if needed, gen-pki.sh, idp.js, backend) ---
+export IDP_TOKEN_TTL=120
+oidc_fixture_start "$T"
+rc=$?
+[ $rc = 77 ] && skip "node, npm deps, curl or openssl unavailable"
+if [ $rc = 0 ]; then ok "fixture starts (PKI, idp.js, protected-backend.js)"; else
+    nok "fixture starts (PKI, idp.js, protected-backend.js)"; echo "1..$n"; exit 1
 fi
+PKI=$OIDC_PKI IDP=$OIDC_IDP_URL BE=$OIDC_BACKEND_URL
+
 for f in ca.crt server.crt server.key client-rsa.key client-rsa.pkcs1.key \
     client-ec256.key client-ec256.sec1.key client-ec384.key client-ed25519.key \
     client-rsa.jwk client-ec256.jwk client-ec384.jwk client-ed25519.jwk client-rsa.kid; do
@@ -112,34 +105,19 @@ is "RSA PKCS#1 variant" "$(head -1 "$PKI/client-rsa.pkcs1.key")" "-----BEGIN RSA
 is "P-256 SEC1 variant" "$(head -1 "$PKI/client-ec256.sec1.key")" "-----BEGIN EC PRIVATE KEY-----"
 is "Ed25519 PKCS#8" "$(head -1 "$PKI/client-ed25519.key")" "-----BEGIN PRIVATE KEY-----"
 is "kid file = JWK kid" "$(jget kid <"$PKI/client-rsa.jwk")" "$(cat "$PKI/client-rsa.kid")"
-# RFC 7638 §3.1 example: the thumbprint code must reproduce the RFC's value.
-rfc_n="0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
-rfc_tp=$(node -e '
-const c = require("crypto");
-const canon = `{"e":"AQAB","kty":"RSA","n":"${process.argv[1]}"}`;
-console.log(c.createHash("sha256").update(canon).digest("base64url"));' "$rfc_n")
-is "RFC 7638 thumbprint example" "$rfc_tp" "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+# RFC 7638 kids, cross-checked with jose's calculateJwkThumbprint
+for k in rsa ec256 ec384 ed25519; do
+    tp=$(cd "$here" && node --input-type=module -e '
+import { calculateJwkThumbprint } from "jose";
+import { readFileSync } from "node:fs";
+console.log(await calculateJwkThumbprint(JSON.parse(readFileSync(process.argv[1], "utf8"))));' "$PKI/client-$k.jwk")
+    is "RFC 7638 kid of client-$k.jwk" "$(cat "$PKI/client-$k.kid")" "$tp"
+done
 if openssl verify -CAfile "$PKI/ca.crt" "$PKI/server.crt" >/dev/null 2>&1; then
     ok "server.crt verifies against ca.crt"
 else
     nok "server.crt verifies against ca.crt"
 fi
-
-IDP_PKI_DIR=$PKI IDP_PORT_FILE=$T/idp.port IDP_TOKEN_TTL=120 \
-    node "$here/idp.js" 2>"$T/idp.log" &
-idp_pid=$!
-if wait_file "$T/idp.port"; then ok "idp.js starts"; else
-    nok "idp.js starts" "$(cat "$T/idp.log")"; echo "1..$n"; exit 1
-fi
-IDP=https://127.0.0.1:$(cat "$T/idp.port")
-
-BACKEND_IDP_URL=$IDP BACKEND_CA=$PKI/ca.crt BACKEND_PORT_FILE=$T/backend.port \
-    node "$here/protected-backend.js" 2>"$T/backend.log" &
-backend_pid=$!
-if wait_file "$T/backend.port"; then ok "protected-backend.js starts"; else
-    nok "protected-backend.js starts" "$(cat "$T/backend.log")"; echo "1..$n"; exit 1
-fi
-BE=http://127.0.0.1:$(cat "$T/backend.port")
 
 C=(curl -sS --max-time 20 --cacert "$PKI/ca.crt")
 # status+body: prints "HTTPCODE BODY"
@@ -288,12 +266,8 @@ is "idp reset: discovery count 0" "$("${C[@]}" "$IDP/test/count/discovery")" 0
 is "backend reset" "$(jget authorized <<<"$("${C[@]}" "$BE/stats")")" 0
 
 # --- shutdown -------------------------------------------------------------
-kill -TERM "$idp_pid" "$backend_pid"
-wait "$idp_pid"; rc1=$?
-wait "$backend_pid"; rc2=$?
-idp_pid= backend_pid=
-is "idp.js exits 0 on SIGTERM" "$rc1" 0
-is "protected-backend.js exits 0 on SIGTERM" "$rc2" 0
+oidc_fixture_stop
+is "idp.js and protected-backend.js exit 0 on SIGTERM" "$?" 0
 like "idp.js logged errors to stderr" "$(cat "$T/idp.log")" "invalid_client"
 
 echo "1..$n"
