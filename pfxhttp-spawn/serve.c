@@ -19,7 +19,7 @@
 #include "lookup.h"
 #include "serve.h"
 
-#define READ_CHUNK	16384
+#define READ_CHUNK	4096	/* stack pages count as private memory */
 
 static int
 write_all(int fd, const char *p, size_t n)
