@@ -60,7 +60,8 @@
 //                        of discovery, jwks, token, issued, token_errors,
 //                        introspection, requests.  With CLIENT_ID (url-encoded)
 //                        the per-client token/issued/token_errors count.
-//   POST /test/reset     zero all counters (and the injected failures)
+//   POST /test/reset     zero all counters; /test/config back to its defaults
+//                        (IDP_TOKEN_TTL, no injected failures or delays)
 //   GET|POST /test/config  read / change at run time (JSON body, any subset):
 //        {"token_ttl": 300,            lifetime of tokens issued from now on
 //         "token_fail_status": 503,    answer the token endpoint with this...
@@ -385,8 +386,7 @@ async function testApi(req, res, url) {
   if (p === '/test/reset' && req.method === 'POST') {
     await readBody(req);
     stats = freshStats();
-    const ttl = config.token_ttl;
-    config = { ...defaultConfig(), token_ttl: ttl };
+    config = defaultConfig();
     return sendJson(res, 200, { ok: true });
   }
   if (p === '/test/config') {
