@@ -1,0 +1,169 @@
+#!/bin/bash
+#
+# run.sh - golden conversations through pfxhttp-spawn, as TAP
+#
+# usage: run.sh [-u] [CASE...]       (default: every cases/*.args)
+#
+# Starts test/backend/backend.py on a free loopback port, then for each
+# case NAME in cases/:
+#
+#	NAME.args	pfxhttp-spawn arguments after "-c NAME.conf" (required)
+#	NAME.conf.in	configuration, @PORT@ replaced (else default.conf.in)
+#	NAME.in		bytes for stdin (else nothing)
+#	NAME.ref	expected stdout, byte for byte (else empty)
+#	NAME.err.ref	expected stderr (else not checked; -t writes there)
+#	NAME.status	expected exit status (else 0)
+#	NAME.stats	how many backend requests the case must cause
+#	NAME.drip	feed stdin one byte at a time instead of in one write
+#
+# The program runs in a scratch directory with a relative -c path, so
+# "FILE:LINE:" messages are the same on every machine.  -u rewrites the
+# .ref and .err.ref files from the actual output (check the diff!).
+#
+# Environment: PFXHTTP_SPAWN, PFXHTTP_BACKEND (set by meson test).
+# Exits 77 (skip) when python3 is missing.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+cases=$here/cases
+spawn=${PFXHTTP_SPAWN:-$here/../../build/pfxhttp-spawn/pfxhttp-spawn}
+backend=${PFXHTTP_BACKEND:-$here/../backend/backend.py}
+update=0
+if [ "${1:-}" = "-u" ]; then
+	update=1
+	shift
+fi
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP python3 is needed for the sample backend"
+	exit 77
+fi
+if [ ! -x "$spawn" ]; then
+	echo "Bail out! pfxhttp-spawn not found at $spawn"
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pfxhttp-golden.XXXXXX") || exit 1
+bpid=
+cleanup() {
+	if [ -n "$bpid" ]; then
+		kill "$bpid" 2>/dev/null
+		wait "$bpid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+python3 "$backend" --port-file "$tmp/port" >"$tmp/backend.log" 2>&1 &
+bpid=$!
+for _ in $(seq 100); do
+	[ -s "$tmp/port" ] && break
+	sleep 0.05
+done
+if [ ! -s "$tmp/port" ]; then
+	echo "Bail out! the sample backend did not start"
+	sed 's/^/# /' "$tmp/backend.log"
+	exit 1
+fi
+port=$(cat "$tmp/port")
+
+# requests - how many requests the backend has seen
+requests() {
+	python3 -c 'import json, sys, urllib.request
+u = "http://127.0.0.1:%s/stats" % sys.argv[1]
+print(json.load(urllib.request.urlopen(u, timeout=10))["requests"])' "$port"
+}
+
+# drip - copy stdin to stdout one byte at a time
+drip() {
+	python3 -c 'import os, sys, time
+data = sys.stdin.buffer.read()
+for i in range(len(data)):
+    os.write(1, data[i:i + 1])
+    time.sleep(0.002)'
+}
+
+# show - a file as TAP diagnostics, bytes made visible
+show() {
+	echo "#   $1:"
+	cat -A "$2" | head -40 | sed 's/^/#     /'
+}
+
+if [ $# -gt 0 ]; then
+	names=("$@")
+else
+	names=()
+	for f in "$cases"/*.args; do
+		n=${f##*/}
+		names+=("${n%.args}")
+	done
+fi
+
+echo "1..${#names[@]}"
+i=0
+failed=0
+for name in "${names[@]}"; do
+	i=$((i + 1))
+	c=$cases/$name
+	why=
+	conf_in=$c.conf.in
+	[ -f "$conf_in" ] || conf_in=$cases/default.conf.in
+	sed "s/@PORT@/$port/g" "$conf_in" >"$tmp/$name.conf"
+	read -r -a args <"$c.args"
+	input=$c.in
+	[ -f "$input" ] || input=/dev/null
+	before=$(requests)
+	if [ -f "$c.drip" ]; then
+		drip <"$input" | (cd "$tmp" && exec timeout 60 "$spawn" \
+		    -c "$name.conf" "${args[@]}" >"$name.out" 2>"$name.err")
+		status=${PIPESTATUS[1]}
+	else
+		(cd "$tmp" && exec timeout 60 "$spawn" -c "$name.conf" \
+		    "${args[@]}" <"$input" >"$name.out" 2>"$name.err")
+		status=$?
+	fi
+	# give the backend a moment to count a request still in flight
+	sleep 0.1
+	after=$(requests)
+
+	ref=$c.ref
+	[ -f "$ref" ] || ref=/dev/null
+	if [ $update = 1 ]; then
+		if [ -s "$tmp/$name.out" ] || [ -f "$c.ref" ]; then
+			cp "$tmp/$name.out" "$c.ref"
+		fi
+		if [ -s "$tmp/$name.err" ] || [ -f "$c.err.ref" ]; then
+			cp "$tmp/$name.err" "$c.err.ref"
+		fi
+		ref=$c.ref
+		[ -f "$ref" ] || ref=/dev/null
+	fi
+	want_status=0
+	[ -f "$c.status" ] && want_status=$(cat "$c.status")
+	if ! cmp -s "$ref" "$tmp/$name.out"; then
+		why="stdout differs"
+	elif [ -f "$c.err.ref" ] && ! cmp -s "$c.err.ref" "$tmp/$name.err"; then
+		why="stderr differs"
+	elif [ "$status" != "$want_status" ]; then
+		why="exit status $status, want $want_status"
+	elif [ -f "$c.stats" ] && [ $((after - before)) != "$(cat "$c.stats")" ]; then
+		why="$((after - before)) backend requests, want $(cat "$c.stats")"
+	fi
+	if [ -z "$why" ]; then
+		echo "ok $i - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $i - $name: $why"
+		case $why in
+		stdout*)
+			show want "$ref"
+			show got "$tmp/$name.out"
+			;;
+		stderr*)
+			show want "$c.err.ref"
+			show got "$tmp/$name.err"
+			;;
+		esac
+	fi
+done
+[ $failed = 0 ]
