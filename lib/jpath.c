@@ -154,6 +154,22 @@ jpath_get(const struct jpath *jp, struct json_object *o)
 	return (o);
 }
 
+/* shortest_double - the shortest text that reads back as the same d */
+
+static int
+shortest_double(struct buf *out, double d)
+{
+	char	 tmp[40];
+	int	 prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			return (buf_puts(out, tmp));
+	}
+	return (buf_printf(out, "%.17g", d));
+}
+
 /* jvalue_scalar - append one scalar; 1 if something was appended */
 
 static int
@@ -176,7 +192,7 @@ jvalue_scalar(struct json_object *v, struct buf *out, int *err)
 		if (isfinite(d) && d == floor(d) && fabs(d) < 1e15)
 			*err = buf_printf(out, "%.0f", d);
 		else
-			*err = buf_printf(out, "%.17g", d);
+			*err = shortest_double(out, d);
 		return (1);
 	case json_type_boolean:
 		*err = buf_puts(out, json_object_get_boolean(v) ? "true" :

@@ -306,31 +306,38 @@ build_headers(struct lookup *lk, struct render_ctx *rc, const char *bearer,
 	return (PFX_OK);
 }
 
-/* parse_json - the whole body as one JSON value, depth-limited */
-
-static struct json_object *
-parse_json(const char *body, size_t len)
+/*
+ * parse_json - the whole body as one JSON value, depth-limited.  Returns
+ * 1 for valid JSON (*out is NULL for the JSON value null), else 0.
+ */
+static int
+parse_json(const char *body, size_t len, struct json_object **out)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
+	size_t	 end;
+	int	 valid;
 
-	if (len == 0 || len > INT32_MAX)
-		return (NULL);
-	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
-		return (NULL);
+	*out = NULL;
+	if (len == 0 || len > INT32_MAX ||
+	    (tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
+		return (0);
 	o = json_tokener_parse_ex(tok, body, (int)len);
-	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    strspn(body + json_tokener_get_parse_end(tok), " \t\r\n") !=
-	    len - json_tokener_get_parse_end(tok))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue) {
-		/* a bare number like "42" needs end of input to finish */
+	if (json_tokener_get_error(tok) == json_tokener_continue) {
+		/* a bare number like "42" needs the end of input to finish */
 		o = json_tokener_parse_ex(tok, "", 1);
-	}
+		end = len;
+	} else
+		end = json_tokener_get_parse_end(tok);
+	valid = json_tokener_get_error(tok) == json_tokener_success &&
+	    end <= len && strspn(body + end, " \t\r\n") == len - end;
 	json_tokener_free(tok);
-	return (o);
+	if (!valid) {
+		json_object_put(o);
+		return (0);
+	}
+	*out = o;
+	return (1);
 }
 
 static void
@@ -366,6 +373,7 @@ lookup_map_response(const struct conf_entry *e, long status,
 	struct buf ev;
 	size_t	 b;
 	char	 msg[128];
+	int	 is_json;
 
 	buf_reset(&res->text);
 	if (status != e->status_code) {
@@ -379,8 +387,8 @@ lookup_map_response(const struct conf_entry *e, long status,
 		}
 		return;
 	}
-	root = parse_json(body, len);
-	if (root == NULL && (e->value_jp != NULL || e->error_jp != NULL)) {
+	if (!(is_json = parse_json(body, len, &root)) &&
+	    (e->value_jp != NULL || e->error_jp != NULL)) {
 		result_set(res, PFX_TEMPFAIL, "unparseable backend response");
 		return;
 	}
@@ -401,7 +409,7 @@ lookup_map_response(const struct conf_entry *e, long status,
 	if (e->value_jp != NULL)
 		set_value(res, jvalue_text(jpath_get(e->value_jp, root),
 		    &res->text));
-	else if (root != NULL)
+	else if (is_json)
 		set_value(res, jvalue_text(root, &res->text));
 	else {
 		/* a plain-text answer, as postfix-rest-connector's policy */
