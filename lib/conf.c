@@ -694,7 +694,9 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		    " temporarily unavailable");
 	if (e->timeout_ms == 0)
 		e->timeout_ms = c->http.timeout_ms;
-	if ((r = compile_oidc(L, s, e)) != PFX_OK)
+	if ((r = compile_oidc(L, config_setting_get_member(s,
+	    "backend_oidc_auth") != NULL ? config_setting_get_member(s,
+	    "backend_oidc_auth") : s, e)) != PFX_OK)
 		return (r);
 	return (compile_cache_key(L, s, e));
 }
