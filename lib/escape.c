@@ -55,50 +55,56 @@ escape_json(struct buf *out, const char *s, size_t n)
 	return (PFX_OK);
 }
 
-static int
-escape_pct(struct buf *out, unsigned char c)
-{
-	char	 e[3] = { '%', hexdig[c >> 4], hexdig[c & 15] };
+/* escape_pct_unless - bytes keep() refuses become %XX */
 
-	return (buf_append(out, e, 3));
+static int
+escape_pct_unless(struct buf *out, const char *s, size_t n,
+    int (*keep)(unsigned char))
+{
+	size_t	 i;
+	unsigned char c;
+	char	 e[3] = { '%', 0, 0 };
+	int	 r;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (keep(c))
+			r = buf_putc(out, c);
+		else {
+			e[1] = hexdig[c >> 4];
+			e[2] = hexdig[c & 15];
+			r = buf_append(out, e, 3);
+		}
+		if (r != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}
+
+/* RFC 3986 unreserved */
+
+static int
+url_keep(unsigned char c)
+{
+	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~');
+}
+
+static int
+header_keep(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '%');
 }
 
 int
 escape_url(struct buf *out, const char *s, size_t n)
 {
-	size_t	 i;
-	unsigned char c;
-	int	 r;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~')
-			r = buf_putc(out, c);
-		else
-			r = escape_pct(out, c);
-		if (r != PFX_OK)
-			return (r);
-	}
-	return (PFX_OK);
+	return (escape_pct_unless(out, s, n, url_keep));
 }
 
 int
 escape_header(struct buf *out, const char *s, size_t n)
 {
-	size_t	 i;
-	unsigned char c;
-	int	 r;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f && c != '%')
-			r = buf_putc(out, c);
-		else
-			r = escape_pct(out, c);
-		if (r != PFX_OK)
-			return (r);
-	}
-	return (PFX_OK);
+	return (escape_pct_unless(out, s, n, header_keep));
 }

@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "base64.h"
+#include "clock.h"
 #include "err.h"
 #include "escape.h"
 #include "http.h"
@@ -537,37 +537,12 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 	curl_slist_free_all(hdrs);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static struct tokc *
 tokend(struct lookup *lk)
 {
 	if (lk->tok == NULL)
 		lk->tok = tokc_new(lk->c->tokend.socket);
 	return (lk->tok);
-}
-
-static long long
-parse_ms(const char *p, size_t n)
-{
-	long long v = 0;
-	size_t	 i;
-
-	if (n == 0 || n > 15)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return (-1);
-		v = v * 10 + (p[i] - '0');
-	}
-	return (v);
 }
 
 /*
@@ -580,7 +555,7 @@ bearer_token(struct lookup *lk, const struct conf_entry *e,
 {
 	size_t	 i = (size_t)(e - lk->c->entries);
 	struct tok_msg rq, rp;
-	long long now = now_ms(), life;
+	long long now = clock_ms(), life;
 	char	 why[128];
 
 	if (lk->tokens[i] != NULL && now < lk->token_expiry[i])
@@ -600,7 +575,7 @@ bearer_token(struct lookup *lk, const struct conf_entry *e,
 		return (NULL);
 	}
 	if (!tok_is(&rp, 0, "OK") || rp.n != 3 || rp.len[1] == 0 ||
-	    rp.len[1] > 16384 || (life = parse_ms(rp.f[2], rp.len[2])) < 0 ||
+	    rp.len[1] > 16384 || (life = tok_num(&rp, 2)) < 0 ||
 	    strcspn(rp.f[1], " \t\r\n") < rp.len[1]) {
 		log_warnx("%s %s: no backend token: %s",
 		    conf_kind_section(e->kind), e->name, rp.n >= 2 ?
@@ -656,7 +631,7 @@ cache_get(struct lookup *lk, const struct conf_entry *e, long long max_age,
 	tok_adds(&rq, purpose);
 	if (tokc_call(tokend(lk), &rq, 1, &rp, lk->c->tokend.timeout_ms) !=
 	    PFX_OK || !tok_is(&rp, 0, "HIT") || rp.n != 4 ||
-	    (v = parse_ms(rp.f[1], rp.len[1])) != PFX_FOUND)
+	    (v = tok_num(&rp, 1)) != PFX_FOUND)
 		return (0);
 	result_set(res, PFX_FOUND, NULL);
 	if (buf_append(&res->text, rp.f[3], rp.len[3]) != PFX_OK)

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "netstring.h"
 #include "tokclient.h"
@@ -55,15 +55,6 @@ tokc_free(struct tokc *t)
 	free(t);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static int
 tokc_connect(struct tokc *t)
 {
@@ -95,7 +86,7 @@ tokc_wait(struct tokc *t, short events, long long deadline)
 	int	 r;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - clock_ms()) <= 0)
 			return (PFX_ETIMEOUT);
 		r = poll(&pfd, 1, (int)left);
 		if (r > 0)
@@ -165,7 +156,7 @@ int
 tokc_call(struct tokc *t, const struct tok_msg *req, int want_reply,
     struct tok_msg *reply, long long timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	int	 r;
 
 	buf_reset(&t->out);

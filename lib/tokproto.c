@@ -93,3 +93,21 @@ tok_is(const struct tok_msg *m, size_t i, const char *s)
 	return (i < m->n && m->len[i] == strlen(s) &&
 	    memcmp(m->f[i], s, m->len[i]) == 0);
 }
+
+/* tok_num - field i as a non-negative decimal, -1 if it is not one */
+
+long long
+tok_num(const struct tok_msg *m, size_t i)
+{
+	long long v = 0;
+	size_t	 j;
+
+	if (i >= m->n || m->len[i] == 0 || m->len[i] > 15)
+		return (-1);
+	for (j = 0; j < m->len[i]; j++) {
+		if (m->f[i][j] < '0' || m->f[i][j] > '9')
+			return (-1);
+		v = v * 10 + (m->f[i][j] - '0');
+	}
+	return (v);
+}

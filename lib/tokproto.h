@@ -41,5 +41,6 @@ int	 tok_encode(struct buf *, const struct tok_msg *);
 /* tok_parse - split a frame payload; PFX_EPROTO unless well formed */
 int	 tok_parse(const char *, size_t, struct tok_msg *);
 int	 tok_is(const struct tok_msg *, size_t, const char *);
+long long tok_num(const struct tok_msg *, size_t);
 
 #endif

@@ -28,10 +28,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "netstring.h"
@@ -71,15 +71,6 @@ struct server {
 	    fresh_serves;
 	int		 stop;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* resolve_peers - user and group names to ids; refuse unknown names */
 
@@ -242,7 +233,7 @@ do_token(struct server *s, struct conn *cn, const struct tok_msg *m)
 		reply2(cn, "ERR", "no backend_oidc_auth for this entry");
 		return;
 	}
-	switch (oidc_token(s->oidc, &e->backend_oidc_auth, now_ms(), &oc,
+	switch (oidc_token(s->oidc, &e->backend_oidc_auth, clock_ms(), &oc,
 	    &token, &life, &why)) {
 	case OIDC_TOKEN:
 		reply_token(cn, token, life);
@@ -267,22 +258,6 @@ cache_keybuf(const struct tok_msg *m, struct buf *k)
 	    buf_append(k, m->f[3], m->len[3]));
 }
 
-static long long
-field_num(const struct tok_msg *m, size_t i)
-{
-	long long v = 0;
-	size_t	 j;
-
-	if (m->len[i] == 0 || m->len[i] > 15)
-		return (-1);
-	for (j = 0; j < m->len[i]; j++) {
-		if (m->f[i][j] < '0' || m->f[i][j] > '9')
-			return (-1);
-		v = v * 10 + (m->f[i][j] - '0');
-	}
-	return (v);
-}
-
 static void
 do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
     int put)
@@ -300,11 +275,11 @@ do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
 		if (!put)
 			reply2(cn, "MISS", NULL);
 	} else if (put) {
-		if ((verdict = field_num(m, 4)) >= 0)
+		if ((verdict = tok_num(m, 4)) >= 0)
 			cache_put(s->cache, key.data, key.len, (int)verdict,
-			    m->f[5], m->len[5], now_ms());
-	} else if ((maxage = field_num(m, 4)) >= 0 &&
-	    cache_get(s->cache, key.data, key.len, maxage, now_ms(), &v, &val,
+			    m->f[5], m->len[5], clock_ms());
+	} else if ((maxage = tok_num(m, 4)) >= 0 &&
+	    cache_get(s->cache, key.data, key.len, maxage, clock_ms(), &v, &val,
 	    &vallen, &age)) {
 		if (tok_is(m, 5, "fallback"))
 			s->stale_serves++;
@@ -471,7 +446,7 @@ wake_waiters(struct server *s, struct oidc_client *oc)
 	for (i = 0; i < s->nconns; i++) {
 		if (s->conns[i]->waiting != oc)
 			continue;
-		switch (oidc_result(oc, now_ms(), &token, &life, &why)) {
+		switch (oidc_result(oc, clock_ms(), &token, &life, &why)) {
 		case OIDC_TOKEN:
 			reply_token(s->conns[i], token, life);
 			break;
@@ -555,7 +530,7 @@ server_run(const char *conf_path, struct conf *c)
 	struct CURLMsg *msg;
 	struct oidc_client *oc;
 	sigset_t mask;
-	long long last_sweep = now_ms(), now;
+	long long last_sweep = clock_ms(), now;
 	size_t	 i, nw;
 	int	 running, left;
 
@@ -603,7 +578,7 @@ server_run(const char *conf_path, struct conf *c)
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			if ((oc = oidc_done(s.oidc, msg->easy_handle,
-			    msg->data.result, now_ms())) != NULL &&
+			    msg->data.result, clock_ms())) != NULL &&
 			    !oidc_busy(oc))
 				wake_waiters(&s, oc);
 		}
@@ -620,7 +595,7 @@ server_run(const char *conf_path, struct conf *c)
 				conn_write(s.conns[i]);
 		}
 		reap(&s);
-		now = now_ms();
+		now = clock_ms();
 		oidc_tick(s.oidc, now);
 		if (now - last_sweep > 10000) {
 			cache_sweep(s.cache, now);
