@@ -49,6 +49,7 @@ struct lookup {
 	char		**tokens;	/* per entry: bearer token */
 	long long	*token_expiry;	/* per entry: monotonic ms */
 	struct buf	 ckey;		/* response cache key */
+	long		 last_status;	/* HTTP status of the last call */
 };
 
 struct render_ctx {
@@ -490,6 +491,7 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 		result_set(res, PFX_TEMPFAIL, "HTTP client unavailable");
 		return;
 	}
+	lk->last_status = 0;
 	buf_reset(&lk->url);
 	buf_reset(&lk->body);
 	if (e->url_t != NULL)
@@ -524,6 +526,7 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 		    conf_kind_section(e->kind), e->name, resp.error);
 		map_failure(&resp, res);
 	} else {
+		lk->last_status = resp.status;
 		lookup_map_response(e, resp.status, buf_str(&resp.body),
 		    resp.body.len, res);
 		if (res->verdict == PFX_TEMPFAIL ||
@@ -550,7 +553,7 @@ tokend(struct lookup *lk)
  * shortly before it expires; tokend refreshes it for everyone.
  */
 static const char *
-bearer_token(struct lookup *lk, const struct conf_entry *e,
+bearer_token(struct lookup *lk, const struct conf_entry *e, int renew,
     struct pfx_result *res)
 {
 	size_t	 i = (size_t)(e - lk->c->entries);
@@ -558,7 +561,7 @@ bearer_token(struct lookup *lk, const struct conf_entry *e,
 	long long now = clock_ms(), life;
 	char	 why[128];
 
-	if (lk->tokens[i] != NULL && now < lk->token_expiry[i])
+	if (lk->tokens[i] != NULL && now < lk->token_expiry[i] && !renew)
 		return (lk->tokens[i]);
 	if (lk->tokens[i] != NULL) {
 		explicit_bzero(lk->tokens[i], strlen(lk->tokens[i]));
@@ -568,6 +571,8 @@ bearer_token(struct lookup *lk, const struct conf_entry *e,
 	tok_init(&rq, "TOKEN");
 	tok_adds(&rq, conf_kind_section(e->kind));
 	tok_adds(&rq, e->name);
+	if (renew)
+		tok_adds(&rq, "renew");
 	if (tokc_call(tokend(lk), &rq, 1, &rp, e->timeout_ms) != PFX_OK) {
 		log_warnx("%s %s: pfxhttp-tokend did not answer",
 		    conf_kind_section(e->kind), e->name);
@@ -687,9 +692,18 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 		if (cc->serve_fresh && cache_get(lk, e, cc->fresh_ttl_ms, "fresh", res))
 			return;
 	}
-	if (!e->backend_oidc_auth.enabled ||
-	    (bearer = bearer_token(lk, e, res)) != NULL)
+	if (!e->backend_oidc_auth.enabled)
+		backend_call(lk, e, req, NULL, res);
+	else if ((bearer = bearer_token(lk, e, 0, res)) != NULL) {
 		backend_call(lk, e, req, bearer, res);
+		/* 401: the token was refused; one retry with a new one */
+		if (lk->last_status == 401 && (bearer = bearer_token(lk, e, 1,
+		    res)) != NULL)
+			backend_call(lk, e, req, bearer, res);
+		if (lk->last_status == 401)
+			result_set(res, PFX_TEMPFAIL, "backend refused the"
+			    " token");
+	}
 	if (!use_cache)
 		return;
 	if (definitive(e, res))

@@ -6,7 +6,8 @@
  *	netstrings (fields), so keys and values are binary-safe.  The first
  *	field is the protocol version "PFXTOK1"; the second is the verb.
  *
- *	TOKEN section name		-> OK token expires_in_ms | TEMP reason
+ *	TOKEN section name [renew]	-> OK token expires_in_ms | TEMP reason
+ *		(renew: a backend refused the last token; fetch another)
  *	CGET section name key max_age_ms purpose -> HIT verdict age_ms text
  *					   | MISS   (purpose: fresh|fallback)
  *	CPUT section name key verdict text	(no reply)

@@ -40,6 +40,7 @@
 #define DISCOVERY_TTL_MS	(3600 * 1000LL)
 #define BACKOFF_MAX_MS		60000LL
 #define BODY_MAX		(1024 * 1024)
+#define RENEW_MIN_AGE_MS	10000LL
 
 enum ostate { O_IDLE, O_DISCOVERY, O_TOKEN };
 
@@ -50,7 +51,7 @@ struct oidc_client {
 	const struct conf_oidc *cfg;
 	struct jwt_key	*jk;
 	char		*token;
-	long long	 expires_at, refresh_at;
+	long long	 expires_at, refresh_at, fetched_at;
 	char		*token_endpoint;
 	long long	 disc_at;
 	enum ostate	 state;
@@ -468,6 +469,7 @@ token_done(struct oidc_client *oc, long status, long long now)
 	client_wipe_token(oc);
 	oc->token = xstrdup(tok);
 	json_object_put(j);
+	oc->fetched_at = now;
 	oc->expires_at = now + life * 1000;
 	oc->refresh_at = now + life * 750;
 	oc->failures = 0;
@@ -525,13 +527,23 @@ oidc_busy(const struct oidc_client *oc)
 }
 
 enum oidc_answer
-oidc_token(struct oidc *o, const struct conf_oidc *cfg, long long now,
-    struct oidc_client **ocp, const char **token, long long *expires_in,
-    const char **why)
+oidc_token(struct oidc *o, const struct conf_oidc *cfg, int renew,
+    long long now, struct oidc_client **ocp, const char **token,
+    long long *expires_in, const char **why)
 {
 	struct oidc_client *oc = client_get(o, cfg);
 
 	*ocp = oc;
+	/*
+	 * A backend refused the token (revoked, rotated keys): fetch a new
+	 * one, but at most once per RENEW_MIN_AGE_MS however many spawn
+	 * processes report it.
+	 */
+	if (renew && oc->token != NULL && now - oc->fetched_at >
+	    RENEW_MIN_AGE_MS && oc->state == O_IDLE) {
+		client_wipe_token(oc);
+		oc->retry_at = 0;
+	}
 	if (oc->state == O_IDLE && now >= oc->retry_at &&
 	    (oc->token == NULL || now >= oc->refresh_at))
 		client_start(oc, now);

@@ -24,11 +24,12 @@ void	 oidc_free(struct oidc *);
 void	 oidc_set_conf(struct oidc *, const struct conf *);
 /*
  * oidc_token - a token now (OIDC_TOKEN), or a fetch is under way and
+ * (renew: the caller's backend refused the current token)
  * *oc will report through oidc_done (OIDC_WAIT), or none (OIDC_FAIL,
  * *why says why).
  */
 enum oidc_answer oidc_token(struct oidc *, const struct conf_oidc *,
-	    long long now, struct oidc_client **oc, const char **token,
+	    int renew, long long now, struct oidc_client **oc, const char **token,
 	    long long *expires_in, const char **why);
 /* oidc_done - a transfer finished; returns the client it belonged to */
 struct oidc_client *oidc_done(struct oidc *, CURL *, CURLcode, long long now);

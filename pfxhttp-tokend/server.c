@@ -233,7 +233,8 @@ do_token(struct server *s, struct conn *cn, const struct tok_msg *m)
 		reply2(cn, "ERR", "no backend_oidc_auth for this entry");
 		return;
 	}
-	switch (oidc_token(s->oidc, &e->backend_oidc_auth, clock_ms(), &oc,
+	switch (oidc_token(s->oidc, &e->backend_oidc_auth, tok_is(m, 3,
+	    "renew"), clock_ms(), &oc,
 	    &token, &life, &why)) {
 	case OIDC_TOKEN:
 		reply_token(cn, token, life);
