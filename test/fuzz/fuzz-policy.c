@@ -14,8 +14,56 @@
 
 #define POLICY_MAX_ATTRS	128
 
+/*
+ * pol_model - the attributes the block should give: one per distinct
+ * name, in order of first appearance, with the value of the last line
+ * (the lines were already checked by the codec, so they are well formed)
+ */
 static void
-pol_check_req(const struct fz_codec *c, const struct pfx_req *req)
+pol_model(const struct pfx_req *req, const char *blk, size_t n)
+{
+	const char *line, *nl, *eq;
+	const char *names[POLICY_MAX_ATTRS], *vals[POLICY_MAX_ATTRS];
+	size_t	 nlen[POLICY_MAX_ATTRS], vlen[POLICY_MAX_ATTRS];
+	size_t	 k = 0, i, len;
+
+	CHECK(n >= 2 && blk[n - 1] == '\n');
+	for (line = blk; line < blk + n; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(blk + n - line));
+		CHECK(nl != NULL);
+		len = (size_t)(nl - line);
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (len == 0) {
+			CHECK(nl == blk + n - 1);	/* the end */
+			break;
+		}
+		eq = memchr(line, '=', len);
+		CHECK(eq != NULL && eq > line);
+		for (i = 0; i < k; i++)
+			if (nlen[i] == (size_t)(eq - line) &&
+			    memcmp(names[i], line, nlen[i]) == 0)
+				break;
+		CHECK(i < POLICY_MAX_ATTRS);
+		if (i == k) {
+			names[k] = line;
+			nlen[k++] = (size_t)(eq - line);
+		}
+		vals[i] = eq + 1;
+		vlen[i] = len - nlen[i] - 1;
+	}
+	CHECK(k == req->nattrs);
+	for (i = 0; i < k; i++) {
+		CHECK(strlen(req->attrs[i].name) == nlen[i] &&
+		    memcmp(req->attrs[i].name, names[i], nlen[i]) == 0);
+		CHECK(req->attrs[i].valuelen == vlen[i] &&
+		    memcmp(req->attrs[i].value, vals[i], vlen[i]) == 0);
+	}
+}
+
+static void
+pol_check_req(const struct fz_codec *c, const struct pfx_req *req,
+    const char *blk, size_t n)
 {
 	const struct pfx_attr *a;
 	size_t	 i, j, total = 0;
@@ -38,6 +86,7 @@ pol_check_req(const struct fz_codec *c, const struct pfx_req *req)
 		total += strlen(a->name) + 1 + a->valuelen;
 	}
 	CHECK(total <= c->opts.max_request);
+	pol_model(req, blk, n);
 }
 
 static void

@@ -31,8 +31,9 @@ struct fz_codec {
 	struct proto_opts opts;
 	const uint8_t	*data;		/* the whole input */
 	size_t		 size;
-	/* a request returned by feed */
-	void	(*check_req)(const struct fz_codec *, const struct pfx_req *);
+	/* a request returned by feed, and the input bytes it came from */
+	void	(*check_req)(const struct fz_codec *, const struct pfx_req *,
+		    const char *, size_t);
 	/* what feed wrote itself (PROTO_REPLIED or PROTO_CLOSE) */
 	void	(*check_own)(const struct fz_codec *, enum proto_status,
 		    const char *, size_t);
@@ -163,7 +164,7 @@ fz_conv(const struct fz_codec *c, size_t chunk, size_t split, int all,
 	struct pfx_req req;
 	struct buf out;
 	const char *why;
-	size_t	 pos = 0, end, off, used;
+	size_t	 pos = 0, end, off, used, blk = 0;
 	unsigned reqno = 0;
 	void	*st;
 
@@ -196,7 +197,9 @@ fz_conv(const struct fz_codec *c, size_t chunk, size_t split, int all,
 			case PROTO_REQUEST:
 				CHECK(out.len == 0);
 				CHECK(!c->ops->in_progress(st));
-				c->check_req(c, &req);
+				c->check_req(c, &req, in + blk,
+				    off + used - blk);
+				blk = off + used;
 				fz_log_req(log, &req);
 				fz_answer(c, st, &req, reqno++, all, &out);
 				CHECK(buf_puts(log, "A ") == PFX_OK);
@@ -207,6 +210,7 @@ fz_conv(const struct fz_codec *c, size_t chunk, size_t split, int all,
 				CHECK(why != NULL);
 				CHECK(!c->ops->in_progress(st));
 				c->check_own(c, ps, out.data, out.len);
+				blk = off + used;
 				CHECK(buf_printf(log, "P %s\n", why) == PFX_OK);
 				CHECK(buf_append(log, out.data, out.len) ==
 				    PFX_OK);

@@ -60,9 +60,10 @@ sm_reason(const char *p, size_t n, const char *word)
 }
 
 static void
-sm_check_req(const struct fz_codec *c, const struct pfx_req *req)
+sm_check_req(const struct fz_codec *c, const struct pfx_req *req,
+    const char *blk, size_t n)
 {
-	size_t	 maplen;
+	size_t	 maplen, i = 0, len = 0;
 
 	CHECK(req->map != NULL && req->key != NULL);
 	maplen = strlen(req->map);
@@ -71,6 +72,15 @@ sm_check_req(const struct fz_codec *c, const struct pfx_req *req)
 	/* the map name, a space and the key were one netstring */
 	CHECK(maplen + 1 + req->keylen <= c->opts.max_request);
 	CHECK(req->attrs == NULL && req->nattrs == 0);
+	/* the request is exactly "<digits>:<map> <key>," */
+	while (i < n && blk[i] >= '0' && blk[i] <= '9')
+		len = len * 10 + (size_t)(blk[i++] - '0');
+	CHECK(i > 0 && i <= 10 && i < n && blk[i] == ':');
+	CHECK(len == maplen + 1 + req->keylen && n == i + len + 2);
+	CHECK(memcmp(blk + i + 1, req->map, maplen) == 0 &&
+	    blk[i + 1 + maplen] == ' ' &&
+	    memcmp(blk + i + 2 + maplen, req->key, req->keylen) == 0 &&
+	    blk[n - 1] == ',');
 }
 
 static void

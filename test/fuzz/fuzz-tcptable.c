@@ -54,7 +54,8 @@ tcp_line(const char *p, size_t n, struct buf *text)
 }
 
 static void
-tcp_check_req(const struct fz_codec *c, const struct pfx_req *req)
+tcp_check_req(const struct fz_codec *c, const struct pfx_req *req,
+    const char *blk, size_t n)
 {
 	struct buf enc, dec;
 
@@ -67,6 +68,15 @@ tcp_check_req(const struct fz_codec *c, const struct pfx_req *req)
 	buf_init(&dec, BUF_UNLIMITED);
 	CHECK(hexq_encode(&enc, req->key, req->keylen) == PFX_OK);
 	CHECK(hexq_decode(&dec, enc.data, enc.len) == PFX_OK);
+	CHECK(dec.len == req->keylen &&
+	    memcmp(dec.data, req->key, dec.len) == 0);
+	/* the request is exactly "get <key>\n" (or "\r\n") */
+	CHECK(n >= 5 && memcmp(blk, "get ", 4) == 0 && blk[n - 1] == '\n');
+	n--;
+	if (blk[n - 1] == '\r')
+		n--;
+	buf_reset(&dec);
+	CHECK(hexq_decode(&dec, blk + 4, n - 4) == PFX_OK);
 	CHECK(dec.len == req->keylen &&
 	    memcmp(dec.data, req->key, dec.len) == 0);
 	buf_free(&enc);
