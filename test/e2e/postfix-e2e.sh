@@ -1,0 +1,511 @@
+#!/bin/bash
+#
+# postfix-e2e.sh - pfxhttp-spawn driven by a real, private Postfix instance
+#
+# Sets up a throwaway Postfix (postfix -c DIR start) in a temporary
+# directory, with three spawn(8) services running pfxhttp-spawn as
+# nobody (socketmap, tcp_table, policy) and an smtpd on a free loopback
+# port that uses them.  Then checks what Postfix itself reports:
+# postmap's output and exit status, and the SMTP reply to RCPT TO.
+# The HTTP side is test/backend/backend.py plus access_backend.py (whose
+# values are access(5) actions).  Output is TAP.
+#
+# Environment (set by meson): PFXHTTP_SPAWN, PFXHTTP_BACKEND.
+# Needs root (postfix start, spawn's setuid), Postfix, python3.
+# Sanitizer reports from the helpers go to files (ASAN_OPTIONS and
+# UBSAN_OPTIONS log_path, passed through spawn's export_environment);
+# any such file fails the run.
+#
+# PFXHTTP_E2E_KEEP=1 keeps the temporary directory for inspection.
+
+set -u
+export LC_ALL=C.UTF-8
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SPAWN_BIN=${PFXHTTP_SPAWN:-}
+BACKEND=${PFXHTTP_BACKEND:-$HERE/../backend/backend.py}
+ACCESS_BACKEND=$HERE/access_backend.py
+SMTP_RCPT=$HERE/smtp_rcpt.py
+
+n=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+not_ok() {
+	local name=$1 line
+	shift
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $name"
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/#   /'
+	done
+}
+
+# check NAME CONDITION-STATUS DIAGNOSTIC... : ok when the status is 0
+check() {
+	local name=$1 st=$2
+	shift 2
+	if [ "$st" -eq 0 ]; then ok "$name"; else not_ok "$name" "$@"; fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to run a private Postfix"
+command -v postfix >/dev/null || skip_all "postfix is not installed"
+command -v postmap >/dev/null || skip_all "postmap is not installed"
+command -v python3 >/dev/null || skip_all "python3 is not installed"
+id nobody >/dev/null 2>&1 || skip_all "no user nobody"
+[ -x "$SPAWN_BIN" ] || { echo "Bail out! PFXHTTP_SPAWN is not executable: $SPAWN_BIN"; exit 1; }
+[ -r "$BACKEND" ] || { echo "Bail out! backend not found: $BACKEND"; exit 1; }
+
+T=$(mktemp -d /tmp/pfxhttp-e2e.XXXXXX) || exit 1
+chmod 0755 "$T"
+CONF_DIR=$T/etc
+SPOOL=$T/spool
+MAILLOG=$T/maillog
+OUT=$T/out
+mkdir -p "$CONF_DIR" "$SPOOL" "$T/data" "$T/bin" "$T/san" "$OUT"
+chown postfix "$T/data"
+chown nobody "$T/san"
+
+BACKEND_PID=
+ACCESS_PID=
+POSTFIX_UP=0
+
+print_diagnostics() {
+	local f
+	echo "----- Postfix maillog ($MAILLOG) -----" >&2
+	[ -f "$MAILLOG" ] && tail -n 200 "$MAILLOG" >&2
+	for f in "$T"/postfix-start.log "$T"/backend.log "$T"/access.log; do
+		[ -s "$f" ] || continue
+		echo "----- $f -----" >&2
+		tail -n 50 "$f" >&2
+	done
+	for f in "$T"/san/*; do
+		[ -f "$f" ] || continue
+		echo "----- $f -----" >&2
+		cat "$f" >&2
+	done
+}
+
+# helper_pids - the pfxhttp-spawn processes this instance started
+helper_pids() {
+	pgrep -f "^$T/bin/pfxhttp-spawn " 2>/dev/null
+}
+
+stop_postfix() {
+	local i
+	[ "$POSTFIX_UP" -eq 1 ] || return 0
+	POSTFIX_UP=0
+	timeout 30 postfix -c "$CONF_DIR" stop >>"$T/postfix-start.log" 2>&1
+	# master is gone once its pid file no longer names a live process
+	for i in $(seq 100); do
+		[ -f "$SPOOL/pid/master.pid" ] || break
+		kill -0 "$(tr -d ' ' <"$SPOOL/pid/master.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	# helpers exit on EOF once their clients (smtpd, postmap) are gone
+	for i in $(seq 100); do
+		[ -z "$(helper_pids)" ] && break
+		sleep 0.1
+	done
+}
+
+cleanup() {
+	local pid
+	stop_postfix
+	for pid in $(helper_pids); do
+		kill "$pid" 2>/dev/null
+	done
+	[ -n "$BACKEND_PID" ] && kill "$BACKEND_PID" 2>/dev/null
+	[ -n "$ACCESS_PID" ] && kill "$ACCESS_PID" 2>/dev/null
+	if [ "$failed" -ne 0 ]; then
+		print_diagnostics
+	fi
+	if [ "${PFXHTTP_E2E_KEEP:-0}" = 1 ] || [ "$failed" -ne 0 -a "${PFXHTTP_E2E_KEEP:-}" != 0 ]; then
+		echo "# kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'failed=1; exit 1' INT TERM
+
+# Every client call has its own timeout, and no call starts after the
+# deadline, so a helper that never answers fails the run well inside
+# meson's timeout and the trap still gets to stop Postfix.
+DEADLINE=$((SECONDS + 120))
+
+past_deadline() {
+	[ "$SECONDS" -ge "$DEADLINE" ]
+}
+
+# wait_for DESCRIPTION TENTHS COMMAND... : poll until the command succeeds
+wait_for() {
+	local what=$1 tries=$2
+	shift 2
+	while ! "$@" 2>/dev/null; do
+		tries=$((tries - 1))
+		if [ "$tries" -le 0 ]; then
+			echo "# timed out waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+port_open() {
+	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+bail() {
+	failed=1
+	echo "Bail out! $1"
+	exit 1
+}
+
+# ---------------------------------------------------------------- backends
+
+python3 "$BACKEND" --port-file "$T/backend.port" >"$T/backend.log" 2>&1 &
+BACKEND_PID=$!
+python3 "$ACCESS_BACKEND" --port-file "$T/access.port" >"$T/access.log" 2>&1 &
+ACCESS_PID=$!
+wait_for "backend port file" 100 test -s "$T/backend.port" || bail "backend did not start"
+wait_for "access backend port file" 100 test -s "$T/access.port" || bail "access backend did not start"
+BPORT=$(cat "$T/backend.port")
+APORT=$(cat "$T/access.port")
+
+# backend_count PATH : requests the sample backend has seen on PATH
+backend_count() {
+	timeout 10 python3 -c '
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], timeout=5))
+print(s["paths"].get(sys.argv[2], 0))' "$BPORT" "$1"
+}
+
+# access_keys : the keys access_backend.py was asked, one a line
+access_keys() {
+	timeout 10 python3 -c '
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], timeout=5))
+print("\n".join(s["keys"]))' "$APORT"
+}
+
+# ----------------------------------------------------------------- ports
+
+read -r SMTP_PORT TCP_PORT < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+[ -n "${TCP_PORT:-}" ] || bail "could not pick free ports"
+
+# ------------------------------------------------------- helper and config
+
+install -m 0755 "$SPAWN_BIN" "$T/bin/pfxhttp-spawn"
+HELPER="$T/bin/pfxhttp-spawn"
+HCONF=$T/pfxhttp.conf
+cat >"$HCONF" <<EOF
+server = {
+  logging = { level = "debug"; };
+  http_client = { timeout = "2s"; connect_timeout = "1s"; };
+};
+socket_maps = {
+  demo = { target = "http://127.0.0.1:$BPORT/map"; value_field = "data.result"; };
+  access = { target = "http://127.0.0.1:$APORT/access"; value_field = "data.result"; };
+};
+tcp_tables = {
+  demo = { target = "http://127.0.0.1:$BPORT/rest"; method = "GET"; };
+};
+policy_services = {
+  demo = {
+    target = "http://127.0.0.1:$BPORT/policy";
+    value_field = "policy.result";
+    default_action = "DEFER_IF_PERMIT Service temporarily unavailable";
+  };
+};
+EOF
+chmod 0644 "$HCONF"
+
+out=$(timeout 10 runuser -u nobody -- "$HELPER" -c "$HCONF" -t 2>&1)
+check "nobody can run the helper and read its config (-t)" $? "$out"
+
+# ------------------------------------------------------------ Postfix
+
+SAN_ENV="ASAN_OPTIONS=log_path=$T/san/asan:detect_leaks=1"
+SAN_ENV="$SAN_ENV UBSAN_OPTIONS=log_path=$T/san/ubsan:print_stacktrace=1"
+
+cat >"$CONF_DIR/main.cf" <<EOF
+compatibility_level = 3.6
+syslog_name = postfix-e2e
+queue_directory = $SPOOL
+data_directory = $T/data
+maillog_file = $MAILLOG
+maillog_file_prefixes = $T
+myhostname = e2e.pfxhttp.test
+mydomain = pfxhttp.test
+mydestination =
+relay_domains =
+alias_maps =
+alias_database =
+local_recipient_maps =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+default_transport = discard:e2e
+relay_transport = discard:e2e
+service_throttle_time = 2s
+smtpd_banner = \$myhostname ESMTP e2e
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY
+    LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME $SAN_ENV
+export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS UBSAN_OPTIONS
+
+sockmap_time_limit = 3600s
+policy_time_limit = 3600s
+127.0.0.1:${TCP_PORT}_time_limit = 3600s
+
+# Postfix's own fallback when the policy helper fails; it must never be
+# what the client sees, because the helper answers every request itself.
+smtpd_policy_service_timeout = 5s
+smtpd_policy_service_default_action = 451 4.3.5 e2e Postfix policy default_action
+smtpd_relay_restrictions = permit_mynetworks, reject
+# In order: the HTTP policy, the HTTP access map, then a canary that
+# rejects sm-ok@ if the access map's OK did not end the evaluation.
+smtpd_recipient_restrictions =
+    check_policy_service unix:private/policy,
+    check_recipient_access socketmap:unix:private/sockmap:access,
+    check_recipient_access inline:{ { sm-ok@example.com = 550 5.7.1 e2e canary: socketmap OK was not applied } },
+    permit_mynetworks,
+    reject
+EOF
+
+cat >"$CONF_DIR/master.cf" <<EOF
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+sockmap   unix  -       n       n       -       0       spawn
+  user=nobody argv=$HELPER -c $HCONF socketmap
+policy    unix  -       n       n       -       0       spawn
+  user=nobody argv=$HELPER -c $HCONF policy demo
+127.0.0.1:$TCP_PORT inet n n       n       -       0       spawn
+  user=nobody argv=$HELPER -c $HCONF tcp demo
+EOF
+
+timeout 60 postfix -c "$CONF_DIR" start >"$T/postfix-start.log" 2>&1
+st=$?
+if [ "$st" -eq 0 ]; then
+	POSTFIX_UP=1
+elif command -v script >/dev/null; then
+	# postfix writes fatal errors to stderr only when it is a terminal
+	timeout 30 script -qec "postfix -c '$CONF_DIR' check" /dev/null \
+	    >>"$T/postfix-start.log" 2>&1
+fi
+check "private Postfix starts (postfix -c DIR start)" $st "$(cat "$T/postfix-start.log")"
+[ "$st" -eq 0 ] || bail "Postfix did not start"
+
+wait_for "private/sockmap" 100 test -S "$SPOOL/private/sockmap" &&
+wait_for "private/policy" 100 test -S "$SPOOL/private/policy" &&
+wait_for "tcp_table port $TCP_PORT" 100 port_open "$TCP_PORT" &&
+wait_for "smtpd port $SMTP_PORT" 100 port_open "$SMTP_PORT"
+check "spawn and smtpd services are listening" $?
+SOCKMAP="socketmap:unix:$SPOOL/private/sockmap"
+TCPMAP="tcp:127.0.0.1:$TCP_PORT"
+
+# q TABLE KEY... : postmap -q; sets rc, and fills $OUT/q.out, $OUT/q.err
+q() {
+	local table=$1
+	shift
+	if past_deadline; then
+		rc=125
+		echo "not run: the test's deadline has passed" >"$OUT/q.err"
+		: >"$OUT/q.out"
+	else
+		timeout 15 postmap -c "$CONF_DIR" -q "$@" "$table" \
+		    >"$OUT/q.out" 2>"$OUT/q.err"
+		rc=$?
+	fi
+	qout=$(cat "$OUT/q.out")
+	qerr=$(cat "$OUT/q.err")
+}
+
+# q_found NAME TABLE KEY WANT : found, with exactly that value
+q_found() {
+	q "$2" "$3"
+	[ "$rc" -eq 0 ] && [ "$qout" = "$4" ] && [ -z "$qerr" ]
+	check "$1" $? "key: $3" "want: rc=0 '$4'" "got:  rc=$rc '$qout'" "stderr: $qerr"
+}
+
+# q_notfound NAME TABLE KEY : exit 1, no output, no error message
+q_notfound() {
+	q "$2" "$3"
+	[ "$rc" -eq 1 ] && [ -z "$qout" ] && [ -z "$qerr" ]
+	check "$1" $? "key: $3" "want: rc=1, no output" "got:  rc=$rc '$qout'" "stderr: $qerr"
+}
+
+# q_error NAME TABLE KEY REGEX : a lookup error (not "not found") whose
+# message on stderr matches REGEX
+q_error() {
+	q "$2" "$3"
+	[ "$rc" -ne 0 ] && [ "$rc" -lt 124 ] && [ -z "$qout" ] &&
+	    grep -Eq "$4" <<<"$qerr" && grep -q 'query error' <<<"$qerr"
+	check "$1" $? "key: $3" "want: rc!=0, stderr ~ /$4/ and 'query error'" \
+	    "got:  rc=$rc '$qout'" "stderr: $qerr"
+}
+
+# ----------------------------------------------- 1. socketmap via postmap
+
+q_found "socketmap: found key prints the backend's value" \
+    "$SOCKMAP:demo" alice@example.com "found:alice@example.com"
+q_notfound "socketmap: unknown key is not found (exit 1, silent)" \
+    "$SOCKMAP:demo" alice@elsewhere.org
+q_notfound "socketmap: backend 404 is not found" \
+    "$SOCKMAP:demo" missing@example.com
+q_error "socketmap: backend 503 is a temporary error" \
+    "$SOCKMAP:demo" temp@example.com 'socketmap server temporary error'
+q_error "socketmap: backend 403 is a permanent error" \
+    "$SOCKMAP:demo" perm@example.com 'socketmap server permanent error'
+q_error "socketmap: unparseable body is a temporary error" \
+    "$SOCKMAP:demo" garbage@example.com 'socketmap server temporary error'
+q_error "socketmap: slow backend is a timeout error" \
+    "$SOCKMAP:demo" slow@example.com 'socketmap server timeout error'
+q_found "socketmap: key with spaces" \
+    "$SOCKMAP:demo" 'a b@example.com' "found:a b@example.com"
+q_found "socketmap: key with %, tab and UTF-8" \
+    "$SOCKMAP:demo" "$(printf '50%%\tcaf\xc3\xa9@example.com')" \
+    "$(printf 'found:50%%\tcaf\xc3\xa9@example.com')"
+q_found "socketmap: numeric JSON value" "$SOCKMAP:demo" num@example.com 42
+
+# ------------------------------------- 2. several lookups on one connection
+
+before=$(backend_count /map)
+printf 'alice@example.com\nnobody@elsewhere.org\nbob@example.com\n' |
+    timeout 15 postmap -c "$CONF_DIR" -q - "$SOCKMAP:demo" >"$OUT/multi.out" 2>"$OUT/multi.err"
+rc=$?
+after=$(backend_count /map)
+want=$(printf 'alice@example.com\tfound:alice@example.com\nbob@example.com\tfound:bob@example.com')
+got=$(cat "$OUT/multi.out")
+[ "$rc" -eq 0 ] && [ "$got" = "$want" ] && [ ! -s "$OUT/multi.err" ]
+check "socketmap: three lookups with postmap -q - give three answers" $? \
+    "rc=$rc" "want: $want" "got:  $got" "stderr: $(cat "$OUT/multi.err")"
+[ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -eq 3 ]
+check "socketmap: three lookups made three backend requests" $? \
+    "/map requests before=$before after=$after"
+
+# ------------------------------------------------ 3. tcp_table via postmap
+
+q_found "tcp_table: list value is joined" "$TCPMAP" list@example.com "a@x,b@x"
+q_found "tcp_table: found key" "$TCPMAP" bob@example.com "found:bob@example.com"
+q_notfound "tcp_table: unknown key is not found" "$TCPMAP" bob@elsewhere.org
+q_found "tcp_table: key needing %XX (space, %, UTF-8) round-trips" \
+    "$TCPMAP" "$(printf 'a b%%c\xc3\xa9@example.com')" \
+    "$(printf 'found:a b%%c\xc3\xa9@example.com')"
+q_error "tcp_table: backend 503 is a lookup error, not 'not found'" \
+    "$TCPMAP" temp@example.com '.'
+
+# ----------------------------------------------------- SMTP RCPT helpers
+
+# rcpt NAME RCPT CODE-REGEX TEXT-REGEX [NOT-REGEX]
+rcpt() {
+	local name=$1 to=$2 code_re=$3 text_re=$4 not_re=${5:-}
+	local reply code
+	if past_deadline; then
+		reply=
+		rc=125
+		echo "not run: the test's deadline has passed" >"$OUT/smtp.err"
+	else
+		reply=$(timeout 25 python3 "$SMTP_RCPT" "$SMTP_PORT" "$to" 2>"$OUT/smtp.err")
+		rc=$?
+	fi
+	code=${reply%% *}
+	[ "$rc" -eq 0 ] && [[ $code =~ ^($code_re)$ ]] &&
+	    grep -Eq -- "$text_re" <<<"$reply" &&
+	    { [ -z "$not_re" ] || ! grep -Eq -- "$not_re" <<<"$reply"; }
+	check "$name" $? "RCPT TO:<$to>" "want: code ~ /$code_re/, text ~ /$text_re/${not_re:+, not /$not_re/}" \
+	    "got:  rc=$rc '$reply'" "stderr: $(cat "$OUT/smtp.err")"
+}
+
+# ------------------------------------------------------ 4. policy via smtpd
+
+before=$(backend_count /policy)
+rcpt "policy: REJECT from the backend gives 5xx with its text" \
+    policy-reject@example.com '5[0-9][0-9]' 'rejected by the HTTP policy'
+rcpt "policy: DUNNO lets a normal recipient through (250)" \
+    alice@example.com 250 '.'
+after=$(backend_count /policy)
+[ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -ge 2 ]
+check "policy: smtpd asked the HTTP backend" $? "/policy requests before=$before after=$after"
+rcpt "policy: DEFER_IF_PERMIT from the backend gives 450" \
+    policy-defer@example.com 450 'try later'
+rcpt "policy: backend 503 gives the helper's default_action (450)" \
+    temp@example.com '45[01]' 'Service temporarily unavailable' 'Postfix policy default_action'
+rcpt "policy: backend 403 gives the helper's default_action" \
+    perm@example.com '45[01]' 'Service temporarily unavailable' 'Postfix policy default_action'
+rcpt "policy: CR/LF injected in the action is refused (default_action)" \
+    inject@example.com '45[01]' 'Service temporarily unavailable' '(^250 )|Postfix policy default_action'
+
+# --------------------------------------------- 5. socketmap access in smtpd
+
+rcpt "access socketmap: REJECT value rejects the recipient" \
+    sm-reject@example.com '5[0-9][0-9]' 'rejected by the HTTP socketmap'
+rcpt "access socketmap: OK value accepts (the canary is not reached)" \
+    sm-ok@example.com 250 '.' 'canary'
+keys=$(access_keys)
+grep -qx 'sm-reject@example.com' <<<"$keys" && grep -qx 'sm-ok@example.com' <<<"$keys"
+check "access socketmap: smtpd asked the access backend" $? "keys: $keys"
+
+# -------------------------------------------------------- 6. backend down
+
+kill "$BACKEND_PID" 2>/dev/null
+wait "$BACKEND_PID" 2>/dev/null
+BACKEND_PID=
+! port_open "$BPORT"
+check "backend is down" $?
+q_error "backend down: socketmap lookup is a temporary error, not 'not found'" \
+    "$SOCKMAP:demo" alice@example.com 'socketmap server temporary error'
+q_error "backend down: tcp_table lookup is an error, not 'not found'" \
+    "$TCPMAP" alice@example.com '.'
+rcpt "backend down: policy gives the helper's default_action" \
+    alice@example.com '45[01]' 'Service temporarily unavailable' 'Postfix policy default_action'
+
+# ------------------------------------------------------- Postfix's view
+
+stop_postfix
+! grep -E 'postfix-e2e/spawn\[[0-9]+\]: warning: command .*(exit status|killed by signal)' "$MAILLOG" >"$OUT/spawn.warn"
+check "no helper exited abnormally (spawn's log)" $? "$(cat "$OUT/spawn.warn")"
+# (postmap's "socketmap server ... error" warnings are expected above)
+grep -Ei 'warning: .*(malformed|unexpected disconnect|missing attribute|protocol error|input format error|problem talking|timed out|timeout|read .* error)' "$MAILLOG" |
+    grep -v 'socketmap server [a-z]* error' >"$OUT/proto.warn"
+[ ! -s "$OUT/proto.warn" ]
+check "no protocol warnings in Postfix's log" $? "$(cat "$OUT/proto.warn")"
+[ -z "$(helper_pids)" ]
+check "every helper exited after Postfix stopped" $? "still running: $(helper_pids | tr '\n' ' ')"
+sans=$(ls "$T/san")
+[ -z "$sans" ]
+check "no sanitizer reports from the helpers" $? "$sans"
+
+echo "1..$n"
+exit "$failed"
