@@ -6,6 +6,7 @@
  *	bench-floorloop floorloop -n N -u URL
  *	bench-floorloop pair -n N -u URL -- CMD [ARG...]
  *	bench-drv oneshot -n N [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]
+ *	bench-drv echo -n N
  *
  * DESCRIPTION
  *	loop: start CMD with stdin and stdout on one end of a socketpair,
@@ -29,6 +30,9 @@
  *	pair: floorloop and loop in one process, alternating one lookup of
  *	each (which goes first alternates too), so that both see the same
  *	machine noise; no memory figure (see below).
+ *
+ *	echo: N round trips of the same request bytes over a socketpair to
+ *	an echo child: the floor of a lookup that needs no backend call.
  *
  *	Only bench-floorloop (built with -DWITH_CURL) links libcurl: the
  *	driver of the measured process must not map the libraries it uses,
@@ -273,6 +277,63 @@ copy_file(const char *from, const char *to)
 	fclose(out);
 }
 
+/* echo child for floorloop and echo: read one netstring, write it back */
+
+static void __attribute__((noreturn))
+echo_child(int fd)
+{
+	char	 b[4096];
+	ssize_t	 r;
+
+	for (;;) {
+		if ((r = read(fd, b, sizeof(b))) <= 0)
+			_exit(r == 0 ? 0 : 1);
+		/* one request per read in practice; echo what came */
+		if (write(fd, b, (size_t)r) != r)
+			_exit(1);
+	}
+}
+
+/*
+ * do_echo - the floor of any socketmap lookup: the same request bytes
+ * over a socketpair to a child that writes them straight back
+ */
+static int
+do_echo(size_t n)
+{
+	int64_t	*t = calloc(n, sizeof(*t)), t0;
+	char	 req[128], echo[128];
+	size_t	 i, len;
+	pid_t	 pid;
+	int	 sv[2];
+
+	if (t == NULL)
+		die("out of memory");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sv[0]);
+		echo_child(sv[1]);
+	}
+	close(sv[1]);
+	for (i = 0; i < n; i++) {
+		len = make_request(req, sizeof(req), i);
+		t0 = now_ns();
+		write_all(sv[0], req, len);
+		read_exact(sv[0], echo, len);
+		t[i] = now_ns() - t0;
+		if (memcmp(echo, req, len) != 0)
+			die("echo mismatch");
+	}
+	close(sv[0]);
+	reap(pid, "echo child");
+	stats("echo", t, n);
+	free(t);
+	return (0);
+}
+
 static int
 do_loop(size_t n, const char *smaps_out, char **argv)
 {
@@ -307,23 +368,6 @@ do_loop(size_t n, const char *smaps_out, char **argv)
 }
 
 #ifdef WITH_CURL
-/* echo child for floorloop: read one netstring, write it back */
-
-static void __attribute__((noreturn))
-echo_child(int fd)
-{
-	char	 b[4096];
-	ssize_t	 r;
-
-	for (;;) {
-		if ((r = read(fd, b, sizeof(b))) <= 0)
-			_exit(r == 0 ? 0 : 1);
-		/* one request per read in practice; echo what came */
-		if (write(fd, b, (size_t)r) != r)
-			_exit(1);
-	}
-}
-
 struct sink {
 	char	 b[256];
 	size_t	 len;
@@ -529,7 +573,8 @@ usage(void)
 	    "usage: bench-drv loop -n N [-s SMAPS_OUT] -- CMD [ARG...]\n"
 	    "       bench-floorloop floorloop -n N -u URL\n"
 	    "       bench-floorloop pair -n N -u URL -- CMD [ARG...]\n"
-	    "       bench-drv oneshot -n N [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]\n");
+	    "       bench-drv oneshot -n N [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]\n"
+	    "       bench-drv echo -n N\n");
 	exit(2);
 }
 
@@ -560,6 +605,8 @@ main(int argc, char **argv)
 	}
 	if (n == 0)
 		usage();
+	if (strcmp(mode, "echo") == 0)
+		return (do_echo(n));
 	if (strcmp(mode, "loop") == 0) {
 		if (i >= argc)
 			usage();

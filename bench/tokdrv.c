@@ -1,0 +1,267 @@
+/*
+ * tokdrv.c - speak the pfxhttp-tokend protocol directly, for bench/run
+ *
+ * SYNOPSIS
+ *	bench-tokdrv fill -S SOCKET -n N [-f FIRST]
+ *	bench-tokdrv cget -S SOCKET -n N [-f FIRST]
+ *
+ * DESCRIPTION
+ *	fill: store N socketmap answers in the response cache with CPUT
+ *	messages (tokproto.h framing, encoded by libpfxcore's tok_encode),
+ *	as pfxhttp-spawn stores them after a backend call: section
+ *	"socket_maps", map "bench", keys "user<FIRST+i>@example.com"
+ *	(FIRST defaults to 100000: 22-byte keys), verdict found, values
+ *	"found:user<FIRST+i>@example.com".  CPUT has no reply, so the
+ *	messages are written in batches; a STATS request at the end
+ *	returns once tokend has handled them all.
+ *
+ *	cget: N CGET round trips (purpose "fallback", so that they do not
+ *	count as fresh serves) for those keys, one at a time; each must be
+ *	a HIT with the stored value.  The tokend-only part of a cache hit.
+ *
+ *	Output: key=value lines (fill_ns, the STATS text as stats_NAME=V;
+ *	cget_median_ns and the rest as in bench-drv).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "tokproto.h"
+
+#define IO_TIMEOUT_MS	10000
+#define BATCH_BYTES	(64 * 1024)
+
+static void __attribute__((noreturn))
+die(const char *what)
+{
+	fprintf(stderr, "bench-tokdrv: %s%s%s\n", what, errno ? ": " : "",
+	    errno ? strerror(errno) : "");
+	exit(1);
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sun;
+	int	 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		die("socket path too long");
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		die(path);
+	return (fd);
+}
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write");
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * read_msg - read one framed reply into b (exactly one: tokend answers
+ * one request at a time) and parse it into m
+ */
+static char	 inbuf[TOK_MAX_MSG + 32];
+
+static void
+read_msg(int fd, struct tok_msg *m)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t	 len = 0, want = 0, hdr = 0;
+	ssize_t	 r;
+	char	*colon;
+
+	for (;;) {
+		if (want == 0 && (colon = memchr(inbuf, ':', len)) != NULL) {
+			hdr = (size_t)(colon - inbuf) + 1;
+			want = strtoul(inbuf, NULL, 10) + hdr + 1;
+			if (want > sizeof(inbuf))
+				die("reply too large");
+		}
+		if (want > 0 && len >= want)
+			break;
+		if (poll(&pfd, 1, IO_TIMEOUT_MS) != 1)
+			die("no reply from tokend");
+		if ((r = read(fd, inbuf + len, sizeof(inbuf) - len)) <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			die(r == 0 ? "tokend closed the connection" : "read");
+		}
+		len += (size_t)r;
+	}
+	if (len != want || inbuf[want - 1] != ',' ||
+	    tok_parse(inbuf + hdr, want - hdr - 1, m) != PFX_OK)
+		die("malformed reply");
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static int
+do_fill(const char *path, size_t n, unsigned long first)
+{
+	struct buf out;
+	struct tok_msg m, rp;
+	char	 key[64], val[80];
+	size_t	 i, klen, vlen, j, s;
+	int64_t	 t0;
+	int	 fd = connect_to(path);
+
+	buf_init(&out, 4 * BATCH_BYTES);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		klen = (size_t)snprintf(key, sizeof(key), "user%lu@example.com",
+		    first + i);
+		vlen = (size_t)snprintf(val, sizeof(val), "found:%s", key);
+		tok_init(&m, "CPUT");
+		tok_adds(&m, "socket_maps");
+		tok_adds(&m, "bench");
+		tok_add(&m, key, klen);
+		tok_adds(&m, "0");	/* PFX_FOUND */
+		tok_add(&m, val, vlen);
+		if (tok_encode(&out, &m) != PFX_OK)
+			die("tok_encode");
+		if (out.len >= BATCH_BYTES) {
+			write_all(fd, out.data, out.len);
+			buf_reset(&out);
+		}
+	}
+	tok_init(&m, "STATS");
+	if (tok_encode(&out, &m) != PFX_OK)
+		die("tok_encode");
+	write_all(fd, out.data, out.len);
+	read_msg(fd, &rp);
+	printf("fill_ns=%lld\n", (long long)(now_ns() - t0));
+	if (!tok_is(&rp, 0, "OK") || rp.n != 2)
+		die("STATS refused");
+	/* "name value\n" lines -> stats_name=value */
+	for (i = 0; i < rp.len[1]; i = j + 1) {
+		for (j = i; j < rp.len[1] && rp.f[1][j] != '\n'; j++)
+			;
+		for (s = i; s < j && rp.f[1][s] != ' '; s++)
+			;
+		if (s < j)
+			printf("stats_%.*s=%.*s\n", (int)(s - i), rp.f[1] + i,
+			    (int)(j - s - 1), rp.f[1] + s + 1);
+	}
+	close(fd);
+	buf_free(&out);
+	return (0);
+}
+
+static int
+do_cget(const char *path, size_t n, unsigned long first)
+{
+	struct buf out;
+	struct tok_msg m, rp;
+	char	 key[64], val[80];
+	int64_t	*t = calloc(n, sizeof(*t)), t0;
+	size_t	 i, klen, vlen;
+	int	 fd = connect_to(path);
+
+	if (t == NULL)
+		die("calloc");
+	buf_init(&out, TOK_MAX_MSG + 32);
+	for (i = 0; i < n; i++) {
+		klen = (size_t)snprintf(key, sizeof(key), "user%lu@example.com",
+		    first + i);
+		vlen = (size_t)snprintf(val, sizeof(val), "found:%s", key);
+		buf_reset(&out);
+		tok_init(&m, "CGET");
+		tok_adds(&m, "socket_maps");
+		tok_adds(&m, "bench");
+		tok_add(&m, key, klen);
+		tok_adds(&m, "3600000");
+		tok_adds(&m, "fallback");
+		t0 = now_ns();
+		if (tok_encode(&out, &m) != PFX_OK)
+			die("tok_encode");
+		write_all(fd, out.data, out.len);
+		read_msg(fd, &rp);
+		t[i] = now_ns() - t0;
+		if (!tok_is(&rp, 0, "HIT") || rp.n != 4 || rp.len[3] != vlen ||
+		    memcmp(rp.f[3], val, vlen) != 0)
+			die("CGET: not the stored value");
+	}
+	qsort(t, n, sizeof(*t), cmp64);
+	printf("cget_median_ns=%lld\n", (long long)t[n / 2]);
+	printf("cget_p90_ns=%lld\n", (long long)t[n * 90 / 100]);
+	printf("cget_p99_ns=%lld\n", (long long)t[n * 99 / 100]);
+	printf("cget_min_ns=%lld\n", (long long)t[0]);
+	printf("cget_n=%zu\n", n);
+	close(fd);
+	free(t);
+	buf_free(&out);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = NULL;
+	unsigned long first = 100000;
+	size_t	 n = 0;
+	int	 i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "-S") == 0)
+			path = argv[i + 1];
+		else if (strcmp(argv[i], "-n") == 0)
+			n = strtoul(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "-f") == 0)
+			first = strtoul(argv[i + 1], NULL, 10);
+		else
+			break;
+	}
+	if (argc < 2 || i != argc || path == NULL || n == 0) {
+		fprintf(stderr, "usage: bench-tokdrv fill|cget -S SOCKET -n N"
+		    " [-f FIRST]\n");
+		return (2);
+	}
+	errno = 0;
+	if (strcmp(argv[1], "fill") == 0)
+		return (do_fill(path, n, first));
+	if (strcmp(argv[1], "cget") == 0)
+		return (do_cget(path, n, first));
+	fprintf(stderr, "bench-tokdrv: unknown mode %s\n", argv[1]);
+	return (2);
+}
