@@ -1,0 +1,245 @@
+#!/bin/bash
+#
+# tokend-cache.sh - the shared response cache in pfxhttp-tokend, seen
+# through pfxhttp-spawn (socketmap, tcp_table, policy).  No OIDC.
+#
+#   1. backend up: answers are stored (found values, REJECT), not stored
+#      (NOTFOUND, DUNNO); -s counts them.  serve_fresh: a repeated lookup
+#      within fresh_ttl does not reach the backend, after it does.
+#   2. backend killed: the same keys are answered from the cache
+#      (cache_stale_serves grows); unseen keys and NOTFOUND keys get the
+#      temporary error; a cached REJECT is served for a request with the
+#      same cache_key_attributes but another queue_id/instance.
+#   3. SIGHUP: a broken config is refused (old limits kept, cache still
+#      answers), a good one changing max_entries is applied; 500 keys
+#      into max_entries = 50 evict.
+#   4. tokend down or silent: spawn still answers (TEMP / 400 /
+#      default_action) within server.tokend.timeout (measured).
+#
+# Backends: two test/backend/backend.py instances ("main" is killed,
+# "aux" stays up).  Output is TAP.
+
+. "$(dirname "$0")/common.sh"
+command -v python3 >/dev/null || skip_all "python3 not installed"
+command -v jq >/dev/null || skip_all "jq not installed"
+command -v curl >/dev/null || skip_all "curl not installed"
+tt_init tokend-cache
+
+start_backend main
+start_backend aux
+BP=$BPORT_main
+AP=$BPORT_aux
+SOCK=$T/tokend.sock
+TC=$T/tokend.conf	# tokend's file (rewritten for the SIGHUP tests)
+SC=$T/spawn.conf	# spawn's copy
+FC=$T/spawn-fresh.conf	# spawn with serve_fresh = true
+DEFAULT_ACTION="DEFER_IF_PERMIT Service temporarily unavailable"
+
+# write_conf FILE MAX_ENTRIES SERVE_FRESH [EXTRA-SERVER-LINE]
+write_conf() {
+	cat >"$1" <<EOF
+server = {
+  logging = { level = "debug"; };
+  http_client = { timeout = "2s"; connect_timeout = "1s"; };
+  tokend = { socket = "$SOCK"; mode = "0600"; timeout = "1s"; };
+  response_cache = { enabled = true; ttl = "5m"; max_entries = $2;
+                     serve_fresh = $3; fresh_ttl = "2s"; };
+  ${4:-}
+};
+socket_maps = {
+  demo = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result"; };
+  aux = { target = "http://127.0.0.1:$AP/map"; value_field = "data.result"; };
+};
+tcp_tables = {
+  demo = { target = "http://127.0.0.1:$BP/rest"; method = "GET"; };
+};
+policy_services = {
+  demo = {
+    target = "http://127.0.0.1:$BP/policy";
+    value_field = "policy.result";
+    default_action = "$DEFAULT_ACTION";
+    cache_key_attributes = [ "recipient", "sender" ];
+  };
+};
+EOF
+}
+write_conf "$TC" 1000 false
+write_conf "$SC" 1000 false
+write_conf "$FC" 1000 true
+
+out=$("$TOKEND" -c "$TC" -t 2>&1)
+check "tokend -t accepts the cache configuration" $? "$out"
+tt_start_tokend "$TC" || bail "tokend did not start"
+ok "tokend -f is listening on $SOCK"
+
+map_count() { backend_stat "$1" '.paths["/map"] // 0'; }
+
+# --------------------------------------------------------- 1. backend up
+
+is "socketmap found (backend up)" "$(sm "$SC" demo alice@example.com)" "OK found:alice@example.com"
+is "socketmap found, second key" "$(sm "$SC" demo bob@example.com)" "OK found:bob@example.com"
+like "tcp_table found (backend up)" "$(tcp "$SC" demo carol@example.com)" '^200 found:carol(@|%40)example\.com$'
+is "socketmap NOTFOUND (no value)" "$(sm "$SC" demo x@elsewhere.org)" "NOTFOUND "
+is "socketmap NOTFOUND (404)" "$(sm "$SC" demo missing@example.com)" "NOTFOUND "
+is "policy REJECT (backend up)" \
+    "$(policy "$SC" demo policy-reject@example.com $'queue_id=AAAA1\ninstance=i.1')" \
+    "action=REJECT 5.7.1 rejected by the HTTP policy"
+is "policy DUNNO (backend up)" "$(policy "$SC" demo dunno@example.com)" "action=DUNNO"
+stores=$(tstat "$SC" cache_stores)
+entries=$(tstat "$SC" cache_entries)
+is "4 definitive answers stored (2 socketmap, 1 tcp, 1 REJECT; no NOTFOUND, no DUNNO)" \
+    "$stores/$entries" "4/4" "cache_stores/cache_entries"
+
+# serve_fresh
+b0=$(map_count "$BP")
+is "serve_fresh: first lookup" "$(sm "$FC" demo fresh@example.com)" "OK found:fresh@example.com"
+b1=$(map_count "$BP")
+fs0=$(tstat "$SC" cache_fresh_serves)
+is "serve_fresh: first lookup reached the backend" "$((b1 - b0))" 1
+is "serve_fresh: repeated lookup" "$(sm "$FC" demo fresh@example.com)" "OK found:fresh@example.com"
+b2=$(map_count "$BP")
+is "serve_fresh: repeat within fresh_ttl did not reach the backend" "$((b2 - b1))" 0
+is "serve_fresh: cache_fresh_serves +1" "$(($(tstat "$SC" cache_fresh_serves) - fs0))" 1
+sm "$SC" demo fresh@example.com >/dev/null
+b3=$(map_count "$BP")
+is "serve_fresh = false: the same lookup does reach the backend" "$((b3 - b2))" 1
+sleep 2.3
+is "serve_fresh: lookup after fresh_ttl" "$(sm "$FC" demo fresh@example.com)" "OK found:fresh@example.com"
+b4=$(map_count "$BP")
+is "serve_fresh: after fresh_ttl (2s) the backend is asked again" "$((b4 - b3))" 1
+
+# ------------------------------------------------------- 2. backend down
+
+kill "$BPID_main"
+wait "$BPID_main" 2>/dev/null
+! curl -s --max-time 2 "http://127.0.0.1:$BP/stats" >/dev/null
+check "main backend is down" $?
+
+ss0=$(tstat "$SC" cache_stale_serves)
+is "backend down: cached socketmap key answered from cache" \
+    "$(sm "$SC" demo alice@example.com)" "OK found:alice@example.com"
+is "backend down: cache_stale_serves +1" "$(($(tstat "$SC" cache_stale_serves) - ss0))" 1
+is "backend down: second cached key" "$(sm "$SC" demo bob@example.com)" "OK found:bob@example.com"
+like "backend down: cached tcp_table key answered (200)" \
+    "$(tcp "$SC" demo carol@example.com)" '^200 found:carol(@|%40)example\.com$'
+like "backend down: unseen key gets TEMP" "$(sm "$SC" demo unseen@example.com)" '^TEMP '
+like "backend down: NOTFOUND answer was not cached (TEMP, not NOTFOUND)" \
+    "$(sm "$SC" demo missing@example.com)" '^TEMP '
+like "backend down: no-value answer was not cached (TEMP)" \
+    "$(sm "$SC" demo x@elsewhere.org)" '^TEMP '
+like "backend down: tcp_table unseen key gets 400" "$(tcp "$SC" demo unseen@example.com)" '^400 '
+is "backend down: cached REJECT served for another queue_id/instance" \
+    "$(policy "$SC" demo policy-reject@example.com $'queue_id=BBBB2\ninstance=i.2')" \
+    "action=REJECT 5.7.1 rejected by the HTTP policy"
+is "backend down: REJECT not served when a key attribute (sender) differs" \
+    "$(SENDER=other@example.org policy "$SC" demo policy-reject@example.com $'queue_id=BBBB3\ninstance=i.3')" \
+    "action=$DEFAULT_ACTION"
+is "backend down: DUNNO was not cached (default_action)" \
+    "$(policy "$SC" demo dunno@example.com)" "action=$DEFAULT_ACTION"
+ss=$(tstat "$SC" cache_stale_serves)
+is "cache_stale_serves counts every answer served from the cache" "$((ss - ss0))" 4
+
+# ---------------------------------------------------------- 3. SIGHUP
+
+# fill N PREFIX : N distinct found keys through the aux backend, by 10
+# spawn processes in parallel (backend.py answers in two writes, so each
+# request costs a delayed ACK, ~40 ms); prints how many were found
+fill() {
+	local i j pids=()
+	for ((j = 0; j < 10; j++)); do
+		for ((i = j; i < $1; i += 10)); do
+			req="aux $2$i@example.com"
+			printf '%d:%s,' "${#req}" "$req"
+		done | timeout 60 "$SPAWN" -c "$SC" socketmap 2>/dev/null >"$T/fill.$j" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cat "$T"/fill.* | grep -o 'OK found' | wc -l
+	rm -f "$T"/fill.*
+}
+e0=$(tstat "$SC" cache_entries)
+is "100 keys looked up through one spawn process" "$(fill 100 a)" 100
+e1=$(tstat "$SC" cache_entries)
+is "cache_entries grew by 100 (max_entries = 1000)" "$((e1 - e0))" 100
+
+cp "$TC" "$T/tokend.good"
+write_conf "$TC" 50 false
+echo 'this is = = not libconfig' >>"$TC"
+kill -HUP "$TOKEND_PID"
+wait_for 50 grep -q 'reload refused' "$T/tokend.log"
+check "SIGHUP with a broken config: reload refused (logged)" $? "$(tail -5 "$T/tokend.log")"
+kill -0 "$TOKEND_PID" 2>/dev/null
+check "SIGHUP with a broken config: tokend keeps running" $?
+is "broken config: the cache still answers" "$(sm "$SC" demo alice@example.com)" "OK found:alice@example.com"
+is "broken config: cache_entries unchanged (old max_entries kept)" "$(tstat "$SC" cache_entries)" "$e1"
+fill 10 b >/dev/null
+is "broken config: 10 more keys stored (limit still 1000, not 50)" "$(tstat "$SC" cache_entries)" "$((e1 + 10))"
+
+ev0=$(tstat "$SC" cache_evictions)
+write_conf "$TC" 50 false
+kill -HUP "$TOKEND_PID"
+wait_for 50 grep -q 'configuration reloaded' "$T/tokend.log"
+check "SIGHUP with a good config: reloaded (logged)" $? "$(tail -5 "$T/tokend.log")"
+is "good config: max_entries = 50 applied at once (cache_entries)" "$(tstat "$SC" cache_entries)" 50
+is "500 distinct keys stored" "$(fill 500 c)" 500
+entries=$(tstat "$SC" cache_entries)
+ev=$(($(tstat "$SC" cache_evictions) - ev0))
+num_cmp "max_entries = 50: cache_entries <= 50 after 500 keys" "$entries" -le 50
+num_cmp "max_entries = 50: >= 450 evictions" "$ev" -ge 450 "evictions since reload: $ev"
+
+# ------------------------------------------------ 4. tokend down or silent
+
+tt_stop_tokend
+is "tokend exits 0 on SIGTERM" "$?" 0
+! grep -Ei 'fatal|crit|assert|sanitizer' "$T/tokend.log" >"$T/bad.log"
+check "tokend log has no fatal errors" $? "$(cat "$T/bad.log")"
+! test -e "$SOCK"
+check "tokend removed its socket" $?
+
+timed r sm "$SC" demo alice@example.com
+like "tokend down, backend down: socketmap TEMP" "$r" '^TEMP '
+num_cmp "tokend down: socketmap answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed r tcp "$SC" demo alice@example.com
+like "tokend down, backend down: tcp_table 400" "$r" '^400 '
+num_cmp "tokend down: tcp_table answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed r policy "$SC" demo policy-reject@example.com
+is "tokend down, backend down: policy default_action" "$r" "action=$DEFAULT_ACTION"
+num_cmp "tokend down: policy answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed r sm "$FC" aux alice@example.com
+is "tokend down, backend up: found (serve_fresh spawn)" "$r" "OK found:alice@example.com"
+num_cmp "tokend down, backend up: answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+
+# a "tokend" that accepts and reads but never answers
+python3 -c '
+import socket, sys, threading, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(16)
+def sink(c):
+    while c.recv(65536):
+        pass
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=sink, args=(c,), daemon=True).start()
+' "$SOCK" &
+SILENT=$!
+tt_track "$SILENT"
+wait_for 50 test -S "$SOCK" || bail "silent listener did not start"
+
+timed r sm "$SC" demo alice@example.com
+like "silent tokend, backend down: socketmap TEMP" "$r" '^TEMP '
+num_cmp "silent tokend: socketmap answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+num_cmp "silent tokend: spawn waited for tokend.timeout (>= 900 ms; ${ELAPSED} ms)" "$ELAPSED" -ge 900
+timed r tcp "$SC" demo alice@example.com
+like "silent tokend, backend down: tcp_table 400" "$r" '^400 '
+num_cmp "silent tokend: tcp_table answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed r policy "$SC" demo policy-reject@example.com
+is "silent tokend, backend down: policy default_action" "$r" "action=$DEFAULT_ACTION"
+num_cmp "silent tokend: policy answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed r sm "$SC" aux alice@example.com
+is "silent tokend, backend up: found" "$r" "OK found:alice@example.com"
+num_cmp "silent tokend, backend up: answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed r sm "$FC" aux alice@example.com
+is "silent tokend, backend up, serve_fresh: found" "$r" "OK found:alice@example.com"
+num_cmp "silent tokend, serve_fresh: answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+
+tt_done
