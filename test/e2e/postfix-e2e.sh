@@ -458,6 +458,23 @@ rcpt "policy: DUNNO lets a normal recipient through (250)" \
 after=$(backend_count /policy)
 [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -ge 2 ]
 check "policy: smtpd asked the HTTP backend" $? "/policy requests before=$before after=$after"
+# The default policy payload is every attribute smtpd sent, as JSON.
+timeout 10 python3 -c '
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], timeout=5))
+req = json.loads(s["last_body"])
+want = {"request": "smtpd_access_policy", "protocol_state": "RCPT",
+        "recipient": "alice@example.com", "sender": "sender@example.org",
+        "client_address": "127.0.0.1", "helo_name": "client.example",
+        "server_port": sys.argv[2]}
+bad = {k: req.get(k) for k in want if req.get(k) != want[k]}
+if bad:
+    sys.exit("unexpected attributes: %r in %r" % (bad, req))' "$BPORT" "$SMTP_PORT" >"$OUT/attrs.err" 2>&1
+check "policy: the backend got smtpd's attributes as JSON" $? "$(cat "$OUT/attrs.err")"
+pids=$(helper_pids)
+users=$(for p in $pids; do ps -o user= -p "$p"; done | sort -u)
+[ -n "$pids" ] && [ "$users" = nobody ]
+check "helpers run as nobody" $? "pids: $pids" "users: $users"
 rcpt "policy: DEFER_IF_PERMIT from the backend gives 450" \
     policy-defer@example.com 450 'try later'
 rcpt "policy: backend 503 gives the helper's default_action (450)" \
