@@ -102,18 +102,19 @@ helper_pids() {
 }
 
 stop_postfix() {
-	local i
+	local _ master
 	[ "$POSTFIX_UP" -eq 1 ] || return 0
 	POSTFIX_UP=0
 	timeout 30 postfix -c "$CONF_DIR" stop >>"$T/postfix-start.log" 2>&1
 	# master is gone once its pid file no longer names a live process
-	for i in $(seq 100); do
-		[ -f "$SPOOL/pid/master.pid" ] || break
-		kill -0 "$(tr -d ' ' <"$SPOOL/pid/master.pid")" 2>/dev/null || break
+	master=$(tr -d ' ' <"$SPOOL/pid/master.pid" 2>/dev/null)
+	for _ in $(seq 100); do
+		[ -n "$master" ] && kill -0 "$master" 2>/dev/null || break
 		sleep 0.1
 	done
+	[ -n "$master" ] && kill -0 "$master" 2>/dev/null && kill -9 "$master"
 	# helpers exit on EOF once their clients (smtpd, postmap) are gone
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -z "$(helper_pids)" ] && break
 		sleep 0.1
 	done
@@ -130,7 +131,7 @@ cleanup() {
 	if [ "$failed" -ne 0 ]; then
 		print_diagnostics
 	fi
-	if [ "${PFXHTTP_E2E_KEEP:-0}" = 1 ] || [ "$failed" -ne 0 -a "${PFXHTTP_E2E_KEEP:-}" != 0 ]; then
+	if [ "${PFXHTTP_E2E_KEEP:-0}" = 1 ] || { [ "$failed" -ne 0 ] && [ "${PFXHTTP_E2E_KEEP:-}" != 0 ]; }; then
 		echo "# kept $T" >&2
 	else
 		rm -rf "$T"
