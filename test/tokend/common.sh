@@ -73,7 +73,7 @@ num_cmp() {
 		not_ok "$name" "got:  '$got'" "want: $op $want" "$@"
 	fi
 }
-skip_all() { echo "1..0 # SKIP $1"; exit 77; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 bail() {
 	failed=$((failed + 1))
 	echo "Bail out! $1"
