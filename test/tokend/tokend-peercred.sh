@@ -1,0 +1,114 @@
+#!/bin/bash
+#
+# tokend-peercred.sh - pfxhttp-tokend's SO_PEERCRED check and socket mode.
+#
+# tokend runs as root with allowed_users = [ "nobody" ] on a socket with
+# mode 0666, so only the peer check stands between other users and it.
+# pfxhttp-spawn run as nobody (setpriv) uses the shared cache; run as
+# daemon (uid 1, not allowed) its connection is refused: with the backend
+# down its lookup gets TEMP instead of the cached answer, and -s counts
+# connections_refused.  A reload adding allowed_groups = [ "daemon" ] lets
+# daemon in.  Finally a 0660 socket with group nogroup: mode and group are
+# applied (stat), nobody (gid nogroup) gets in, daemon cannot connect.
+# Needs root.  Output is TAP.
+
+. "$(dirname "$0")/common.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (setpriv to other users)"
+for c in setpriv python3 jq curl stat; do
+	command -v $c >/dev/null || skip_all "$c not installed"
+done
+id nobody >/dev/null 2>&1 || skip_all "no user nobody"
+id daemon >/dev/null 2>&1 || skip_all "no user daemon"
+getent group nogroup >/dev/null || skip_all "no group nogroup"
+tt_init tokend-peercred
+
+NOBODY=(setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups)
+DAEMON=(setpriv --reuid="$(id -u daemon)" --regid="$(id -g daemon)" --clear-groups)
+
+start_backend main
+BP=$BPORT_main
+mkdir "$T/run"
+chmod 0755 "$T/run"
+SOCK=$T/run/tokend.sock
+C=$T/pfxhttp.conf
+
+# write_conf MODE EXTRA-TOKEND-SETTINGS
+write_conf() {
+	cat >"$C" <<EOF
+server = {
+  logging = { level = "debug"; };
+  http_client = { timeout = "2s"; connect_timeout = "1s"; };
+  tokend = { socket = "$SOCK"; mode = "$1"; timeout = "1s";
+             allowed_users = [ "nobody" ]; $2 };
+  response_cache = { enabled = true; ttl = "5m"; max_entries = 100; };
+};
+socket_maps = {
+  demo = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result"; };
+};
+EOF
+	chmod 0644 "$C"
+}
+write_conf 0666 ""
+
+tt_start_tokend "$C" || bail "tokend did not start"
+is "socket file mode equals server.tokend.mode (0666)" "$(stat -c %a "$SOCK")" 666
+is "socket is owned by tokend's user (root)" "$(stat -c %U "$SOCK")" root
+
+is "(setpriv really runs as nobody)" "$("${NOBODY[@]}" id -un)" nobody
+is "(setpriv really runs as daemon)" "$("${DAEMON[@]}" id -un)" daemon
+
+s0=$(tstat "$C" cache_stores)
+is "nobody: lookup with the backend up" "$(sm "$C" demo alice@example.com "${NOBODY[@]}")" "OK found:alice@example.com"
+is "nobody: its answer went into tokend's cache" "$(($(tstat "$C" cache_stores) - s0))" 1
+is "daemon: lookup with the backend up still works" "$(sm "$C" demo bob@example.com "${DAEMON[@]}")" "OK found:bob@example.com"
+is "daemon: ... but nothing reached tokend's cache" "$(($(tstat "$C" cache_stores) - s0))" 1
+num_cmp "daemon: connections_refused >= 1" "$(tstat "$C" connections_refused)" -ge 1
+
+kill "$BPID_main"
+wait "$BPID_main" 2>/dev/null
+ss0=$(tstat "$C" cache_stale_serves)
+r0=$(tstat "$C" connections_refused)
+is "backend down, nobody: answered from tokend's cache" \
+    "$(sm "$C" demo alice@example.com "${NOBODY[@]}")" "OK found:alice@example.com"
+is "nobody: cache_stale_serves +1" "$(($(tstat "$C" cache_stale_serves) - ss0))" 1
+like "backend down, daemon (not allowed): TEMP, not the cached answer" \
+    "$(sm "$C" demo alice@example.com "${DAEMON[@]}")" '^TEMP '
+num_cmp "daemon: connections_refused grew" "$(($(tstat "$C" connections_refused) - r0))" -ge 1
+grep -q "refused a connection from uid $(id -u daemon)" "$T/tokend.log"
+check "tokend logged the refused uid $(id -u daemon)" $? "$(tail -5 "$T/tokend.log")"
+is "backend down, root: answered from the cache (root always passes)" \
+    "$(sm "$C" demo alice@example.com)" "OK found:alice@example.com"
+is "cache_stale_serves: nobody and root, not daemon" "$(($(tstat "$C" cache_stale_serves) - ss0))" 2
+
+# allowed_groups, applied by SIGHUP
+write_conf 0666 'allowed_groups = [ "daemon" ];'
+kill -HUP "$TOKEND_PID"
+wait_for 50 grep -q 'configuration reloaded' "$T/tokend.log"
+check "SIGHUP: allowed_groups = [ daemon ] reloaded" $? "$(tail -3 "$T/tokend.log")"
+r0=$(tstat "$C" connections_refused)
+is "daemon via allowed_groups: answered from the cache" \
+    "$(sm "$C" demo alice@example.com "${DAEMON[@]}")" "OK found:alice@example.com"
+is "daemon via allowed_groups: no new refusal" "$(($(tstat "$C" connections_refused) - r0))" 0
+
+tt_stop_tokend
+is "tokend exits 0" "$?" 0
+
+# mode 0660 with a group
+write_conf 0660 'group = "nogroup";'
+tt_start_tokend "$C" || bail "tokend did not restart"
+is "socket mode 0660 and group nogroup applied" "$(stat -c '%a %G' "$SOCK")" "660 nogroup"
+s0=$(tstat "$C" cache_stores)
+start_backend second
+sed -i "s/127.0.0.1:$BP/127.0.0.1:$BPORT_second/" "$C"
+is "0660 socket: nobody (group nogroup) gets in" \
+    "$(sm "$C" demo carol@example.com "${NOBODY[@]}")" "OK found:carol@example.com"
+is "0660 socket: nobody's answer was stored" "$(($(tstat "$C" cache_stores) - s0))" 1
+r0=$(tstat "$C" connections_refused)
+is "0660 socket: daemon's lookup still answered by the backend" \
+    "$(sm "$C" demo dave@example.com "${DAEMON[@]}")" "OK found:dave@example.com"
+is "0660 socket: daemon could not connect at all (nothing stored)" "$(($(tstat "$C" cache_stores) - s0))" 1
+is "0660 socket: ... so tokend had nothing to refuse" "$(($(tstat "$C" connections_refused) - r0))" 0
+tt_stop_tokend
+is "tokend exits 0" "$?" 0
+
+tt_done
