@@ -427,6 +427,29 @@ default_payload(enum conf_kind kind)
 	}
 }
 
+/* url_has_space - whitespace outside "{{ ... }}" references */
+
+static int
+url_has_space(const char *s)
+{
+	const char *end;
+
+	while (*s != '\0') {
+		if (s[0] == '{' && s[1] == '{' &&
+		    (end = strstr(s + 2, "}}")) != NULL) {
+			if (strpbrk(s, "\r\n") != NULL &&
+			    strpbrk(s, "\r\n") < end)
+				return (1);
+			s = end + 2;
+			continue;
+		}
+		if (strchr(" \t\r\n", *s) != NULL)
+			return (1);
+		s++;
+	}
+	return (0);
+}
+
 static int
 has_crlf(const char *s)
 {
@@ -613,7 +636,7 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	    strncmp(e->target, "https://", 8) != 0)
 		return (conf_error(L, s, "%s.%s: target must be an http:// or"
 		    " https:// URL", section_names[kind], e->name));
-	if (strpbrk(e->target, " \t\r\n") != NULL)
+	if (url_has_space(e->target))
 		return (conf_error(L, s, "%s.%s: target contains whitespace",
 		    section_names[kind], e->name));
 	if (strcasecmp(e->method, "GET") == 0)

@@ -10,6 +10,8 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
   POST /echo, GET /echo               -> {"data":{"result": <request as JSON>}}
   GET  /stats                         -> {"requests": N, "paths": {...}}
   POST /stop                          -> exits
+With --tls-cert/--tls-key it serves HTTPS; --tls-client-ca also requires
+a client certificate signed by that CA.
 
 Behaviour keys (the lookup key, or the policy recipient):
   temp@...  -> HTTP 503      perm@...  -> HTTP 403    missing@... -> 404
@@ -150,9 +152,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-client-ca", help="require client certificates")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
+    if a.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        if a.tls_client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(a.tls_client_ca)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     if a.port_file:
         tmp = a.port_file + ".tmp"
         with open(tmp, "w") as f:
