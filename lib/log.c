@@ -54,6 +54,7 @@ log_level_parse(const char *s)
 	return (-1);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void
 log_vemit(int level, int prio, const char *fmt, va_list ap)
 {

@@ -207,7 +207,7 @@ rest_query(struct buf *u, const struct conf_entry *e,
 		    (r = escape_url(u, e->name, strlen(e->name))) != PFX_OK ||
 		    (r = buf_putc(u, '&')) != PFX_OK)
 			return (r);
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));
 	case KIND_TCP:
 		if ((r = buf_puts(u, "key=")) != PFX_OK)
 			return (r);
@@ -307,6 +307,12 @@ build_headers(struct lookup *lk, struct render_ctx *rc, const char *bearer,
 	return (PFX_OK);
 }
 
+static int
+is_space(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
 /*
  * parse_json - the whole body as one JSON value, depth-limited.  Returns
  * 1 for valid JSON (*out is NULL for the JSON value null), else 0.
@@ -331,7 +337,10 @@ parse_json(const char *body, size_t len, struct json_object **out)
 	} else
 		end = json_tokener_get_parse_end(tok);
 	valid = json_tokener_get_error(tok) == json_tokener_success &&
-	    end <= len && strspn(body + end, " \t\r\n") == len - end;
+	    end <= len;
+	for (; valid && end < len; end++)
+		if (!is_space(body[end]))
+			valid = 0;
 	json_tokener_free(tok);
 	if (!valid) {
 		json_object_put(o);
@@ -414,9 +423,9 @@ lookup_map_response(const struct conf_entry *e, long status,
 		set_value(res, jvalue_text(root, &res->text));
 	else {
 		/* a plain-text answer, as postfix-rest-connector's policy */
-		while (len > 0 && strchr(" \t\r\n", body[len - 1]) != NULL)
+		while (len > 0 && is_space(body[len - 1]))
 			len--;
-		for (b = 0; b < len && strchr(" \t\r\n", body[b]) != NULL; b++)
+		for (b = 0; b < len && is_space(body[b]); b++)
 			;
 		if (len == b)
 			result_set(res, PFX_NOTFOUND, NULL);

@@ -64,11 +64,11 @@ tcp_put(struct buf *out, const char *code, const char *text, size_t len)
 
 	if (buf_puts(out, code) != PFX_OK || buf_putc(out, ' ') != PFX_OK ||
 	    hexq_encode(out, text, len) != PFX_OK ||
-	    out->len - start + 1 > TCP_MAX_REPLY) {
+	    buf_putc(out, '\n') != PFX_OK ||
+	    out->len - start > TCP_MAX_REPLY) {
 		buf_truncate(out, start);
-		(void)buf_puts(out, "400 reply%20too%20long");
+		(void)buf_puts(out, "400 reply%20too%20long\n");
 	}
-	(void)buf_putc(out, '\n');
 }
 
 static enum proto_status
@@ -103,7 +103,7 @@ tcp_feed(void *arg, const char *p, size_t n, size_t *used,
 		return (PROTO_REPLIED);
 	}
 	if (hexq_decode(&t->key, line + 4, len - 4) != PFX_OK ||
-	    memchr(t->key.data, '\0', t->key.len) != NULL || t->key.len == 0) {
+	    t->key.len == 0 || memchr(t->key.data, '\0', t->key.len) != NULL) {
 		lb_consumed(&t->lb);
 		buf_reset(&t->key);
 		*why = "malformed key";

@@ -64,8 +64,8 @@ tok_parse(const char *p, size_t n, struct tok_msg *m)
 				return (PFX_EPROTO);
 			len = len * 10 + (size_t)(p[i] - '0');
 		}
-		if (digits == 0 || i >= n || p[i] != ':' || len >= n - i ||
-		    p[i + 1 + len] != ',')
+		if (digits == 0 || i >= n || p[i] != ':' || n - i < 2 ||
+		    len > n - i - 2 || p[i + 1 + len] != ',')
 			return (PFX_EPROTO);
 		if (m->n == TOK_MAX_FIELDS + 1)
 			return (PFX_EPROTO);
