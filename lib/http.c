@@ -63,17 +63,6 @@ http_response_free(struct http_response *r)
 	buf_free(&r->body);
 }
 
-size_t
-http_write_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct buf *body = arg;
-
-	(void)size;		/* documented to be 1 */
-	if (buf_append(body, p, nmemb) != PFX_OK)
-		return (0);	/* curl fails with CURLE_WRITE_ERROR */
-	return (nmemb);
-}
-
 /* http_easy_new - a handle with the options every request shares */
 
 CURL *
@@ -86,39 +75,9 @@ http_easy_new(const struct conf *c, struct buf *body)
 			return (NULL);
 		curl_ready = 1;
 	}
-
 	if ((h = curl_easy_init()) == NULL)
 		return (NULL);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(h, CURLOPT_PROXY, c->http.proxy != NULL ?
-	    c->http.proxy : "");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)c->http.connect_timeout_ms);
-	if (c->http.idle_connection_timeout_ms > 0)
-		curl_easy_setopt(h, CURLOPT_MAXAGE_CONN,
-		    (long)(c->http.idle_connection_timeout_ms / 1000));
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	if (c->tls.enabled) {
-		if (c->tls.root_ca != NULL)
-			curl_easy_setopt(h, CURLOPT_CAINFO, c->tls.root_ca);
-		if (c->tls.cert != NULL) {
-			curl_easy_setopt(h, CURLOPT_SSLCERT, c->tls.cert);
-			curl_easy_setopt(h, CURLOPT_SSLKEY, c->tls.key);
-		}
-		if (c->tls.skip_verify) {
-			curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-	}
+	http_easy_options(h, c, body, curl_easy_setopt);
 	return (h);
 }
 

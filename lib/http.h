@@ -46,8 +46,13 @@ struct http_response {
 struct http_client;
 
 
+typedef CURLcode (*http_setopt_fn)(CURL *, CURLoption, ...);
+
 /* http_easy_new - a libcurl handle with pfxhttp's safe defaults */
 CURL	*http_easy_new(const struct conf *, struct buf *body);
+/* http_easy_options - apply those defaults through the given setopt */
+void	 http_easy_options(CURL *, const struct conf *, struct buf *body,
+	    http_setopt_fn);
 size_t	 http_write_cb(char *, size_t, size_t, void *);
 
 struct http_client *http_client_new(const struct conf *);

@@ -582,7 +582,8 @@ bearer_token(struct lookup *lk, const struct conf_entry *e, int renew,
 	tok_adds(&rq, e->name);
 	if (renew)
 		tok_adds(&rq, "renew");
-	if (tokc_call(tokend(lk), &rq, 1, &rp, e->timeout_ms) != PFX_OK) {
+	if (tokc_call(tokend(lk), &rq, 1, &rp, lk->c->tokend.timeout_ms) !=
+	    PFX_OK) {
 		log_warnx("%s %s: pfxhttp-tokend did not answer",
 		    conf_kind_section(e->kind), e->name);
 		result_set(res, PFX_TEMPFAIL, "backend token unavailable");

@@ -3,8 +3,10 @@
  *
  * DESCRIPTION
  *	A chained hash table plus an LRU list.  Each entry is one
- *	allocation holding its key and value, so 100,000 entries cost
- *	little more than their bytes.  Every entry expires after the TTL
+ *	allocation holding its key and value behind a 36-byte header, and
+ *	names its (section, entry) by a one-byte space id instead of
+ *	repeating them, so 100,000 entries cost little more than their
+ *	bytes.  Byte accounting counts what malloc really hands out.  Every entry expires after the TTL
  *	(Postfix scache: "a finite time to live"); the entry count and the
  *	byte total are hard limits enforced on insert by evicting the least
  *	recently used entries.
@@ -12,6 +14,7 @@
  * SECURITY
  *	Keys are lookup keys or policy attributes, never secrets.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +22,16 @@
 #include "cache.h"
 #include "xalloc.h"
 
+#define MAX_SPACES	255
+
 struct centry {
 	struct centry	*hnext;
 	struct centry	*prev, *next;	/* LRU: head = most recent */
-	long long	 stored;
-	uint32_t	 hash;
-	uint32_t	 keylen;
+	uint32_t	 stored;	/* ms since the cache began */
 	uint32_t	 vallen;
-	int		 verdict;
+	uint16_t	 keylen;
+	uint8_t		 verdict;
+	uint8_t		 space;
 	char		 data[];	/* key then value */
 };
 
@@ -38,12 +43,16 @@ struct cache {
 	long long	 ttl_ms;
 	struct centry	*head, *tail;
 	struct cache_stats st;
+	long long	 epoch;		/* clock at creation */
+	char		*spaces[MAX_SPACES];	/* "section\0name" */
+	size_t		 spacelen[MAX_SPACES];
+	unsigned int	 nspaces;
 };
 
 static uint32_t
-fnv1a(const char *p, size_t n)
+fnv1a(unsigned int space, const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = (2166136261u ^ space) * 16777619u;
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
@@ -53,19 +62,63 @@ fnv1a(const char *p, size_t n)
 	return (h);
 }
 
+/* entry_size - what malloc hands out: 16-byte chunks, 8 bytes of header */
+
+static size_t
+entry_size(size_t keylen, size_t vallen)
+{
+	size_t	 n = offsetof(struct centry, data) + keylen + vallen + 8;
+
+	return (n < 32 ? 32 : (n + 15) & ~(size_t)15);
+}
+
 static size_t
 entry_cost(const struct centry *e)
 {
-	return (sizeof(*e) + e->keylen + e->vallen);
+	return (entry_size(e->keylen, e->vallen));
+}
+
+static uint32_t
+entry_hash(const struct centry *e)
+{
+	return (fnv1a(e->space, e->data, e->keylen));
+}
+
+/* age - wrap-safe: TTLs are far below 2^32 ms */
+
+static long long
+age(const struct cache *c, const struct centry *e, long long now)
+{
+	return ((uint32_t)(now - c->epoch) - e->stored);
+}
+
+/* space_id - the id of a (section, name), -1 when none is free */
+
+static int
+space_id(struct cache *c, const char *sp, size_t splen, int create)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nspaces; i++)
+		if (c->spacelen[i] == splen && memcmp(c->spaces[i], sp,
+		    splen) == 0)
+			return ((int)i);
+	if (!create || c->nspaces == MAX_SPACES)
+		return (-1);
+	c->spaces[c->nspaces] = xmemdup(sp, splen);
+	c->spacelen[c->nspaces] = splen;
+	return ((int)c->nspaces++);
 }
 
 struct cache *
-cache_new(size_t max_entries, size_t max_bytes, long long ttl_ms)
+cache_new(size_t max_entries, size_t max_bytes, long long ttl_ms,
+    long long now_ms)
 {
 	struct cache *c = xcalloc(1, sizeof(*c));
 
 	c->nbuckets = 1024;
 	c->tab = xcalloc(c->nbuckets, sizeof(*c->tab));
+	c->epoch = now_ms;
 	cache_limits(c, max_entries, max_bytes, ttl_ms);
 	return (c);
 }
@@ -99,7 +152,7 @@ lru_push(struct cache *c, struct centry *e)
 static void
 entry_remove(struct cache *c, struct centry *e)
 {
-	struct centry **pp = &c->tab[e->hash & (c->nbuckets - 1)];
+	struct centry **pp = &c->tab[entry_hash(e) & (c->nbuckets - 1)];
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -137,21 +190,26 @@ cache_limits(struct cache *c, size_t max_entries, size_t max_bytes,
 void
 cache_free(struct cache *c)
 {
+	unsigned int i;
+
 	if (c == NULL)
 		return;
 	while (c->head != NULL)
 		entry_remove(c, c->head);
+	for (i = 0; i < c->nspaces; i++)
+		free(c->spaces[i]);
 	free(c->tab);
 	free(c);
 }
 
 static struct centry *
-cache_find(struct cache *c, const char *key, size_t keylen, uint32_t h)
+cache_find(struct cache *c, int space, const char *key, size_t keylen,
+    uint32_t h)
 {
 	struct centry *e;
 
 	for (e = c->tab[h & (c->nbuckets - 1)]; e != NULL; e = e->hnext)
-		if (e->hash == h && e->keylen == keylen &&
+		if (e->space == space && e->keylen == keylen &&
 		    memcmp(e->data, key, keylen) == 0)
 			return (e);
 	return (NULL);
@@ -167,8 +225,8 @@ cache_grow(struct cache *c)
 	for (i = 0; i < c->nbuckets; i++)
 		for (e = c->tab[i]; e != NULL; e = next) {
 			next = e->hnext;
-			e->hnext = ntab[e->hash & (nb - 1)];
-			ntab[e->hash & (nb - 1)] = e;
+			e->hnext = ntab[entry_hash(e) & (nb - 1)];
+			ntab[entry_hash(e) & (nb - 1)] = e;
 		}
 	free(c->tab);
 	c->tab = ntab;
@@ -176,18 +234,22 @@ cache_grow(struct cache *c)
 }
 
 int
-cache_get(struct cache *c, const char *key, size_t keylen,
-    long long max_age_ms, long long now_ms, int *verdict, const char **val,
-    size_t *vallen, long long *age_ms)
+cache_get(struct cache *c, const char *sp, size_t splen, const char *key,
+    size_t keylen, long long max_age_ms, long long now_ms, int *verdict,
+    const char **val, size_t *vallen, long long *age_ms)
 {
-	struct centry *e = cache_find(c, key, keylen, fnv1a(key, keylen));
+	int	 space = space_id(c, sp, splen, 0);
+	struct centry *e = NULL;
 
-	if (e != NULL && now_ms - e->stored > c->ttl_ms) {
+	if (space >= 0)
+		e = cache_find(c, space, key, keylen, fnv1a((unsigned)space,
+		    key, keylen));
+	if (e != NULL && age(c, e, now_ms) > c->ttl_ms) {
 		entry_remove(c, e);
 		c->st.expired++;
 		e = NULL;
 	}
-	if (e == NULL || now_ms - e->stored > max_age_ms) {
+	if (e == NULL || age(c, e, now_ms) > max_age_ms) {
 		c->st.misses++;
 		return (0);
 	}
@@ -197,29 +259,35 @@ cache_get(struct cache *c, const char *key, size_t keylen,
 	*verdict = e->verdict;
 	*val = e->data + e->keylen;
 	*vallen = e->vallen;
-	*age_ms = now_ms - e->stored;
+	*age_ms = age(c, e, now_ms);
 	return (1);
 }
 
 void
-cache_put(struct cache *c, const char *key, size_t keylen, int verdict,
-    const char *val, size_t vallen, long long now_ms)
+cache_put(struct cache *c, const char *sp, size_t splen, const char *key,
+    size_t keylen, int verdict, const char *val, size_t vallen,
+    long long now_ms)
 {
-	uint32_t h = fnv1a(key, keylen);
+	int	 space = space_id(c, sp, splen, 1);
 	struct centry *e;
-	size_t	 cost = sizeof(*e) + keylen + vallen;
+	uint32_t h;
+	size_t	 cost = entry_size(keylen, vallen);
 
-	if ((e = cache_find(c, key, keylen, h)) != NULL)
+	if (space < 0 || keylen > UINT16_MAX || vallen > UINT32_MAX ||
+	    verdict < 0 || verdict > UINT8_MAX)
+		return;
+	h = fnv1a((unsigned)space, key, keylen);
+	if ((e = cache_find(c, space, key, keylen, h)) != NULL)
 		entry_remove(c, e);
-	if (cost > c->max_bytes || keylen > UINT32_MAX || vallen > UINT32_MAX)
+	if (cost > c->max_bytes)
 		return;
 	cache_evict(c, cost);
-	e = xmalloc(cost);
-	e->hash = h;
-	e->keylen = (uint32_t)keylen;
+	e = xmalloc(offsetof(struct centry, data) + keylen + vallen);
+	e->keylen = (uint16_t)keylen;
 	e->vallen = (uint32_t)vallen;
-	e->verdict = verdict;
-	e->stored = now_ms;
+	e->verdict = (uint8_t)verdict;
+	e->space = (uint8_t)space;
+	e->stored = (uint32_t)(now_ms - c->epoch);
 	memcpy(e->data, key, keylen);
 	memcpy(e->data + keylen, val, vallen);
 	e->hnext = c->tab[h & (c->nbuckets - 1)];
@@ -240,7 +308,7 @@ cache_sweep(struct cache *c, long long now_ms)
 
 	for (e = c->tail; e != NULL; e = prev) {
 		prev = e->prev;
-		if (now_ms - e->stored > c->ttl_ms) {
+		if (age(c, e, now_ms) > c->ttl_ms) {
 			entry_remove(c, e);
 			n++;
 		}

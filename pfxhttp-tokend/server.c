@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "curlapi.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -58,7 +59,6 @@ struct server {
 	const char	*conf_path;
 	struct conf	*conf;
 	int		 lfd, sigfd;
-	CURLM		*multi;
 	struct oidc	*oidc;
 	struct cache	*cache;
 	struct conn	*conns[MAX_CONNS];
@@ -248,15 +248,14 @@ do_token(struct server *s, struct conn *cn, const struct tok_msg *m)
 	}
 }
 
-/* cache_keybuf - section NUL name NUL key: one flat cache key */
+/* cache_space - "section NUL name": which entry a cached key belongs to */
 
 static int
-cache_keybuf(const struct tok_msg *m, struct buf *k)
+cache_space(const struct tok_msg *m, struct buf *sp)
 {
-	buf_reset(k);
-	return (buf_append(k, m->f[1], m->len[1]) || buf_putc(k, 0) ||
-	    buf_append(k, m->f[2], m->len[2]) || buf_putc(k, 0) ||
-	    buf_append(k, m->f[3], m->len[3]));
+	buf_reset(sp);
+	return (buf_append(sp, m->f[1], m->len[1]) || buf_putc(sp, 0) ||
+	    buf_append(sp, m->f[2], m->len[2]));
 }
 
 static void
@@ -264,24 +263,24 @@ do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
     int put)
 {
 	struct tok_msg r;
-	struct buf key;
+	struct buf sp;
 	const char *val;
 	size_t	 vallen;
 	long long age, maxage, verdict;
 	int	 v;
 	char	 vs[16], as[32];
 
-	buf_init(&key, TOK_MAX_MSG);
-	if (!s->conf->cache.enabled || cache_keybuf(m, &key) != PFX_OK) {
+	buf_init(&sp, 1024);
+	if (!s->conf->cache.enabled || cache_space(m, &sp) != PFX_OK) {
 		if (!put)
 			reply2(cn, "MISS", NULL);
 	} else if (put) {
 		if ((verdict = tok_num(m, 4)) >= 0)
-			cache_put(s->cache, key.data, key.len, (int)verdict,
-			    m->f[5], m->len[5], clock_ms());
+			cache_put(s->cache, sp.data, sp.len, m->f[3], m->len[3],
+			    (int)verdict, m->f[5], m->len[5], clock_ms());
 	} else if ((maxage = tok_num(m, 4)) >= 0 &&
-	    cache_get(s->cache, key.data, key.len, maxage, clock_ms(), &v, &val,
-	    &vallen, &age)) {
+	    cache_get(s->cache, sp.data, sp.len, m->f[3], m->len[3], maxage,
+	    clock_ms(), &v, &val, &vallen, &age)) {
 		if (tok_is(m, 5, "fallback"))
 			s->stale_serves++;
 		else
@@ -295,7 +294,7 @@ do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
 		reply(cn, &r);
 	} else
 		reply2(cn, "MISS", NULL);
-	buf_free(&key);
+	buf_free(&sp);
 }
 
 static void
@@ -523,6 +522,40 @@ reap(struct server *s)
 	}
 }
 
+/*
+ * wait_events - poll the connections; once libcurl is loaded, let
+ * curl_multi_wait() poll them together with its transfers
+ */
+static void
+wait_events(struct server *s, struct curl_waitfd *w, size_t nw, int timeout)
+{
+	struct pollfd pfd[MAX_CONNS + 2];
+	CURLM	*multi = oidc_multi(s->oidc);
+	size_t	 i;
+
+	if (multi != NULL) {
+		if (capi.multi_wait(multi, w, (unsigned)nw, timeout, NULL) !=
+		    CURLM_OK)
+			fatalx("curl_multi_wait failed");
+		return;
+	}
+	for (i = 0; i < nw; i++) {
+		pfd[i].fd = w[i].fd;
+		pfd[i].events = (short)((w[i].events & CURL_WAIT_POLLIN ?
+		    POLLIN : 0) | (w[i].events & CURL_WAIT_POLLOUT ?
+		    POLLOUT : 0));
+	}
+	if (poll(pfd, nw, timeout) < 0) {
+		for (i = 0; i < nw; i++)
+			w[i].revents = 0;
+		return;
+	}
+	for (i = 0; i < nw; i++)
+		w[i].revents = (short)((pfd[i].revents & (POLLIN | POLLHUP |
+		    POLLERR) ? CURL_WAIT_POLLIN : 0) | (pfd[i].revents &
+		    POLLOUT ? CURL_WAIT_POLLOUT : 0));
+}
+
 int
 server_run(const char *conf_path, struct conf *c)
 {
@@ -530,6 +563,7 @@ server_run(const char *conf_path, struct conf *c)
 	struct curl_waitfd w[MAX_CONNS + 2];
 	struct CURLMsg *msg;
 	struct oidc_client *oc;
+	CURLM	*multi;
 	sigset_t mask;
 	long long last_sweep = clock_ms(), now;
 	size_t	 i, nw;
@@ -549,13 +583,10 @@ server_run(const char *conf_path, struct conf *c)
 	if ((s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		fatalx("signalfd: %s", strerror(errno));
 	s.lfd = make_socket(c);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (s.multi = curl_multi_init()) == NULL)
-		fatalx("cannot initialise libcurl");
-	s.oidc = oidc_new(s.multi);
+	s.oidc = oidc_new();
 	oidc_set_conf(s.oidc, c);
 	s.cache = cache_new((size_t)c->cache.max_entries,
-	    (size_t)c->cache.max_bytes, c->cache.ttl_ms);
+	    (size_t)c->cache.max_bytes, c->cache.ttl_ms, clock_ms());
 	log_info("listening on %s", c->tokend.socket);
 
 	while (!s.stop) {
@@ -571,11 +602,10 @@ server_run(const char *conf_path, struct conf *c)
 				ev |= CURL_WAIT_POLLOUT;
 			w[nw++] = (struct curl_waitfd){ s.conns[i]->fd, ev, 0 };
 		}
-		if (curl_multi_wait(s.multi, w, (unsigned)nw, 1000, NULL) !=
-		    CURLM_OK)
-			fatalx("curl_multi_wait failed");
-		curl_multi_perform(s.multi, &running);
-		while ((msg = curl_multi_info_read(s.multi, &left)) != NULL) {
+		wait_events(&s, w, nw, 1000);
+		while ((multi = oidc_multi(s.oidc)) != NULL &&
+		    (capi.multi_perform(multi, &running), 1) &&
+		    (msg = capi.multi_info_read(multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			if ((oc = oidc_done(s.oidc, msg->easy_handle,
@@ -608,7 +638,6 @@ server_run(const char *conf_path, struct conf *c)
 		conn_free(s.conns[i]);
 	oidc_free(s.oidc);
 	cache_free(s.cache);
-	curl_multi_cleanup(s.multi);
 	(void)unlink(s.conf->tokend.socket);
 	(void)close(s.lfd);
 	(void)close(s.sigfd);
