@@ -617,6 +617,16 @@ compile_cache_key(struct loader *L, const config_setting_t *s,
 	return (PFX_OK);
 }
 
+/* at - the line of a member when the entry sets it, else the entry's */
+
+static const config_setting_t *
+at(const config_setting_t *s, const char *member)
+{
+	const config_setting_t *m = config_setting_get_member(s, member);
+
+	return (m != NULL ? m : s);
+}
+
 static int
 compile_entry(struct loader *L, const config_setting_t *s,
     struct conf_entry *e, const struct conf *c)
@@ -630,33 +640,40 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	int	 r;
 
 	if (e->target == NULL)
-		return (conf_error(L, s, "%s.%s: target is required",
+		return (conf_error(L, at(s, "target"),
+		    "%s.%s: target is required",
 		    section_names[kind], e->name));
 	if (strncmp(e->target, "http://", 7) != 0 &&
 	    strncmp(e->target, "https://", 8) != 0)
-		return (conf_error(L, s, "%s.%s: target must be an http:// or"
+		return (conf_error(L, at(s, "target"),
+		    "%s.%s: target must be an http:// or"
 		    " https:// URL", section_names[kind], e->name));
 	if (url_has_space(e->target))
-		return (conf_error(L, s, "%s.%s: target contains whitespace",
+		return (conf_error(L, at(s, "target"),
+		    "%s.%s: target contains whitespace",
 		    section_names[kind], e->name));
 	if (strcasecmp(e->method, "GET") == 0)
 		e->is_get = 1;
 	else if (strcasecmp(e->method, "POST") != 0)
-		return (conf_error(L, s, "%s.%s: method must be GET or POST",
+		return (conf_error(L, at(s, "method"),
+		    "%s.%s: method must be GET or POST",
 		    section_names[kind], e->name));
 	if (strstr(e->target, "{{") != NULL &&
 	    (e->url_t = tmpl_compile(e->target, TMPL_URL, vars_resolve, &kind,
 	    terr, sizeof(terr))) == NULL)
-		return (conf_error(L, s, "%s.%s: target: %s",
+		return (conf_error(L, at(s, "target"),
+		    "%s.%s: target: %s",
 		    section_names[kind], e->name, terr));
 	if (e->payload == NULL)
 		e->payload = xstrdup(default_payload(kind));
 	if (has_crlf(e->content_type))
-		return (conf_error(L, s, "%s.%s: content_type contains a line"
+		return (conf_error(L, at(s, "content_type"),
+		    "%s.%s: content_type contains a line"
 		    " break", section_names[kind], e->name));
 	if ((e->payload_t = tmpl_compile(e->payload, body_ctx(e->content_type),
 	    vars_resolve, &kind, terr, sizeof(terr))) == NULL)
-		return (conf_error(L, s, "%s.%s: payload: %s",
+		return (conf_error(L, at(s, "payload"),
+		    "%s.%s: payload: %s",
 		    section_names[kind], e->name, terr));
 	if (body_ctx(e->content_type) == TMPL_JSON && !e->is_get) {
 		buf_init(&b, 1 << 20);
@@ -664,7 +681,8 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		jo = r == PFX_OK ? json_tokener_parse(buf_str(&b)) : NULL;
 		buf_free(&b);
 		if (jo == NULL)
-			return (conf_error(L, s, "%s.%s: payload is not valid"
+			return (conf_error(L, at(s, "payload"),
+			    "%s.%s: payload is not valid"
 			    " JSON once its variables are filled in",
 			    section_names[kind], e->name));
 		json_object_put(jo);
@@ -677,39 +695,47 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		if (nlen == 0 || strspn(e->custom_headers[i],
 		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789-_") != nlen || has_crlf(e->custom_headers[i]))
-			return (conf_error(L, s, "%s.%s: custom header \"%s\""
+			return (conf_error(L, at(s, "custom_headers"),
+			    "%s.%s: custom header \"%s\""
 			    " must look like \"Name: value\"",
 			    section_names[kind], e->name,
 			    e->custom_headers[i]));
 		if ((e->header_t[i] = tmpl_compile(e->custom_headers[i],
 		    TMPL_HEADER, vars_resolve, &kind, terr, sizeof(terr))) ==
 		    NULL)
-			return (conf_error(L, s, "%s.%s: custom header: %s",
+			return (conf_error(L, at(s, "custom_headers"),
+			    "%s.%s: custom header: %s",
 			    section_names[kind], e->name, terr));
 	}
 	if (e->value_field != NULL &&
 	    (e->value_jp = jpath_compile(e->value_field, &jerr)) == NULL)
-		return (conf_error(L, s, "%s.%s: value_field: %s",
+		return (conf_error(L, at(s, "value_field"),
+		    "%s.%s: value_field: %s",
 		    section_names[kind], e->name, jerr));
 	if (e->error_field != NULL &&
 	    (e->error_jp = jpath_compile(e->error_field, &jerr)) == NULL)
-		return (conf_error(L, s, "%s.%s: error_field: %s",
+		return (conf_error(L, at(s, "error_field"),
+		    "%s.%s: error_field: %s",
 		    section_names[kind], e->name, jerr));
 	if (e->auth_token != NULL && has_crlf(e->auth_token))
-		return (conf_error(L, s, "%s.%s: auth_token contains a line"
+		return (conf_error(L, at(s, "auth_token"),
+		    "%s.%s: auth_token contains a line"
 		    " break", section_names[kind], e->name));
 	if (e->http_auth_basic != NULL && (strchr(e->http_auth_basic, ':') ==
 	    NULL || has_crlf(e->http_auth_basic)))
-		return (conf_error(L, s, "%s.%s: http_auth_basic must be"
+		return (conf_error(L, at(s, "http_auth_basic"),
+		    "%s.%s: http_auth_basic must be"
 		    " \"user:password\"", section_names[kind], e->name));
 	if (e->default_action != NULL) {
 		if (kind != KIND_POLICY)
-			return (conf_error(L, s, "%s.%s: default_action only"
+			return (conf_error(L, at(s, "default_action"),
+			    "%s.%s: default_action only"
 			    " applies to policy_services", section_names[kind],
 			    e->name));
 		if (!policy_action_ok(e->default_action,
 		    strlen(e->default_action)))
-			return (conf_error(L, s, "%s.%s: default_action must be"
+			return (conf_error(L, at(s, "default_action"),
+			    "%s.%s: default_action must be"
 			    " one line of printable text", section_names[kind],
 			    e->name));
 	} else if (kind == KIND_POLICY)

@@ -65,6 +65,10 @@ sockmap_put(struct sockmap *s, struct buf *out, const char *word,
 	if (buf_puts(&s->scratch, word) != PFX_OK ||
 	    buf_putc(&s->scratch, ' ') != PFX_OK)
 		return;
+	if (len == 0) {
+		text = "unspecified error";	/* never "TEMP " alone */
+		len = strlen(text);
+	}
 	proto_sanitize_into(&s->scratch, text, len, REASON_MAX);
 	(void)ns_encode(out, s->scratch.data, s->scratch.len);
 }

@@ -8,6 +8,9 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
   GET  /rest?key=..[&name=..]         -> ["a","b"] (postfix-rest-connector)
   POST /policy   {attrs}              -> {"policy":{"result":"ACTION"}}
   POST /echo, GET /echo               -> {"data":{"result": <request as JSON>}}
+  POST /access   {"name":..,"key":..}  -> an access(5) action or 404:
+                 sm-reject@ -> "REJECT 5.7.1 rejected by the HTTP socketmap",
+                 sm-ok@ -> "OK" (the keys asked are in /stats access_keys)
   GET  /stats                         -> {"requests": N, "paths": {...}}
   POST /stop                          -> exits
 With --tls-cert/--tls-key it serves HTTPS; --tls-client-ca also requires
@@ -25,7 +28,12 @@ import argparse, gzip, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
-STATS = {"requests": 0, "paths": {}, "last_headers": {}, "last_body": ""}
+STATS = {"requests": 0, "paths": {}, "last_headers": {}, "last_body": "",
+         "access_keys": []}
+ACCESS_ACTIONS = {
+    "sm-reject": "REJECT 5.7.1 rejected by the HTTP socketmap",
+    "sm-ok": "OK",
+}
 LOCK = threading.Lock()
 
 
@@ -121,6 +129,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, {"error": "request is not JSON"})
         if u.path == "/echo":
             return self.send(200, {"data": {"result": json.dumps(req, sort_keys=True)}})
+        if u.path == "/access":
+            key = req.get("key", "")
+            with LOCK:
+                STATS["access_keys"].append(key)
+            act = ACCESS_ACTIONS.get(key.split("@")[0])
+            if act is None:
+                return self.send(404, {"error": "not found"})
+            return self.send(200, {"data": {"result": act}})
         if u.path == "/map":
             status, val = answer_for(req.get("key", ""))
             if status != 200:

@@ -7,7 +7,7 @@
 # nobody (socketmap, tcp_table, policy) and an smtpd on a free loopback
 # port that uses them.  Then checks what Postfix itself reports:
 # postmap's output and exit status, and the SMTP reply to RCPT TO.
-# The HTTP side is test/backend/backend.py plus access_backend.py (whose
+# The HTTP side is test/backend/backend.py, twice (the second for /access, whose
 # values are access(5) actions).  Output is TAP.
 #
 # Environment (set by meson): PFXHTTP_SPAWN, PFXHTTP_BACKEND.
@@ -24,7 +24,7 @@ export LC_ALL=C.UTF-8
 HERE=$(cd "$(dirname "$0")" && pwd)
 SPAWN_BIN=${PFXHTTP_SPAWN:-}
 BACKEND=${PFXHTTP_BACKEND:-$HERE/../backend/backend.py}
-ACCESS_BACKEND=$HERE/access_backend.py
+ACCESS_BACKEND=$PFXHTTP_BACKEND
 SMTP_RCPT=$HERE/smtp_rcpt.py
 
 n=0
@@ -192,12 +192,12 @@ s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], 
 print(s["paths"].get(sys.argv[2], 0))' "$BPORT" "$1"
 }
 
-# access_keys : the keys access_backend.py was asked, one a line
+# access_keys : the keys the access backend was asked, one a line
 access_keys() {
 	timeout 10 python3 -c '
 import json, sys, urllib.request
 s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], timeout=5))
-print("\n".join(s["keys"]))' "$APORT"
+print("\n".join(s["access_keys"]))' "$APORT"
 }
 
 # ----------------------------------------------------------------- ports

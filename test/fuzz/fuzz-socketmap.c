@@ -142,8 +142,10 @@ sm_check_reply(const struct fz_codec *c, const struct pfx_result *res,
 	}
 	CHECK(word != NULL);
 	sm_reason(pl, len, word);
-	/* the reason is kept, only shortened */
+	/* the reason is kept, only shortened; never empty */
 	want = t->len < REASON_MAX ? t->len : REASON_MAX;
+	if (want == 0)
+		want = strlen("unspecified error");
 	if (want > c->opts.max_reply - strlen(word) - 1)
 		want = c->opts.max_reply - strlen(word) - 1;
 	CHECK(len == strlen(word) + 1 + want);

@@ -67,46 +67,46 @@ static const struct {
 	{ "duration out of range", SM(TARGET "    timeout = \"2h\";\n"), 4,
 	    "out of range" },
 	{ "unknown template variable", SM(TARGET
-	    "    payload = \"{\\\"k\\\": \\\"{{ .Kye }}\\\"}\";\n"), 2,
+	    "    payload = \"{\\\"k\\\": \\\"{{ .Kye }}\\\"}\";\n"), 4,
 	    "unknown template variable \".Kye\"" },
 	{ "template pipeline", SM(TARGET
-	    "    payload = \"{{ .Key | printf }}\";\n"), 2,
+	    "    payload = \"{{ .Key | printf }}\";\n"), 4,
 	    "payload: unsupported template expression" },
 	{ "template in target", SM(
-	    "    target = \"http://127.0.0.1:9/{{.Nmae}}\";\n"), 2,
+	    "    target = \"http://127.0.0.1:9/{{.Nmae}}\";\n"), 3,
 	    "target: unknown template variable" },
 	{ "policy attribute in socketmap", SM(TARGET
-	    "    payload = \"{\\\"r\\\": \\\"{{ .recipient }}\\\"}\";\n"), 2,
+	    "    payload = \"{\\\"r\\\": \\\"{{ .recipient }}\\\"}\";\n"), 4,
 	    "unknown template variable \".recipient\"" },
 	{ "payload not JSON", SM(TARGET
-	    "    payload = \"{\\\"k\\\": \\\"{{ .Key }}\\\"\";\n"), 2,
+	    "    payload = \"{\\\"k\\\": \\\"{{ .Key }}\\\"\";\n"), 4,
 	    "payload is not valid JSON" },
 	{ "payload not JSON (bare value)", SM(TARGET
-	    "    payload = \"{\\\"k\\\": x{{ .Key }}}\";\n"), 2,
+	    "    payload = \"{\\\"k\\\": x{{ .Key }}}\";\n"), 4,
 	    "payload is not valid JSON" },
 	{ "payload JSON with bare variable", SM(TARGET
 	    "    payload = \"{\\\"k\\\": {{ .Key }}}\";\n"), 0, NULL },
 	{ "non-JSON payload for text", SM(TARGET
 	    "    content_type = \"text/plain\";\n"
 	    "    payload = \"key={{ .Key }}\";\n"), 0, NULL },
-	{ "bad value_field", SM(TARGET "    value_field = \"a..b\";\n"), 2,
+	{ "bad value_field", SM(TARGET "    value_field = \"a..b\";\n"), 4,
 	    "value_field" },
-	{ "target not http", SM("    target = \"ftp://x/\";\n"), 2,
+	{ "target not http", SM("    target = \"ftp://x/\";\n"), 3,
 	    "http:// or https://" },
 	{ "target missing", SM("    method = \"GET\";\n"), 2,
 	    "target is required" },
-	{ "bad method", SM(TARGET "    method = \"PUT\";\n"), 2,
+	{ "bad method", SM(TARGET "    method = \"PUT\";\n"), 4,
 	    "method must be GET or POST" },
 	{ "custom header without colon", SM(TARGET
-	    "    custom_headers = [ \"X-Foo bar\" ];\n"), 2,
+	    "    custom_headers = [ \"X-Foo bar\" ];\n"), 4,
 	    "must look like \"Name: value\"" },
 	{ "default_action in socket_maps", SM(TARGET
-	    "    default_action = \"DUNNO\";\n"), 2,
+	    "    default_action = \"DUNNO\";\n"), 4,
 	    "default_action only applies to policy_services" },
 	{ "default_action with a line break",
 	    "policy_services = {\n  p = {\n"
 	    "    target = \"http://127.0.0.1:9/p\";\n"
-	    "    default_action = \"DUNNO\\naction=OK\";\n  };\n};\n", 2,
+	    "    default_action = \"DUNNO\\naction=OK\";\n  };\n};\n", 4,
 	    "default_action must be one line" },
 	{ "listen", "server = {\n  listen = [ ];\n};\n", 2, "spawn(8)" },
 	{ "worker_pool", "server = {\n  worker_pool = { };\n};\n", 2,

@@ -142,7 +142,7 @@ static const struct {
 	    W("15:TEMP db  down x,") },
 	{ "TEMP empty reason", PFX_TEMPFAIL,
 	    W(""),
-	    W("5:TEMP ,") },
+	    W("22:TEMP unspecified error,") },
 	{ "TIMEOUT", PFX_TIMEOUT,
 	    W("backend timed out"),
 	    W("25:TIMEOUT backend timed out,") },
