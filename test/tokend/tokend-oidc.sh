@@ -268,6 +268,29 @@ sleep 1.0
 is "backoff: IdP healthy, backoff over: found" "$(sm "$C" backoff a@example.com)" "OK found:a@example.com"
 is "backoff: ... after a third token request" "$(($(count token/cc-jwt-ed) - c0))" 3
 
+# ------------------------------------------------ 401: token renewal
+
+# the "basic" entry's token (fetched first) is older than the 10 s
+# tokend waits before it renews a token on a backend's 401
+idp_post /test/revoke '{"client_id": "cc-basic"}' >"$T/revoke.out"
+num_cmp "renew: IdP revoked cc-basic's tokens" "$(jq -r .revoked "$T/revoke.out")" -ge 1
+c0=$(count token/cc-basic)
+i0=$(bstat '.reasons.inactive')
+k0=$(bstat '.tokens_by_client["cc-basic"] // 0')
+is "renew: lookup with a revoked token is found (401, new token, retry)" \
+    "$(sm "$C" basic r1@example.com)" "OK found:r1@example.com"
+is "renew: the backend refused the revoked token once" "$(($(bstat '.reasons.inactive') - i0))" 1
+is "renew: one new token request at the IdP" "$(($(count token/cc-basic) - c0))" 1
+is "renew: the backend then saw a new token" "$(bstat '.tokens_by_client["cc-basic"]')" "$((k0 + 1))"
+trenew=$(now_ms)
+idp_post /test/revoke '{"client_id": "cc-basic"}' >/dev/null
+c0=$(count token/cc-basic)
+i0=$(bstat '.reasons.inactive')
+like "renew: revoked again at once: TEMP (tokend renews at most every 10 s)" \
+    "$(sm "$C" basic r2@example.com)" '^TEMP '
+is "renew: ... no new token request" "$(($(count token/cc-basic) - c0))" 0
+is "renew: ... the backend refused twice (one retry, no more)" "$(($(bstat '.reasons.inactive') - i0))" 2
+
 # --------------------------------------------------------- IdP outage
 
 bearer() { backend_stat "$PP" '.last_headers.Authorization // .last_headers.authorization // empty'; }
@@ -318,6 +341,13 @@ is "outage: the restarted IdP issued a token to cc-post" "$(count issued/cc-post
 tok2=$(bearer)
 [ "$tok2" != "$tok" ] && [[ $tok2 =~ ^Bearer\ [^\ ]+$ ]]
 check "outage: a new token is used" $? "old: $tok" "new: $tok2"
+
+# the restarted IdP has forgotten every token it issued before: the
+# "basic" entry's token is refused and renewed (it is > 10 s old)
+while [ $(($(now_ms) - trenew)) -lt 10500 ]; do sleep 0.1; done
+is "IdP restarted: the old token is refused and renewed: found" \
+    "$(sm "$C" basic r3@example.com)" "OK found:r3@example.com"
+is "IdP restarted: the new IdP issued one token to cc-basic" "$(count issued/cc-basic)" 1
 
 tt_stop_tokend
 is "tokend exits 0 on SIGTERM" "$?" 0
