@@ -24,66 +24,31 @@ export LC_ALL=C.UTF-8
 HERE=$(cd "$(dirname "$0")" && pwd)
 SPAWN_BIN=${PFXHTTP_SPAWN:-}
 BACKEND=${PFXHTTP_BACKEND:-$HERE/../backend/backend.py}
-ACCESS_BACKEND=$PFXHTTP_BACKEND
 SMTP_RCPT=$HERE/smtp_rcpt.py
+export PFXHTTP_BACKEND=$BACKEND
 
-n=0
-failed=0
+SRCDIR=${PFXHTTP_SRCDIR:-$HERE/../..}
+. "$SRCDIR/test/lib/tap.sh"
+. "$SRCDIR/test/lib/postfix.sh"
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	local name=$1 line
-	shift
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $name"
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-
-# check NAME CONDITION-STATUS DIAGNOSTIC... : ok when the status is 0
-check() {
-	local name=$1 st=$2
-	shift 2
-	if [ "$st" -eq 0 ]; then ok "$name"; else not_ok "$name" "$@"; fi
-}
-
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to run a private Postfix"
-command -v postfix >/dev/null || skip_all "postfix is not installed"
-command -v postmap >/dev/null || skip_all "postmap is not installed"
+pf_require
 command -v python3 >/dev/null || skip_all "python3 is not installed"
-id nobody >/dev/null 2>&1 || skip_all "no user nobody"
 [ -x "$SPAWN_BIN" ] || { echo "Bail out! PFXHTTP_SPAWN is not executable: $SPAWN_BIN"; exit 1; }
 [ -r "$BACKEND" ] || { echo "Bail out! backend not found: $BACKEND"; exit 1; }
 
 T=$(mktemp -d /tmp/pfxhttp-e2e.XXXXXX) || exit 1
 chmod 0755 "$T"
-CONF_DIR=$T/etc
-SPOOL=$T/spool
-MAILLOG=$T/maillog
 OUT=$T/out
-mkdir -p "$CONF_DIR" "$SPOOL" "$T/data" "$T/bin" "$T/san" "$OUT"
-chown postfix "$T/data"
+pf_init
+mkdir -p "$T/san" "$OUT"
 chown nobody "$T/san"
 
 BACKEND_PID=
 ACCESS_PID=
-POSTFIX_UP=0
 
 print_diagnostics() {
 	local f
-	echo "----- Postfix maillog ($MAILLOG) -----" >&2
-	[ -f "$MAILLOG" ] && tail -n 200 "$MAILLOG" >&2
+	pf_print_maillog 200
 	for f in "$T"/postfix-start.log "$T"/backend.log "$T"/access.log; do
 		[ -s "$f" ] || continue
 		echo "----- $f -----" >&2
@@ -96,49 +61,21 @@ print_diagnostics() {
 	done
 }
 
-# helper_pids - the pfxhttp-spawn processes this instance started
-helper_pids() {
-	pgrep -f "^$T/bin/pfxhttp-spawn " 2>/dev/null
-}
-
-stop_postfix() {
-	local _ master
-	[ "$POSTFIX_UP" -eq 1 ] || return 0
-	POSTFIX_UP=0
-	timeout 30 postfix -c "$CONF_DIR" stop >>"$T/postfix-start.log" 2>&1
-	# master is gone once its pid file no longer names a live process
-	master=$(tr -d ' ' <"$SPOOL/pid/master.pid" 2>/dev/null)
-	for _ in $(seq 100); do
-		[ -n "$master" ] && kill -0 "$master" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$master" ] && kill -0 "$master" 2>/dev/null && kill -9 "$master"
-	# helpers exit on EOF once their clients (smtpd, postmap) are gone
-	for _ in $(seq 100); do
-		[ -z "$(helper_pids)" ] && break
-		sleep 0.1
-	done
-}
-
 cleanup() {
-	local pid
-	stop_postfix
-	for pid in $(helper_pids); do
-		kill "$pid" 2>/dev/null
-	done
+	pf_cleanup
 	[ -n "$BACKEND_PID" ] && kill "$BACKEND_PID" 2>/dev/null
 	[ -n "$ACCESS_PID" ] && kill "$ACCESS_PID" 2>/dev/null
-	if [ "$failed" -ne 0 ]; then
+	if [ "$tap_failed" -ne 0 ]; then
 		print_diagnostics
 	fi
-	if [ "${PFXHTTP_E2E_KEEP:-0}" = 1 ] || { [ "$failed" -ne 0 ] && [ "${PFXHTTP_E2E_KEEP:-}" != 0 ]; }; then
+	if [ "${PFXHTTP_E2E_KEEP:-0}" = 1 ] || { [ "$tap_failed" -ne 0 ] && [ "${PFXHTTP_E2E_KEEP:-}" != 0 ]; }; then
 		echo "# kept $T" >&2
 	else
 		rm -rf "$T"
 	fi
 }
 trap cleanup EXIT
-trap 'failed=1; exit 1' INT TERM
+trap 'tap_failed=$((tap_failed + 1)); exit 1' INT TERM
 
 # Every client call has its own timeout, and no call starts after the
 # deadline, so a helper that never answers fails the run well inside
@@ -149,40 +86,18 @@ past_deadline() {
 	[ "$SECONDS" -ge "$DEADLINE" ]
 }
 
-# wait_for DESCRIPTION TENTHS COMMAND... : poll until the command succeeds
-wait_for() {
-	local what=$1 tries=$2
-	shift 2
-	while ! "$@" 2>/dev/null; do
-		tries=$((tries - 1))
-		if [ "$tries" -le 0 ]; then
-			echo "# timed out waiting for $what" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-port_open() {
-	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
-
-bail() {
-	failed=1
-	echo "Bail out! $1"
-	exit 1
-}
-
 # ---------------------------------------------------------------- backends
 
-python3 "$BACKEND" --port-file "$T/backend.port" >"$T/backend.log" 2>&1 &
-BACKEND_PID=$!
-python3 "$ACCESS_BACKEND" --port-file "$T/access.port" >"$T/access.log" 2>&1 &
-ACCESS_PID=$!
-wait_for "backend port file" 100 test -s "$T/backend.port" || bail "backend did not start"
-wait_for "access backend port file" 100 test -s "$T/access.port" || bail "access backend did not start"
-BPORT=$(cat "$T/backend.port")
-APORT=$(cat "$T/access.port")
+run_backend_py "$T/backend.port" "$T/backend.log"
+st=$?
+BACKEND_PID=$BACKEND_PY_PID
+BPORT=$BACKEND_PY_PORT
+[ "$st" -eq 0 ] || bail "backend did not start"
+run_backend_py "$T/access.port" "$T/access.log"
+st=$?
+ACCESS_PID=$BACKEND_PY_PID
+APORT=$BACKEND_PY_PORT
+[ "$st" -eq 0 ] || bail "access backend did not start"
 
 # backend_count PATH : requests the sample backend has seen on PATH
 backend_count() {
@@ -202,18 +117,12 @@ print("\n".join(s["access_keys"]))' "$APORT"
 
 # ----------------------------------------------------------------- ports
 
-read -r SMTP_PORT TCP_PORT < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
+read -r SMTP_PORT TCP_PORT < <(free_ports 2)
 [ -n "${TCP_PORT:-}" ] || bail "could not pick free ports"
 
 # ------------------------------------------------------- helper and config
 
-install -m 0755 "$SPAWN_BIN" "$T/bin/pfxhttp-spawn"
-HELPER="$T/bin/pfxhttp-spawn"
+pf_install_helper "$SPAWN_BIN"
 HCONF=$T/pfxhttp.conf
 cat >"$HCONF" <<EOF
 server = {
@@ -245,27 +154,7 @@ check "nobody can run the helper and read its config (-t)" $? "$out"
 SAN_ENV="ASAN_OPTIONS=log_path=$T/san/asan:detect_leaks=1"
 SAN_ENV="$SAN_ENV UBSAN_OPTIONS=log_path=$T/san/ubsan:print_stacktrace=1"
 
-cat >"$CONF_DIR/main.cf" <<EOF
-compatibility_level = 3.6
-syslog_name = postfix-e2e
-queue_directory = $SPOOL
-data_directory = $T/data
-maillog_file = $MAILLOG
-maillog_file_prefixes = $T
-myhostname = e2e.pfxhttp.test
-mydomain = pfxhttp.test
-mydestination =
-relay_domains =
-alias_maps =
-alias_database =
-local_recipient_maps =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-default_transport = discard:e2e
-relay_transport = discard:e2e
-service_throttle_time = 2s
-smtpd_banner = \$myhostname ESMTP e2e
+pf_write_main_cf e2e <<EOF
 import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY
     LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME $SAN_ENV
 export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS UBSAN_OPTIONS
@@ -289,25 +178,7 @@ smtpd_recipient_restrictions =
     reject
 EOF
 
-cat >"$CONF_DIR/master.cf" <<EOF
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
+pf_write_master_cf "$SMTP_PORT" <<EOF
 sockmap   unix  -       n       n       -       0       spawn
   user=nobody argv=$HELPER -c $HCONF socketmap
 policy    unix  -       n       n       -       0       spawn
@@ -316,22 +187,15 @@ policy    unix  -       n       n       -       0       spawn
   user=nobody argv=$HELPER -c $HCONF tcp demo
 EOF
 
-timeout 60 postfix -c "$CONF_DIR" start >"$T/postfix-start.log" 2>&1
+pf_start
 st=$?
-if [ "$st" -eq 0 ]; then
-	POSTFIX_UP=1
-elif command -v script >/dev/null; then
-	# postfix writes fatal errors to stderr only when it is a terminal
-	timeout 30 script -qec "postfix -c '$CONF_DIR' check" /dev/null \
-	    >>"$T/postfix-start.log" 2>&1
-fi
 check "private Postfix starts (postfix -c DIR start)" $st "$(cat "$T/postfix-start.log")"
 [ "$st" -eq 0 ] || bail "Postfix did not start"
 
-wait_for "private/sockmap" 100 test -S "$SPOOL/private/sockmap" &&
-wait_for "private/policy" 100 test -S "$SPOOL/private/policy" &&
-wait_for "tcp_table port $TCP_PORT" 100 port_open "$TCP_PORT" &&
-wait_for "smtpd port $SMTP_PORT" 100 port_open "$SMTP_PORT"
+pf_wait_private sockmap &&
+pf_wait_private policy &&
+wait_for_named "tcp_table port $TCP_PORT" 100 port_open "$TCP_PORT" &&
+wait_for_named "smtpd port $SMTP_PORT" 100 port_open "$SMTP_PORT"
 check "spawn and smtpd services are listening" $?
 SOCKMAP="socketmap:unix:$SPOOL/private/sockmap"
 TCPMAP="tcp:127.0.0.1:$TCP_PORT"
@@ -511,8 +375,8 @@ rcpt "backend down: policy gives the helper's default_action" \
 
 # ------------------------------------------------------- Postfix's view
 
-stop_postfix
-! grep -E 'postfix-e2e/spawn\[[0-9]+\]: warning: command .*(exit status|killed by signal)' "$MAILLOG" >"$OUT/spawn.warn"
+pf_stop
+pf_spawn_warnings "$OUT/spawn.warn"
 check "no helper exited abnormally (spawn's log)" $? "$(cat "$OUT/spawn.warn")"
 # (postmap's "socketmap server ... error" warnings are expected above)
 grep -Ei 'warning: .*(malformed|unexpected disconnect|missing attribute|protocol error|input format error|problem talking|timed out|timeout|read .* error)' "$MAILLOG" |
@@ -525,5 +389,4 @@ sans=$(ls "$T/san")
 [ -z "$sans" ]
 check "no sanitizer reports from the helpers" $? "$sans"
 
-echo "1..$n"
-exit "$failed"
+tap_done

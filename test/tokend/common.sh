@@ -7,6 +7,10 @@
 #   ...
 #   tt_done                   # prints the plan, exits 0/1
 #
+# The TAP functions (ok, is, like, num_cmp, check, skip_all, bail, ...),
+# wait_for, timed and the other generic helpers come from test/lib/tap.sh,
+# which this file sources.
+#
 # Every process a test starts is remembered (tt_track PID) and killed by
 # its pid on exit; nothing is killed by name.  Output is TAP.
 #
@@ -26,59 +30,11 @@ TOKEND=${PFXHTTP_TOKEND:-}
 SRCDIR=${PFXHTTP_SRCDIR:-$(cd "$TT_HERE/../.." && pwd)}
 BACKEND_PY=${PFXHTTP_BACKEND:-$SRCDIR/test/backend/backend.py}
 
-n=0
-failed=0
+. "$SRCDIR/test/lib/tap.sh"
+
 TT_PIDS=()
 TOKEND_PID=
 TOKEND_WRAP=
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	local name=$1 line
-	shift
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $name"
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-# check NAME STATUS DIAG... : ok when STATUS is 0
-check() {
-	local name=$1 st=$2
-	shift 2
-	if [ "$st" -eq 0 ]; then ok "$name"; else not_ok "$name" "$@"; fi
-}
-# is NAME GOT WANT [DIAG...]
-is() {
-	local name=$1 got=$2 want=$3
-	shift 3
-	if [ "$got" = "$want" ]; then ok "$name"; else
-		not_ok "$name" "got:  '$got'" "want: '$want'" "$@"
-	fi
-}
-# like NAME GOT ERE [DIAG...]
-like() {
-	local name=$1 got=$2 re=$3
-	shift 3
-	if [[ $got =~ $re ]]; then ok "$name"; else
-		not_ok "$name" "got:  '$got'" "want: /$re/" "$@"
-	fi
-}
-# num_cmp NAME GOT OP WANT [DIAG...] : integer comparison (-eq -ge -le ...)
-num_cmp() {
-	local name=$1 got=$2 op=$3 want=$4
-	shift 4
-	if [[ $got =~ ^[0-9]+$ ]] && [ "$got" "$op" "$want" ]; then ok "$name"; else
-		not_ok "$name" "got:  '$got'" "want: $op $want" "$@"
-	fi
-}
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-bail() {
-	failed=$((failed + 1))
-	echo "Bail out! $1"
-	exit 1
-}
 
 tt_track() { TT_PIDS+=("$1"); }
 
@@ -86,13 +42,14 @@ tt_cleanup() {
 	local p
 	declare -F tt_local_cleanup >/dev/null && tt_local_cleanup
 	tt_stop_tokend >/dev/null 2>&1
+	declare -F oidc_fixture_stop >/dev/null && oidc_fixture_stop >/dev/null 2>&1
 	for p in "${TT_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
 	for p in "${TT_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	if [ "$failed" -ne 0 ]; then
+	if [ "$tap_failed" -ne 0 ]; then
 		for f in "$T"/tokend*.log "$T"/backend*.log "$T"/oidc/*.log; do
 			[ -s "$f" ] || continue
 			echo "----- $f (tail) -----" >&2
@@ -115,35 +72,17 @@ tt_init() {
 	trap 'exit 1' INT TERM
 }
 
-tt_done() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ] && exit 0
-	exit 1
-}
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# wait_for TENTHS COMMAND... : poll until the command succeeds
-wait_for() {
-	local tries=$1
-	shift
-	while ! "$@" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ "$tries" -le 0 ] && return 1
-		sleep 0.1
-	done
-}
+tt_done() { tap_done; }
 
 # start_backend NAME : backend.py on a free port; sets BPORT_<NAME>, BPID_<NAME>
 start_backend() {
-	local name=$1 pid
-	rm -f "$T/backend-$name.port"
-	python3 "$BACKEND_PY" --port-file "$T/backend-$name.port" >"$T/backend-$name.log" 2>&1 &
-	pid=$!
-	tt_track "$pid"
-	wait_for 100 test -s "$T/backend-$name.port" || bail "backend.py did not start"
-	printf -v "BPORT_$name" '%s' "$(cat "$T/backend-$name.port")"
-	printf -v "BPID_$name" '%s' "$pid"
+	local name=$1 st
+	PFXHTTP_BACKEND=$BACKEND_PY run_backend_py "$T/backend-$name.port" "$T/backend-$name.log"
+	st=$?
+	tt_track "$BACKEND_PY_PID"
+	[ "$st" -eq 0 ] || bail "backend.py did not start"
+	printf -v "BPORT_$name" '%s' "$BACKEND_PY_PORT"
+	printf -v "BPID_$name" '%s' "$BACKEND_PY_PID"
 }
 
 # backend_stat PORT JQ-FILTER
@@ -199,10 +138,9 @@ tstat() {
 # sm CONF MAP KEY [RUNAS...] : socketmap lookup in a new pfxhttp-spawn;
 # prints the reply payload ("OK found:..", "TEMP ...") or "EOF"
 sm() {
-	local conf=$1 map=$2 key=$3 req out
+	local conf=$1 map=$2 key=$3 out
 	shift 3
-	req="$map $key"
-	out=$(printf '%d:%s,' "${#req}" "$req" |
+	out=$(ns "$map $key" |
 	    timeout 30 "$@" "$SPAWN" -c "$conf" socketmap 2>/dev/null)
 	if [[ $out =~ ^[0-9]+:(.*),$ ]]; then
 		printf '%s\n' "${BASH_REMATCH[1]}"
@@ -228,13 +166,22 @@ policy() {
 	} | timeout 30 "$SPAWN" -c "$1" policy "$2" 2>/dev/null | head -1
 }
 
-# timed VAR COMMAND... : run, store its stdout in VAR and the ms in ELAPSED
-timed() {
-	local var=$1 t0 t1 out
-	shift
-	t0=$(now_ms)
-	out=$("$@")
-	t1=$(now_ms)
-	ELAPSED=$((t1 - t0))
-	printf -v "$var" '%s' "$out"
+# ------------------------------------------------------------ OIDC fixture
+
+# tt_start_oidc : test/oidc/fixture.sh in $T/oidc (skips the test when it
+# is unavailable, stops it on exit); sets PKI and BE (the protected
+# backend's URL) and defines idp PATH (GET from the IdP's test API),
+# count WHAT (/test/count/WHAT) and bstat JQ-FILTER (the backend's /stats)
+tt_start_oidc() {
+	local rc
+	. "$SRCDIR/test/oidc/fixture.sh"
+	oidc_fixture_start "$T/oidc"
+	rc=$?
+	[ $rc -eq 77 ] && skip_all "OIDC fixture unavailable (node deps, openssl)"
+	[ $rc -eq 0 ] || bail "OIDC fixture did not start"
+	PKI=$OIDC_PKI
+	BE=$OIDC_BACKEND_URL
 }
+idp() { curl -sS --max-time 10 --cacert "$PKI/ca.crt" "$OIDC_IDP_URL$1"; }
+count() { idp "/test/count/$1" | tr -d '\n'; }
+bstat() { curl -sS --max-time 5 "$BE/stats" | jq -r "$1"; }

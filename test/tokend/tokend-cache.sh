@@ -155,8 +155,7 @@ fill() {
 	local i j pids=()
 	for ((j = 0; j < 4; j++)); do
 		for ((i = j; i < $1; i += 4)); do
-			req="aux $2$i@example.com"
-			printf '%d:%s,' "${#req}" "$req"
+			ns "aux $2$i@example.com"
 		done | timeout 60 "$SPAWN" -c "$SC" socketmap 2>/dev/null >"$T/fill.$j" &
 		pids+=($!)
 	done
@@ -203,21 +202,17 @@ check "tokend log has no fatal errors" $? "$(cat "$T/bad.log")"
 ! test -e "$SOCK"
 check "tokend removed its socket" $?
 
-timed r sm "$SC" demo alice@example.com
-like "tokend down, backend down: socketmap TEMP" "$r" '^TEMP '
-num_cmp "tokend down: socketmap answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
-timed r tcp "$SC" demo alice@example.com
-like "tokend down, backend down: tcp_table 400" "$r" '^400 '
-num_cmp "tokend down: tcp_table answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
-timed r policy "$SC" demo policy-reject@example.com
-is "tokend down, backend down: policy default_action" "$r" "action=$DEFAULT_ACTION"
-num_cmp "tokend down: policy answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
-timed r sm "$SC" oidc alice@example.com
-like "tokend down, OIDC entry: no token, TEMP" "$r" '^TEMP '
-num_cmp "tokend down, OIDC entry: answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
-timed r sm "$FC" aux alice@example.com
-is "tokend down, backend up: found (serve_fresh spawn)" "$r" "OK found:alice@example.com"
-num_cmp "tokend down, backend up: answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+# timed_check is|like NAME WANT TIME-NAME MAX-MS COMMAND... (test/lib/tap.sh)
+timed_check like "tokend down, backend down: socketmap TEMP" '^TEMP ' \
+    "tokend down: socketmap answered in < 3 s (@ms ms)" 3000 sm "$SC" demo alice@example.com
+timed_check like "tokend down, backend down: tcp_table 400" '^400 ' \
+    "tokend down: tcp_table answered in < 3 s (@ms ms)" 3000 tcp "$SC" demo alice@example.com
+timed_check is "tokend down, backend down: policy default_action" "action=$DEFAULT_ACTION" \
+    "tokend down: policy answered in < 3 s (@ms ms)" 3000 policy "$SC" demo policy-reject@example.com
+timed_check like "tokend down, OIDC entry: no token, TEMP" '^TEMP ' \
+    "tokend down, OIDC entry: answered in < 3 s (@ms ms)" 3000 sm "$SC" oidc alice@example.com
+timed_check is "tokend down, backend up: found (serve_fresh spawn)" "OK found:alice@example.com" \
+    "tokend down, backend up: answered in < 3 s (@ms ms)" 3000 sm "$FC" aux alice@example.com
 
 # a "tokend" that accepts and reads but never answers
 python3 -c '
@@ -235,27 +230,22 @@ SILENT=$!
 tt_track "$SILENT"
 wait_for 50 test -S "$SOCK" || bail "silent listener did not start"
 
-timed r sm "$SC" demo alice@example.com
-like "silent tokend, backend down: socketmap TEMP" "$r" '^TEMP '
-num_cmp "silent tokend: socketmap answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed_check like "silent tokend, backend down: socketmap TEMP" '^TEMP ' \
+    "silent tokend: socketmap answered in < 3 s (@ms ms)" 3000 sm "$SC" demo alice@example.com
 num_cmp "silent tokend: spawn waited for tokend.timeout (>= 900 ms; ${ELAPSED} ms)" "$ELAPSED" -ge 900
-timed r tcp "$SC" demo alice@example.com
-like "silent tokend, backend down: tcp_table 400" "$r" '^400 '
-num_cmp "silent tokend: tcp_table answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
-timed r policy "$SC" demo policy-reject@example.com
-is "silent tokend, backend down: policy default_action" "$r" "action=$DEFAULT_ACTION"
-num_cmp "silent tokend: policy answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
-timed r sm "$SC" aux alice@example.com
-is "silent tokend, backend up: found" "$r" "OK found:alice@example.com"
-num_cmp "silent tokend, backend up: answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed_check like "silent tokend, backend down: tcp_table 400" '^400 ' \
+    "silent tokend: tcp_table answered in < 3 s (@ms ms)" 3000 tcp "$SC" demo alice@example.com
+timed_check is "silent tokend, backend down: policy default_action" "action=$DEFAULT_ACTION" \
+    "silent tokend: policy answered in < 3 s (@ms ms)" 3000 policy "$SC" demo policy-reject@example.com
+timed_check is "silent tokend, backend up: found" "OK found:alice@example.com" \
+    "silent tokend, backend up: answered in < 3 s (@ms ms)" 3000 sm "$SC" aux alice@example.com
 # README: "If tokend is down or slow, spawn answers with the protocol's
 # temporary error within server.tokend.timeout" -- also when it waits for
 # a token (not the entry's HTTP timeout, 5 s here)
-timed r sm "$SC" oidc alice@example.com
-like "silent tokend, OIDC entry: TEMP" "$r" '^TEMP '
-num_cmp "silent tokend, OIDC entry: TEMP within server.tokend.timeout (1 s; took ${ELAPSED} ms)" "$ELAPSED" -lt 1500
-timed r sm "$FC" aux alice@example.com
-is "silent tokend, backend up, serve_fresh: found" "$r" "OK found:alice@example.com"
-num_cmp "silent tokend, serve_fresh: answered in < 3 s (${ELAPSED} ms)" "$ELAPSED" -lt 3000
+timed_check like "silent tokend, OIDC entry: TEMP" '^TEMP ' \
+    "silent tokend, OIDC entry: TEMP within server.tokend.timeout (1 s; took @ms ms)" 1500 \
+    sm "$SC" oidc alice@example.com
+timed_check is "silent tokend, backend up, serve_fresh: found" "OK found:alice@example.com" \
+    "silent tokend, serve_fresh: answered in < 3 s (@ms ms)" 3000 sm "$FC" aux alice@example.com
 
 tt_done
