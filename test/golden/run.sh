@@ -29,6 +29,7 @@ cases=$here/cases
 spawn=${PFXHTTP_SPAWN:-$here/../../build/pfxhttp-spawn/pfxhttp-spawn}
 backend=${PFXHTTP_BACKEND:-$here/../backend/backend.py}
 update=0
+. "${PFXHTTP_SRCDIR:-$here/../..}/test/lib/tap.sh"	# ok, not_ok, run_backend_py
 if [ "${1:-}" = "-u" ]; then
 	update=1
 	shift
@@ -54,18 +55,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 "$backend" --port-file "$tmp/port" >"$tmp/backend.log" 2>&1 &
-bpid=$!
-for _ in $(seq 100); do
-	[ -s "$tmp/port" ] && break
-	sleep 0.05
-done
-if [ ! -s "$tmp/port" ]; then
+PFXHTTP_BACKEND=$backend run_backend_py "$tmp/port" "$tmp/backend.log"
+st=$?
+bpid=$BACKEND_PY_PID
+if [ "$st" -ne 0 ]; then
 	echo "Bail out! the sample backend did not start"
 	sed 's/^/# /' "$tmp/backend.log"
 	exit 1
 fi
-port=$(cat "$tmp/port")
+port=$BACKEND_PY_PORT
 
 # requests - how many requests the backend has seen
 requests() {
@@ -100,10 +98,7 @@ else
 fi
 
 echo "1..${#names[@]}"
-i=0
-failed=0
 for name in "${names[@]}"; do
-	i=$((i + 1))
 	c=$cases/$name
 	why=
 	conf_in=$c.conf.in
@@ -150,10 +145,9 @@ for name in "${names[@]}"; do
 		why="$((after - before)) backend requests, want $(cat "$c.stats")"
 	fi
 	if [ -z "$why" ]; then
-		echo "ok $i - $name"
+		ok "$name"
 	else
-		failed=$((failed + 1))
-		echo "not ok $i - $name: $why"
+		not_ok "$name: $why"
 		case $why in
 		stdout*)
 			show want "$ref"
@@ -166,4 +160,4 @@ for name in "${names[@]}"; do
 		esac
 	fi
 done
-[ $failed = 0 ]
+[ "$tap_failed" -eq 0 ]
