@@ -331,7 +331,8 @@ dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
 	if (tok_parse(p, n, &m) != PFX_OK) {
 		reply2(cn, "ERR", "malformed request");
 		cn->closing = 1;
-	} else if (tok_is(&m, 0, "TOKEN") && m.n == 3)
+	} else if (tok_is(&m, 0, "TOKEN") && (m.n == 3 ||
+	    (m.n == 4 && tok_is(&m, 3, "renew"))))
 		do_token(s, cn, &m);
 	else if (tok_is(&m, 0, "CGET") && m.n == 6)
 		do_cache(s, cn, &m, 0);
