@@ -65,6 +65,7 @@ def answer_for(key):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = -1    # headers and body in one write: no Nagle stall
 
     def log_message(self, *args):
         pass
@@ -86,6 +87,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
 
     def count(self, path, body):
         with LOCK:
@@ -172,7 +174,10 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--tls-client-ca", help="require client certificates")
     a = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128    # tests start many spawn processes at once
+
+    srv = Server(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
     if a.tls_cert:
         import ssl
