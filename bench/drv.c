@@ -41,14 +41,8 @@
  *	Output: key=value lines on stdout.  Any unexpected reply, timeout
  *	or exit status aborts with status 1 and a message on stderr.
  */
-#ifdef WITH_CURL
-#include <curl/curl.h>
-#endif
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,81 +52,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+#ifdef WITH_CURL
+#include "floorhttp.h"
+#endif
+
 #define REPLY_OK	"14:OK bench-value,"
-#define JSON_ANSWER	"{\"data\":{\"result\":\"bench-value\"}}"
-#define IO_TIMEOUT_MS	5000
 #define EXIT_TIMEOUT_MS	5000
 
 static pid_t	 child_pid = -1;
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+/* die() kills the child being measured */
+static void
+kill_child(void)
 {
-	va_list	 ap;
-
-	fputs("bench-drv: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 	if (child_pid > 0)
 		(void)kill(child_pid, SIGKILL);
-	exit(1);
-}
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("write: %s", strerror(errno));
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-/* read_exact - read exactly n bytes or die (timeout, EOF, error) */
-
-static void
-read_exact(int fd, char *p, size_t n)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t	 r;
-	int	 pr;
-
-	while (n > 0) {
-		if ((pr = poll(&pfd, 1, IO_TIMEOUT_MS)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
-		}
-		if (pr == 0)
-			die("timed out after %dms waiting for a reply",
-			    IO_TIMEOUT_MS);
-		if ((r = read(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("read: %s", strerror(errno));
-		}
-		if (r == 0)
-			die("unexpected EOF (child died?)");
-		p += r;
-		n -= (size_t)r;
-	}
 }
 
 /* read_reply - read one reply of the expected length and compare it */
@@ -192,25 +127,6 @@ reap(pid_t pid, const char *what)
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		die("%s exited abnormally (status 0x%x)", what, st);
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-static void
-stats(const char *prefix, int64_t *t, size_t n)
-{
-	qsort(t, n, sizeof(*t), cmp64);
-	printf("%s_median_ns=%lld\n", prefix, (long long)t[n / 2]);
-	printf("%s_p90_ns=%lld\n", prefix, (long long)t[n * 90 / 100]);
-	printf("%s_p99_ns=%lld\n", prefix, (long long)t[n * 99 / 100]);
-	printf("%s_min_ns=%lld\n", prefix, (long long)t[0]);
-	printf("%s_n=%zu\n", prefix, n);
 }
 
 static size_t
@@ -280,7 +196,7 @@ copy_file(const char *from, const char *to)
 /* echo child for floorloop and echo: read one netstring, write it back */
 
 static void __attribute__((noreturn))
-echo_child(int fd)
+echo_loop(int fd)
 {
 	char	 b[4096];
 	ssize_t	 r;
@@ -294,6 +210,27 @@ echo_child(int fd)
 	}
 }
 
+/* start_echo - fork an echo child on a socketpair; *fd is our end */
+
+static pid_t
+start_echo(int *fd)
+{
+	int	 sv[2];
+	pid_t	 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sv[0]);
+		echo_loop(sv[1]);
+	}
+	close(sv[1]);
+	*fd = sv[0];
+	return (pid);
+}
+
 /*
  * do_echo - the floor of any socketmap lookup: the same request bytes
  * over a socketpair to a child that writes them straight back
@@ -305,31 +242,23 @@ do_echo(size_t n)
 	char	 req[128], echo[128];
 	size_t	 i, len;
 	pid_t	 pid;
-	int	 sv[2];
+	int	 fd;
 
 	if (t == NULL)
 		die("out of memory");
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		die("socketpair: %s", strerror(errno));
-	if ((pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(sv[0]);
-		echo_child(sv[1]);
-	}
-	close(sv[1]);
+	pid = start_echo(&fd);
 	for (i = 0; i < n; i++) {
 		len = make_request(req, sizeof(req), i);
 		t0 = now_ns();
-		write_all(sv[0], req, len);
-		read_exact(sv[0], echo, len);
+		write_all(fd, req, len);
+		read_exact(fd, echo, len);
 		t[i] = now_ns() - t0;
 		if (memcmp(echo, req, len) != 0)
 			die("echo mismatch");
 	}
-	close(sv[0]);
+	close(fd);
 	reap(pid, "echo child");
-	stats("echo", t, n);
+	print_stats("echo", t, n);
 	free(t);
 	return (0);
 }
@@ -361,72 +290,24 @@ do_loop(size_t n, const char *smaps_out, char **argv)
 	close(fd);
 	reap(child_pid, argv[0]);
 	child_pid = -1;
-	stats("loop", t, n);
+	print_stats("loop", t, n);
 	print_mem("loop", &m);
 	free(t);
 	return (0);
 }
 
 #ifdef WITH_CURL
-struct sink {
-	char	 b[256];
-	size_t	 len;
-};
-
-static size_t
-sink_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct sink *s = arg;
-
-	(void)size;
-	if (nmemb > sizeof(s->b) - 1 - s->len)
-		return (0);
-	memcpy(s->b + s->len, p, nmemb);
-	s->len += nmemb;
-	return (nmemb);
-}
-
-/* floor_handle - the same options pfxhttp-spawn sets (lib/http.c) */
-
-static CURL *
-floor_handle(const char *url, struct curl_slist **hdrs)
-{
-	CURL	*h;
-
-	if ((h = curl_easy_init()) == NULL)
-		die("curl_easy_init failed");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROXY, "");
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_cb);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	*hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	*hdrs = curl_slist_append(*hdrs, "Accept: application/json");
-	*hdrs = curl_slist_append(*hdrs, "User-Agent: pfxhttp/0.1.0");
-	*hdrs = curl_slist_append(*hdrs, "Expect:");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
-	return (h);
-}
-
 static void
-floor_request(CURL *h, const char *body, size_t bodylen)
+floor_request(CURL *h, struct sink *s, const char *body, size_t bodylen)
 {
-	struct sink s = { .len = 0 };
 	CURLcode cc;
-	long	 status = 0;
+	long	 status;
 
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)bodylen);
-	if ((cc = curl_easy_perform(h)) != CURLE_OK)
+	if ((cc = floor_post(h, s, body, bodylen, &status)) != CURLE_OK)
 		die("curl: %s", curl_easy_strerror(cc));
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200 || s.len != strlen(JSON_ANSWER) ||
-	    memcmp(s.b, JSON_ANSWER, s.len) != 0)
-		die("unexpected HTTP answer %ld \"%.*s\"", status, (int)s.len,
-		    s.b);
+	if (!floor_answer_ok(s, status))
+		die("unexpected HTTP answer %ld \"%.*s\"", status, (int)s->len,
+		    s->b);
 }
 
 static size_t
@@ -445,28 +326,22 @@ do_pair(size_t n, const char *url, char **argv)
 {
 	int64_t	*tf = calloc(n, sizeof(*tf)), *tp = calloc(n, sizeof(*tp)), t0;
 	struct curl_slist *hdrs;
+	struct sink sink;
 	char	 req[128], echo[128], body[128];
 	size_t	 i, len, blen, k;
 	pid_t	 echo_pid;
-	int	 sv[2], fd = -1;
+	int	 efd, fd = -1;
 	long	 conns = 0;
 	CURL	*h;
 
 	if (tf == NULL || tp == NULL)
 		die("out of memory");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		die("socketpair: %s", strerror(errno));
-	if ((echo_pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (echo_pid == 0) {
-		close(sv[0]);
-		echo_child(sv[1]);
-	}
-	close(sv[1]);
+	echo_pid = start_echo(&efd);
 	if (argv != NULL)
 		child_pid = spawn(argv, &fd);
-	h = floor_handle(url, &hdrs);
+	if ((h = floor_handle(url, &hdrs, &sink)) == NULL)
+		die("curl_easy_init failed");
 	for (i = 0; i < n; i++) {
 		len = make_request(req, sizeof(req), i);
 		for (k = 0; k < 2; k++) {
@@ -478,9 +353,9 @@ do_pair(size_t n, const char *url, char **argv)
 			} else if (k != (i & 1)) {
 				t0 = now_ns();
 				blen = make_body(body, sizeof(body), i);
-				write_all(sv[0], req, len);
-				read_exact(sv[0], echo, len);
-				floor_request(h, body, blen);
+				write_all(efd, req, len);
+				read_exact(efd, echo, len);
+				floor_request(h, &sink, body, blen);
 				tf[i] = now_ns() - t0;
 				if (memcmp(echo, req, len) != 0)
 					die("echo mismatch");
@@ -490,7 +365,7 @@ do_pair(size_t n, const char *url, char **argv)
 	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
 	if (conns != 0 && n > 1)
 		die("floor: libcurl opened a new connection (keep-alive lost)");
-	close(sv[0]);
+	close(efd);
 	reap(echo_pid, "echo child");
 	if (argv != NULL) {
 		close(fd);
@@ -499,9 +374,9 @@ do_pair(size_t n, const char *url, char **argv)
 	}
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
-	stats("floorloop", tf, n);
+	print_stats("floorloop", tf, n);
 	if (argv != NULL)
-		stats("loop", tp, n);
+		print_stats("loop", tp, n);
 	free(tf);
 	free(tp);
 	return (0);
@@ -559,8 +434,8 @@ do_oneshot(size_t n, const char *smaps_out, char **a, char **b)
 	free(sb);
 	print_mem("oneshot_a", &pa);
 	print_mem("oneshot_b", &pb);
-	stats("oneshot_a", ta, n);
-	stats("oneshot_b", tb, n);
+	print_stats("oneshot_a", ta, n);
+	print_stats("oneshot_b", tb, n);
 	free(ta);
 	free(tb);
 	return (0);
@@ -587,6 +462,8 @@ main(int argc, char **argv)
 
 	if (argc < 2)
 		usage();
+	bench_prog = "bench-drv";
+	bench_on_die = kill_child;
 	(void)signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	mode = argv[1];

@@ -12,7 +12,6 @@
  *	(same body and headers as pfxhttp-spawn), write the fixed reply,
  *	and exit at EOF.  No configuration file, no JSON parsing.
  */
-#include <curl/curl.h>
 #include <gnutls/gnutls.h>
 #include <json-c/json.h>
 #include <libconfig.h>
@@ -20,30 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
-struct sink {
-	char	 b[256];
-	size_t	 len;
-};
-
-static size_t
-sink_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct sink *s = arg;
-
-	(void)size;
-	if (nmemb > sizeof(s->b) - 1 - s->len)
-		return (0);
-	memcpy(s->b + s->len, p, nmemb);
-	s->len += nmemb;
-	return (nmemb);
-}
+#include "floorhttp.h"
 
 int
 main(int argc, char **argv)
 {
 	static const char reply[] = "14:OK bench-value,";
-	struct curl_slist *hdrs = NULL;
-	struct sink s = { .len = 0 };
+	struct curl_slist *hdrs;
+	struct sink s;
 	config_t cfg;
 	char	 in[1024], body[1024], *colon, *sp;
 	size_t	 have = 0;
@@ -75,27 +58,11 @@ main(int argc, char **argv)
 	    (int)(sp - colon - 1), colon + 1, sp + 1);
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (h = curl_easy_init()) == NULL)
+	    (h = floor_handle(argv[1], &hdrs, &s)) == NULL)
 		return (71);
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	hdrs = curl_slist_append(hdrs, "User-Agent: pfxhttp/0.1.0");
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	curl_easy_setopt(h, CURLOPT_URL, argv[1]);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROXY, "");
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)bl);
-	if (curl_easy_perform(h) != CURLE_OK)
+	if (floor_post(h, &s, body, (size_t)bl, &status) != CURLE_OK)
 		return (75);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200 || s.len != 33 ||
-	    memcmp(s.b, "{\"data\":{\"result\":\"bench-value\"}}", 33) != 0)
+	if (!floor_answer_ok(&s, status))
 		return (76);
 	if (write(1, reply, sizeof(reply) - 1) != (ssize_t)sizeof(reply) - 1)
 		return (74);

@@ -23,39 +23,20 @@
  *	cget_median_ns and the rest as in bench-drv).
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "common.h"
 #include "err.h"
 #include "tokproto.h"
 
-#define IO_TIMEOUT_MS	10000
 #define BATCH_BYTES	(64 * 1024)
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "bench-tokdrv: %s%s%s\n", what, errno ? ": " : "",
-	    errno ? strerror(errno) : "");
-	exit(1);
-}
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
 
 static int
 connect_to(const char *path)
@@ -66,28 +47,12 @@ connect_to(const char *path)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		die("socket path too long");
+		die("%s: socket path too long", path);
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-		die(path);
+		die("%s: %s", path, strerror(errno));
 	return (fd);
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("write");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
 }
 
 /*
@@ -99,9 +64,7 @@ static char	 inbuf[TOK_MAX_MSG + 32];
 static void
 read_msg(int fd, struct tok_msg *m)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	size_t	 len = 0, want = 0, hdr = 0;
-	ssize_t	 r;
 	char	*colon;
 
 	for (;;) {
@@ -113,26 +76,11 @@ read_msg(int fd, struct tok_msg *m)
 		}
 		if (want > 0 && len >= want)
 			break;
-		if (poll(&pfd, 1, IO_TIMEOUT_MS) != 1)
-			die("no reply from tokend");
-		if ((r = read(fd, inbuf + len, sizeof(inbuf) - len)) <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			die(r == 0 ? "tokend closed the connection" : "read");
-		}
-		len += (size_t)r;
+		len += read_some(fd, inbuf + len, sizeof(inbuf) - len);
 	}
 	if (len != want || inbuf[want - 1] != ',' ||
 	    tok_parse(inbuf + hdr, want - hdr - 1, m) != PFX_OK)
 		die("malformed reply");
-}
-
-static int
-cmp64(const void *a, const void *b)
-{
-	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x < y ? -1 : x > y);
 }
 
 static int
@@ -198,7 +146,7 @@ do_cget(const char *path, size_t n, unsigned long first)
 	int	 fd = connect_to(path);
 
 	if (t == NULL)
-		die("calloc");
+		die("out of memory");
 	buf_init(&out, TOK_MAX_MSG + 32);
 	for (i = 0; i < n; i++) {
 		klen = (size_t)snprintf(key, sizeof(key), "user%lu@example.com",
@@ -221,12 +169,7 @@ do_cget(const char *path, size_t n, unsigned long first)
 		    memcmp(rp.f[3], val, vlen) != 0)
 			die("CGET: not the stored value");
 	}
-	qsort(t, n, sizeof(*t), cmp64);
-	printf("cget_median_ns=%lld\n", (long long)t[n / 2]);
-	printf("cget_p90_ns=%lld\n", (long long)t[n * 90 / 100]);
-	printf("cget_p99_ns=%lld\n", (long long)t[n * 99 / 100]);
-	printf("cget_min_ns=%lld\n", (long long)t[0]);
-	printf("cget_n=%zu\n", n);
+	print_stats("cget", t, n);
 	close(fd);
 	free(t);
 	buf_free(&out);
@@ -241,6 +184,7 @@ main(int argc, char **argv)
 	size_t	 n = 0;
 	int	 i;
 
+	bench_prog = "bench-tokdrv";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "-S") == 0)
@@ -257,7 +201,6 @@ main(int argc, char **argv)
 		    " [-f FIRST]\n");
 		return (2);
 	}
-	errno = 0;
 	if (strcmp(argv[1], "fill") == 0)
 		return (do_fill(path, n, first));
 	if (strcmp(argv[1], "cget") == 0)
