@@ -118,4 +118,59 @@ check_reply(const char *name, const struct proto_ops *ops,
 	ops->destroy(st);
 }
 
+/*
+ * Case tables: whole conversations (check_codec) and single replies
+ * (check_reply), with W("...") for the byte strings.
+ */
+struct codec_case {
+	const char	*name;
+	const char	*in;
+	size_t		 len;
+	const char	*events;
+	const char	*out;
+	size_t		 outlen;
+};
+
+struct reply_case {
+	const char	*name;
+	enum pfx_verdict v;
+	const char	*text;
+	size_t		 textlen;
+	const char	*want;
+	size_t		 wantlen;
+};
+
+/* answer_key - answer FOUND with the request's key */
+
+static inline void
+answer_key(const struct pfx_req *req, struct pfx_result *res)
+{
+	res->verdict = PFX_FOUND;
+	buf_reset(&res->text);
+	(void)buf_append(&res->text, req->key, req->keylen);
+}
+
+/*
+ * check_tables - the codec is registered as proto_name, then every
+ * conversation at every step size and every single reply
+ */
+static inline void
+check_tables(const char *proto_name, const struct proto_ops *ops,
+    const struct proto_opts *po, const struct codec_case *cases,
+    size_t ncases, describe_fn describe, answer_fn answer,
+    const struct reply_case *replies, size_t nreplies)
+{
+	size_t	 i;
+
+	ok(proto_find(proto_name) == ops, "registered");
+	for (i = 0; i < ncases; i++)
+		check_codec(cases[i].name, ops, po, cases[i].in, cases[i].len,
+		    describe, answer, cases[i].events, cases[i].out,
+		    cases[i].outlen);
+	for (i = 0; i < nreplies; i++)
+		check_reply(replies[i].name, ops, po, replies[i].v,
+		    replies[i].text, replies[i].textlen, replies[i].want,
+		    replies[i].wantlen);
+}
+
 #endif

@@ -10,14 +10,7 @@
 
 #include "codec.h"
 
-static const struct {
-	const char	*name;
-	const char	*in;
-	size_t		 len;
-	const char	*events;
-	const char	*out;
-	size_t		 outlen;
-} cases[] = {
+static const struct codec_case cases[] = {
 	{ "basic",
 	    W("13:aliases alice,"),
 	    "R[aliases|alice]",
@@ -108,14 +101,7 @@ static const struct {
 	    W("8:OK caf\303\251,") },
 };
 
-static const struct {
-	const char	*name;
-	enum pfx_verdict v;
-	const char	*text;
-	size_t		 textlen;
-	const char	*want;
-	size_t		 wantlen;
-} replies[] = {
+static const struct reply_case replies[] = {
 	{ "FOUND", PFX_FOUND,
 	    W("value"),
 	    W("8:OK value,") },
@@ -168,14 +154,6 @@ describe(const struct pfx_req *req, struct buf *ev)
 	(void)buf_putc(ev, ']');
 }
 
-static void
-answer(const struct pfx_req *req, struct pfx_result *res)
-{
-	res->verdict = PFX_FOUND;
-	buf_reset(&res->text);
-	(void)buf_append(&res->text, req->key, req->keylen);
-}
-
 /* check_len - a value or reason of n copies of c, expected payload want */
 
 static void
@@ -209,17 +187,10 @@ main(void)
 {
 	struct proto_opts po = { 32, 64, NULL };
 	char	*s;
-	size_t	 i;
 
-	ok(proto_find("socketmap") == &proto_socketmap, "registered");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		check_codec(cases[i].name, &proto_socketmap, &po, cases[i].in,
-		    cases[i].len, describe, answer, cases[i].events,
-		    cases[i].out, cases[i].outlen);
-	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
-		check_reply(replies[i].name, &proto_socketmap, &po,
-		    replies[i].v, replies[i].text, replies[i].textlen,
-		    replies[i].want, replies[i].wantlen);
+	check_tables("socketmap", &proto_socketmap, &po, cases,
+	    sizeof(cases) / sizeof(cases[0]), describe, answer_key, replies,
+	    sizeof(replies) / sizeof(replies[0]));
 
 	/* the whole reply payload, "OK " included, is bounded by max_reply */
 	check_len("FOUND exactly max_reply", 64, PFX_FOUND, 'v', 61,

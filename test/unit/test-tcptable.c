@@ -11,14 +11,7 @@
 
 #define LONG40	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
-static const struct {
-	const char	*name;
-	const char	*in;
-	size_t		 len;
-	const char	*events;
-	const char	*out;
-	size_t		 outlen;
-} cases[] = {
+static const struct codec_case cases[] = {
 	{ "basic",		W("get alice\n"),	"R[alice]",
 	    W("200 alice\n") },
 	{ "escaped space",	W("get a%20b\n"),	"R[a b]",
@@ -78,14 +71,7 @@ static const struct {
 	    W("") },
 };
 
-static const struct {
-	const char	*name;
-	enum pfx_verdict v;
-	const char	*text;
-	size_t		 textlen;
-	const char	*want;
-	size_t		 wantlen;
-} replies[] = {
+static const struct reply_case replies[] = {
 	{ "FOUND",		PFX_FOUND,	W("a@b.c"),
 	    W("200 a@b.c\n") },
 	{ "FOUND quoted",	PFX_FOUND,	W("a b%c\t\x01\x7f\xff"),
@@ -125,14 +111,6 @@ describe(const struct pfx_req *req, struct buf *ev)
 	(void)buf_putc(ev, ']');
 }
 
-static void
-answer(const struct pfx_req *req, struct pfx_result *res)
-{
-	res->verdict = PFX_FOUND;
-	buf_reset(&res->text);
-	(void)buf_append(&res->text, req->key, req->keylen);
-}
-
 /* check_len - FOUND of n copies of c; ok says whether it fits 4096 */
 
 static void
@@ -168,17 +146,10 @@ int
 main(void)
 {
 	struct proto_opts po = { 32, 100000, NULL };
-	size_t	 i;
 
-	ok(proto_find("tcp") == &proto_tcptable, "registered");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		check_codec(cases[i].name, &proto_tcptable, &po, cases[i].in,
-		    cases[i].len, describe, answer, cases[i].events,
-		    cases[i].out, cases[i].outlen);
-	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
-		check_reply(replies[i].name, &proto_tcptable, &po,
-		    replies[i].v, replies[i].text, replies[i].textlen,
-		    replies[i].want, replies[i].wantlen);
+	check_tables("tcp", &proto_tcptable, &po, cases,
+	    sizeof(cases) / sizeof(cases[0]), describe, answer_key, replies,
+	    sizeof(replies) / sizeof(replies[0]));
 	/* "200 " + value + LF <= 4096 (DICT_TCP_MAXLEN) */
 	check_len(&po, 'a', 4091, 1);
 	check_len(&po, 'a', 4092, 0);
