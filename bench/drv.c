@@ -84,8 +84,12 @@ read_reply(int fd, const char *expect)
 		    expect);
 }
 
+/*
+ * fork_pair - fork with a socketpair between parent and child; *fd is
+ * the caller's end in both (returns 0 in the child, as fork does)
+ */
 static pid_t
-spawn(char **argv, int *fd)
+fork_pair(int *fd)
 {
 	int	 sv[2];
 	pid_t	 pid;
@@ -94,14 +98,24 @@ spawn(char **argv, int *fd)
 		die("socketpair: %s", strerror(errno));
 	if ((pid = fork()) < 0)
 		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
+	close(sv[pid == 0 ? 0 : 1]);
+	*fd = sv[pid == 0 ? 1 : 0];
+	return (pid);
+}
+
+/* spawn - run argv with stdin and stdout on a socketpair */
+
+static pid_t
+spawn(char **argv, int *fd)
+{
+	pid_t	 pid;
+
+	if ((pid = fork_pair(fd)) == 0) {
+		if (dup2(*fd, 0) < 0 || dup2(*fd, 1) < 0)
 			_exit(126);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	close(sv[1]);
-	*fd = sv[0];
 	return (pid);
 }
 
@@ -215,19 +229,10 @@ echo_loop(int fd)
 static pid_t
 start_echo(int *fd)
 {
-	int	 sv[2];
 	pid_t	 pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		die("socketpair: %s", strerror(errno));
-	if ((pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(sv[0]);
-		echo_loop(sv[1]);
-	}
-	close(sv[1]);
-	*fd = sv[0];
+	if ((pid = fork_pair(fd)) == 0)
+		echo_loop(*fd);
 	return (pid);
 }
 

@@ -178,14 +178,11 @@ smtpd_recipient_restrictions =
     reject
 EOF
 
-pf_write_master_cf "$SMTP_PORT" <<EOF
-sockmap   unix  -       n       n       -       0       spawn
-  user=nobody argv=$HELPER -c $HCONF socketmap
-policy    unix  -       n       n       -       0       spawn
-  user=nobody argv=$HELPER -c $HCONF policy demo
-127.0.0.1:$TCP_PORT inet n n       n       -       0       spawn
-  user=nobody argv=$HELPER -c $HCONF tcp demo
-EOF
+{
+	pf_spawn_unix sockmap socketmap
+	pf_spawn_unix policy policy demo
+	pf_spawn_inet "127.0.0.1:$TCP_PORT" tcp demo
+} | pf_write_master_cf "$SMTP_PORT"
 
 pf_start
 st=$?

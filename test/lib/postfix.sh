@@ -10,10 +10,13 @@
 #   pf_write_main_cf TAG <<EOF  main.cf: a loopback-only instance named
 #     ...                       postfix-TAG (discard transport, no local
 #   EOF                         delivery), then the lines on stdin
-#   pf_write_master_cf SMTP_PORT <<EOF
-#     ...                       master.cf: smtpd on 127.0.0.1:SMTP_PORT and
-#   EOF                         Postfix's own services, then stdin (the
+#   ... | pf_write_master_cf SMTP_PORT
+#                               master.cf: smtpd on 127.0.0.1:SMTP_PORT and
+#                               Postfix's own services, then stdin (the
 #                               spawn(8) entries)
+#   pf_spawn_unix NAME ARGS...  prints a master.cf spawn(8) entry: private/NAME
+#                               runs "$HELPER -c $HCONF ARGS..." as nobody
+#   pf_spawn_inet ADDR:PORT ARGS...   the same on a TCP listener
 #   pf_start                    postfix -c DIR start (log: $T/postfix-start.log);
 #                               returns its status, sets POSTFIX_UP
 #   pf_wait_private NAME        wait for $SPOOL/private/NAME (10 s)
@@ -102,6 +105,20 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 		cat
 	} >"$CONF_DIR/master.cf"
+}
+
+pf_spawn_unix() {
+	local name=$1
+	shift
+	printf '%s unix - n n - 0 spawn\n  user=nobody argv=%s -c %s %s\n' \
+	    "$name" "$HELPER" "$HCONF" "$*"
+}
+
+pf_spawn_inet() {
+	local addr=$1
+	shift
+	printf '%s inet n n n - 0 spawn\n  user=nobody argv=%s -c %s %s\n' \
+	    "$addr" "$HELPER" "$HCONF" "$*"
 }
 
 pf_start() {

@@ -87,12 +87,10 @@ smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions = check_policy_service unix:private/policy, permit_mynetworks, reject
 EOF
 
-pf_write_master_cf "$SMTP_PORT" <<EOF
-sockmap   unix  -       n       n       -       0       spawn
-  user=nobody argv=$HELPER -c $HCONF socketmap
-policy    unix  -       n       n       -       0       spawn
-  user=nobody argv=$HELPER -c $HCONF policy demo
-EOF
+{
+	pf_spawn_unix sockmap socketmap
+	pf_spawn_unix policy policy demo
+} | pf_write_master_cf "$SMTP_PORT"
 
 pf_start
 st=$?
