@@ -90,9 +90,16 @@ serve(const struct serve_args *a)
 	pfd.fd = a->in;
 	pfd.events = POLLIN;
 	for (;;) {
-		if (poll(&pfd, 1, timeout) == 0) {
+		if ((n = poll(&pfd, 1, timeout)) == 0) {
 			log_info("%s: idle for %lldms, closing", a->ops->name,
 			    a->conf->idle_timeout_ms);
+			break;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warnx("%s: poll: %s", a->ops->name,
+			    strerror(errno));
 			break;
 		}
 		if ((n = read(a->in, in, sizeof(in))) < 0) {
