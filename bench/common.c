@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "io.h"
 
 const char *bench_prog = "bench";
 void	(*bench_on_die)(void);
@@ -43,17 +44,8 @@ now_ns(void)
 void
 write_all(int fd, const char *p, size_t n)
 {
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("write: %s", strerror(errno));
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	if (io_write_all(fd, p, n) != 0)
+		die("write: %s", strerror(errno));
 }
 
 size_t

@@ -1022,16 +1022,3 @@ conf_oidc_key(const struct conf_oidc *o, struct buf *out)
 	for (i = 0; i < o->nscopes; i++)
 		(void)buf_printf(out, "|%s", o->scopes[i]);
 }
-
-int
-conf_uses_tokend(const struct conf *c)
-{
-	size_t	 i;
-
-	if (c->cache.enabled)
-		return (1);
-	for (i = 0; i < c->nentries; i++)
-		if (c->entries[i].backend_oidc_auth.enabled)
-			return (1);
-	return (0);
-}

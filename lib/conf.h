@@ -139,7 +139,6 @@ struct conf {
 struct conf *conf_load(const char *path, int flags, char *err, size_t errlen);
 /* conf_oidc_key - identity of a token: issuer, client, scopes, method */
 void	 conf_oidc_key(const struct conf_oidc *, struct buf *);
-int	 conf_uses_tokend(const struct conf *);
 void	 conf_free(struct conf *);
 const struct conf_entry *conf_find(const struct conf *, enum conf_kind,
 	    const char *name);

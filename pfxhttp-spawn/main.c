@@ -65,8 +65,19 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* the command word names the codec (proto_find) and the section */
+	static const struct {
+		const char	*word;
+		enum conf_kind	 kind;
+		int		 argc;
+	} modes[] = {
+		{ "socketmap", KIND_SOCKETMAP, 1 },
+		{ "tcp", KIND_TCP, 2 },
+		{ "policy", KIND_POLICY, 2 },
+	};
 	struct serve_args sa;
 	struct rlimit nocore = { 0, 0 };
+	size_t	 i;
 	const char *path = NULL, *mode, *name = NULL;
 	struct conf *conf;
 	char	 err[1024];
@@ -120,24 +131,19 @@ main(int argc, char **argv)
 
 	memset(&sa, 0, sizeof(sa));
 	mode = argc > 0 ? argv[0] : "";
-	if (strcmp(mode, "socketmap") == 0 && argc == 1) {
-		sa.kind = KIND_SOCKETMAP;
-		sa.ops = &proto_socketmap;
-	} else if (strcmp(mode, "tcp") == 0 && argc == 2) {
-		sa.kind = KIND_TCP;
-		sa.ops = &proto_tcptable;
-		name = argv[1];
-	} else if (strcmp(mode, "policy") == 0 && argc == 2) {
-		sa.kind = KIND_POLICY;
-		sa.ops = &proto_policy;
-		name = argv[1];
-	} else {
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(mode, modes[i].word) == 0 && argc == modes[i].argc)
+			break;
+	if (i == sizeof(modes) / sizeof(modes[0]) ||
+	    (sa.ops = proto_find(mode)) == NULL) {
 		if (tty)
 			usage(stderr);
 		log_errx("bad command line; expected socketmap, tcp NAME or"
 		    " policy NAME");
 		return (64);
 	}
+	sa.kind = modes[i].kind;
+	name = argc == 2 ? argv[1] : NULL;
 	if ((conf = conf_load(path, 0, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		return (78);	/* EX_CONFIG: spawn(8) logs the status */

@@ -15,28 +15,12 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "io.h"
 #include "log.h"
 #include "lookup.h"
 #include "serve.h"
 
 #define READ_CHUNK	4096	/* stack pages count as private memory */
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return (PFX_EIO);
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return (PFX_OK);
-}
 
 static void
 answer(const struct serve_args *a, struct lookup *lk, void *st,
@@ -74,7 +58,7 @@ serve(const struct serve_args *a)
 	size_t	 off, used;
 	ssize_t	 n;
 	void	*st;
-	int	 rc = 0, timeout;
+	int	 timeout;
 
 	memset(&po, 0, sizeof(po));
 	po.max_request = 65536;
@@ -127,16 +111,14 @@ serve(const struct serve_args *a)
 				answer(a, lk, st, &req, &res, &out);
 			else if (why != NULL)
 				log_warnx("%s: %s", a->ops->name, why);
-			if (out.len > 0 && write_all(a->out, out.data,
+			if (out.len > 0 && io_write_all(a->out, out.data,
 			    out.len) != PFX_OK) {
 				log_info("%s: client went away: %s",
 				    a->ops->name, strerror(errno));
 				goto done;
 			}
-			if (ps == PROTO_CLOSE) {
-				rc = 0;
+			if (ps == PROTO_CLOSE)
 				goto done;
-			}
 		}
 	}
 done:
@@ -144,5 +126,5 @@ done:
 	result_free(&res);
 	lookup_free(lk);
 	a->ops->destroy(st);
-	return (rc);
+	return (0);
 }
