@@ -159,6 +159,20 @@ struct mem {
 	long	 clean, dirty, rss;
 };
 
+/* smaps_field - the kB figure of a "Name:   123 kB" line, else -1 */
+static long
+smaps_field(const char *line, const char *name)
+{
+	size_t	 n = strlen(name);
+	char	*end;
+	long	 v;
+
+	if (strncmp(line, name, n) != 0)
+		return (-1);
+	v = strtol(line + n, &end, 10);
+	return (end == line + n || v < 0 ? -1 : v);
+}
+
 static void
 smaps(pid_t pid, struct mem *m)
 {
@@ -171,11 +185,11 @@ smaps(pid_t pid, struct mem *m)
 		die("%s: %s", path, strerror(errno));
 	m->clean = m->dirty = m->rss = -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "Private_Clean: %ld kB", &v) == 1)
+		if ((v = smaps_field(line, "Private_Clean:")) >= 0)
 			m->clean = v;
-		else if (sscanf(line, "Private_Dirty: %ld kB", &v) == 1)
+		else if ((v = smaps_field(line, "Private_Dirty:")) >= 0)
 			m->dirty = v;
-		else if (sscanf(line, "Rss: %ld kB", &v) == 1)
+		else if ((v = smaps_field(line, "Rss:")) >= 0)
 			m->rss = v;
 	}
 	fclose(f);

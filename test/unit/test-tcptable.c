@@ -134,7 +134,10 @@ check_len(const struct proto_opts *po, int c, size_t n, int fits)
 		}
 		want[wl++] = '\n';
 	} else {
-		wl = strlen(strcpy(want, "400 reply%20too%20long\n"));
+		static const char toolong[] = "400 reply%20too%20long\n";
+
+		wl = sizeof(toolong) - 1;
+		memcpy(want, toolong, wl);
 	}
 	check_reply(fits ? "line fits 4096 bytes" : "line over 4096 bytes",
 	    &proto_tcptable, po, PFX_FOUND, text, n, want, wl);
