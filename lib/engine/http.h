@@ -54,6 +54,13 @@ CURL	*http_easy_new(const struct conf *, struct buf *body);
 void	 http_easy_options(CURL *, const struct conf *, struct buf *body,
 	    http_setopt_fn);
 size_t	 http_write_cb(char *, size_t, size_t, void *);
+/*
+ * http_slist_free_secret - wipe every header string of a list (libcurl's
+ * copies of Authorization headers), then free it with the given function
+ * (curl_slist_free_all, or tokend's dynamically loaded one)
+ */
+void	 http_slist_free_secret(struct curl_slist *,
+	    void (*)(struct curl_slist *));
 
 struct http_client *http_client_new(const struct conf *);
 void	 http_client_free(struct http_client *);

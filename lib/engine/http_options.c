@@ -11,6 +11,8 @@
  *	when none is configured) so environment variables are ignored; TLS
  *	is verified unless skip_verify is set with tls.enabled.
  */
+#include <string.h>
+
 #include "conf.h"
 #include "err.h"
 #include "http.h"
@@ -26,6 +28,18 @@ http_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 	if (buf_append(body, p, nmemb) != PFX_OK)
 		return (0);	/* curl fails with CURLE_WRITE_ERROR */
 	return (nmemb);
+}
+
+void
+http_slist_free_secret(struct curl_slist *list,
+    void (*free_all)(struct curl_slist *))
+{
+	struct curl_slist *l;
+
+	for (l = list; l != NULL; l = l->next)
+		if (l->data != NULL)
+			explicit_bzero(l->data, strlen(l->data));
+	free_all(list);
 }
 
 void

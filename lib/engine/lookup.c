@@ -1,61 +1,44 @@
 /*
- * lookup.c - build the backend request, perform it, map the answer
+ * lookup.c - one Postfix request to one answer: cache, token, backend
  *
  * DESCRIPTION
- *	The request is built from the entry's compiled templates: target
- *	(URL context), payload (JSON, form or text context) and custom
- *	headers (header context).  A GET without variables in the target
- *	gets postfix-rest-connector's query: ?name=..&key=.. (socketmap),
- *	?key=.. (tcp) or every attribute (policy).
- *
- *	Answers map to verdicts in one place (lookup_map_response):
- *	status_code with a usable value is FOUND; 404 is NOTFOUND; other
- *	4xx are PERMFAIL; 5xx, transport errors and unparseable bodies are
- *	TEMPFAIL (a timeout is TIMEOUT).  Nothing from the backend that
- *	could be wrong permanently is passed on as permanent.
+ *	request.c renders the backend request and mapping.c turns the
+ *	answer into a verdict; this file orders the steps around them: the
+ *	response cache and the bearer token (both through pfxhttp-tokend),
+ *	the HTTP call, one retry with a new token after a 401, and the
+ *	cached fallback when the backend fails.  Nothing from the backend
+ *	that could be wrong permanently is passed on as permanent.
  *
  * SECURITY
  *	Logs carry the entry name and curl's short error, never the URL,
  *	headers or body.
  */
-#include <curl/curl.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "base64.h"
 #include "clock.h"
 #include "err.h"
-#include "escape.h"
 #include "http.h"
-#include "jpath.h"
 #include "log.h"
 #include "lookup.h"
-#include "template.h"
+#include "mapping.h"
+#include "request.h"
 #include "tokclient.h"
 #include "xalloc.h"
-
-#define JSON_MAX_DEPTH	64
-#define URL_MAX		(64 * 1024)
 
 struct lookup {
 	const struct conf *c;
 	struct http_client *http;
-	struct buf	 url, body, hdr, attrjson, scratch;
+	struct request	 rq;
+	struct buf	 scratch;
 	char		*user_agent;
 	struct tokc	*tok;		/* NULL until tokend is needed */
 	char		**tokens;	/* per entry: bearer token */
 	long long	*token_expiry;	/* per entry: monotonic ms */
 	struct buf	 ckey;		/* response cache key */
 	long		 last_status;	/* HTTP status of the last call */
-};
-
-struct render_ctx {
-	struct lookup	*lk;
-	const struct conf_entry *e;
-	const struct pfx_req *req;
 };
 
 struct lookup *
@@ -65,10 +48,7 @@ lookup_new(const struct conf *c)
 	size_t	 max = (size_t)c->socketmap_max_reply_size + 65536;
 
 	lk->c = c;
-	buf_init(&lk->url, URL_MAX);
-	buf_init(&lk->body, max + 1024 * 1024);
-	buf_init(&lk->hdr, 16384);
-	buf_init(&lk->attrjson, 1024 * 1024);
+	request_init(&lk->rq, max + 1024 * 1024);
 	buf_init(&lk->scratch, 4096);
 	buf_init(&lk->ckey, 128 * 1024);
 	lk->tokens = xcalloc(c->nentries + 1, sizeof(*lk->tokens));
@@ -84,10 +64,7 @@ lookup_free(struct lookup *lk)
 	if (lk == NULL)
 		return;
 	http_client_free(lk->http);
-	buf_free(&lk->url);
-	buf_free(&lk->body);
-	buf_free(&lk->hdr);
-	buf_free(&lk->attrjson);
+	request_free(&lk->rq);
 	buf_free(&lk->scratch);
 	buf_free(&lk->ckey);
 	free(lk->user_agent);
@@ -102,391 +79,13 @@ lookup_free(struct lookup *lk)
 	free(lk);
 }
 
-static int
-attr_cmp(const void *a, const void *b)
-{
-	const struct pfx_attr *const *x = a, *const *y = b;
-
-	return (strcmp((*x)->name, (*y)->name));
-}
-
-/* policy_json - all attributes as one JSON object, keys sorted (pfxhttp) */
-
-static int
-policy_json(struct buf *out, const struct pfx_req *req)
-{
-	const struct pfx_attr *sorted[128];
-	size_t	 i, n = req->nattrs, b, e;
-	const char *v;
-	int	 r = PFX_OK;
-
-	if (n > sizeof(sorted) / sizeof(sorted[0]))
-		n = sizeof(sorted) / sizeof(sorted[0]);
-	for (i = 0; i < n; i++)
-		sorted[i] = &req->attrs[i];
-	qsort(sorted, n, sizeof(sorted[0]), attr_cmp);
-	buf_reset(out);
-	r = buf_putc(out, '{');
-	for (i = 0; i < n && r == PFX_OK; i++) {
-		v = sorted[i]->value;
-		for (b = 0; b < sorted[i]->valuelen && (v[b] == ' ' ||
-		    v[b] == '\t'); b++)
-			;
-		for (e = sorted[i]->valuelen; e > b && (v[e - 1] == ' ' ||
-		    v[e - 1] == '\t'); e--)
-			;
-		if ((i > 0 && (r = buf_putc(out, ',')) != PFX_OK) ||
-		    (r = buf_putc(out, '"')) != PFX_OK ||
-		    (r = escape_json(out, sorted[i]->name,
-		    strlen(sorted[i]->name))) != PFX_OK ||
-		    (r = buf_puts(out, "\":\"")) != PFX_OK ||
-		    (r = escape_json(out, v + b, e - b)) != PFX_OK)
-			break;
-		r = buf_putc(out, '"');
-	}
-	if (r == PFX_OK)
-		r = buf_putc(out, '}');
-	return (r);
-}
-
-static const char *
-req_attr(const struct pfx_req *req, const char *name, size_t *len)
-{
-	size_t	 i;
-
-	for (i = 0; i < req->nattrs; i++)
-		if (strcmp(req->attrs[i].name, name) == 0) {
-			*len = req->attrs[i].valuelen;
-			return (req->attrs[i].value);
-		}
-	*len = 0;
-	return ("");
-}
-
-static int
-render_value(int id, struct tmpl_value *v, void *arg)
-{
-	struct render_ctx *rc = arg;
-	const struct pfx_req *req = rc->req;
-	int	 r;
-
-	v->json = 0;
-	if (id == VAR_KEY && rc->e->kind == KIND_POLICY) {
-		if ((r = policy_json(&rc->lk->attrjson, req)) != PFX_OK)
-			return (r);
-		v->p = rc->lk->attrjson.data;
-		v->n = rc->lk->attrjson.len;
-		v->json = 1;
-	} else if (id == VAR_KEY) {
-		v->p = req->key;
-		v->n = req->keylen;
-	} else if (id == VAR_NAME) {
-		v->p = rc->e->name;
-		v->n = strlen(rc->e->name);
-	} else {
-		v->p = req_attr(req, policy_attr_names[id - VAR_ATTR0], &v->n);
-	}
-	return (PFX_OK);
-}
-
-/* rest_query - postfix-rest-connector's GET parameters */
-
-static int
-rest_query(struct buf *u, const struct conf_entry *e,
-    const struct pfx_req *req)
-{
-	size_t	 i;
-	int	 r;
-
-	if ((r = buf_putc(u, strchr(e->target, '?') != NULL ? '&' : '?')) !=
-	    PFX_OK)
-		return (r);
-	switch (e->kind) {
-	case KIND_SOCKETMAP:
-		if ((r = buf_puts(u, "name=")) != PFX_OK ||
-		    (r = escape_url(u, e->name, strlen(e->name))) != PFX_OK ||
-		    (r = buf_putc(u, '&')) != PFX_OK)
-			return (r);
-		__attribute__((fallthrough));
-	case KIND_TCP:
-		if ((r = buf_puts(u, "key=")) != PFX_OK)
-			return (r);
-		return (escape_url(u, req->key, req->keylen));
-	default:
-		for (i = 0; i < req->nattrs; i++) {
-			if ((i > 0 && (r = buf_putc(u, '&')) != PFX_OK) ||
-			    (r = escape_url(u, req->attrs[i].name,
-			    strlen(req->attrs[i].name))) != PFX_OK ||
-			    (r = buf_putc(u, '=')) != PFX_OK ||
-			    (r = escape_url(u, req->attrs[i].value,
-			    req->attrs[i].valuelen)) != PFX_OK)
-				return (r);
-		}
-		return (PFX_OK);
-	}
-}
-
-static int
-has_header(const struct conf_entry *e, const char *name)
-{
-	size_t	 i, n = strlen(name);
-
-	for (i = 0; i < e->ncustom_headers; i++)
-		if (strncasecmp(e->custom_headers[i], name, n) == 0 &&
-		    e->custom_headers[i][n] == ':')
-			return (1);
-	return (0);
-}
-
-static int
-add_header(struct curl_slist **list, const char *h)
-{
-	struct curl_slist *n;
-
-	if ((n = curl_slist_append(*list, h)) == NULL)
-		return (PFX_EINVAL);
-	*list = n;
-	return (PFX_OK);
-}
-
-static int
-build_headers(struct lookup *lk, struct render_ctx *rc, const char *bearer,
-    struct curl_slist **list)
-{
-	const struct conf_entry *e = rc->e;
-	struct buf *h = &lk->hdr;
-	size_t	 i;
-	int	 r;
-
-	if (!e->is_get) {
-		buf_reset(h);
-		if ((r = buf_printf(h, "Content-Type: %s", e->content_type)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
-			return (r);
-	}
-	if (!has_header(e, "Accept") &&
-	    (r = add_header(list, "Accept: application/json")) != PFX_OK)
-		return (r);
-	if (!has_header(e, "User-Agent") &&
-	    (r = add_header(list, lk->user_agent)) != PFX_OK)
-		return (r);
-	/* curl adds "Expect: 100-continue" for large bodies: a round trip */
-	if ((r = add_header(list, "Expect:")) != PFX_OK)
-		return (r);
-	if (e->auth_token != NULL) {
-		buf_reset(h);
-		if ((r = buf_printf(h, "X-Auth-Token: %s", e->auth_token)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
-			return (r);
-	}
-	if (bearer != NULL) {
-		buf_reset(h);
-		if ((r = buf_printf(h, "Authorization: Bearer %s", bearer)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
-			return (r);
-		explicit_bzero(h->data, h->len);
-	} else if (e->http_auth_basic != NULL) {
-		buf_reset(h);
-		if ((r = buf_puts(h, "Authorization: Basic ")) != PFX_OK ||
-		    (r = base64_encode(h, e->http_auth_basic,
-		    strlen(e->http_auth_basic), 0)) != PFX_OK ||
-		    (r = add_header(list, h->data)) != PFX_OK)
-			return (r);
-		explicit_bzero(h->data, h->len);
-	}
-	for (i = 0; i < e->ncustom_headers; i++) {
-		/* the OIDC token replaces any configured Authorization */
-		if (bearer != NULL && strncasecmp(e->custom_headers[i],
-		    "Authorization:", 14) == 0)
-			continue;
-		buf_reset(h);
-		if ((r = tmpl_render(e->header_t[i], h, render_value, rc)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
-			return (r);
-	}
-	return (PFX_OK);
-}
-
-static int
-is_space(char c)
-{
-	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-}
-
-/*
- * parse_json - the whole body as one JSON value, depth-limited.  Returns
- * 1 for valid JSON (*out is NULL for the JSON value null), else 0.
- */
-static int
-parse_json(const char *body, size_t len, struct json_object **out)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-	size_t	 end;
-	int	 valid;
-
-	*out = NULL;
-	if (len == 0 || len > INT32_MAX ||
-	    (tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
-		return (0);
-	o = json_tokener_parse_ex(tok, body, (int)len);
-	if (json_tokener_get_error(tok) == json_tokener_continue) {
-		/* a bare number like "42" needs the end of input to finish */
-		o = json_tokener_parse_ex(tok, "", 1);
-		end = len;
-	} else
-		end = json_tokener_get_parse_end(tok);
-	valid = json_tokener_get_error(tok) == json_tokener_success &&
-	    end <= len;
-	for (; valid && end < len; end++)
-		if (!is_space(body[end]))
-			valid = 0;
-	json_tokener_free(tok);
-	if (!valid) {
-		json_object_put(o);
-		return (0);
-	}
-	*out = o;
-	return (1);
-}
-
-static void
-set_value(struct pfx_result *res, enum jvalue_status st)
-{
-	switch (st) {
-	case JV_VALUE:
-		if (memchr(res->text.data, '\0', res->text.len) != NULL)
-			result_set(res, PFX_PERMFAIL, "backend value contains"
-			    " a NUL byte");
-		else
-			res->verdict = PFX_FOUND;
-		break;
-	case JV_EMPTY:
-		result_set(res, PFX_NOTFOUND, NULL);
-		break;
-	case JV_BADTYPE:
-		result_set(res, PFX_PERMFAIL, "backend value is not a string,"
-		    " number or list");
-		break;
-	case JV_TOOBIG:
-		result_set(res, PFX_PERMFAIL, "backend value exceeds the reply"
-		    " size limit");
-		break;
-	}
-}
-
-void
-lookup_map_response(const struct conf_entry *e, long status,
-    const char *body, size_t len, struct pfx_result *res)
-{
-	struct json_object *root = NULL, *v;
-	struct buf ev;
-	size_t	 b;
-	char	 msg[128];
-	int	 is_json;
-
-	buf_reset(&res->text);
-	if (status != e->status_code) {
-		if (status == 404)
-			result_set(res, PFX_NOTFOUND, NULL);
-		else {
-			snprintf(msg, sizeof(msg), "backend answered HTTP %ld",
-			    status);
-			result_set(res, status >= 400 && status < 500 ?
-			    PFX_PERMFAIL : PFX_TEMPFAIL, msg);
-		}
-		return;
-	}
-	if (!(is_json = parse_json(body, len, &root)) &&
-	    (e->value_jp != NULL || e->error_jp != NULL)) {
-		result_set(res, PFX_TEMPFAIL, "unparseable backend response");
-		return;
-	}
-	if (e->error_jp != NULL && e->no_error_value != NULL &&
-	    (v = jpath_get(e->error_jp, root)) != NULL) {
-		buf_init(&ev, 4096);
-		if (jvalue_text(v, &ev) == JV_VALUE &&
-		    strcmp(buf_str(&ev), e->no_error_value) != 0) {
-			result_set(res, PFX_PERMFAIL, "backend reported an"
-			    " error: ");
-			proto_sanitize_into(&res->text, ev.data, ev.len, 100);
-			buf_free(&ev);
-			json_object_put(root);
-			return;
-		}
-		buf_free(&ev);
-	}
-	if (e->value_jp != NULL)
-		set_value(res, jvalue_text(jpath_get(e->value_jp, root),
-		    &res->text));
-	else if (is_json)
-		set_value(res, jvalue_text(root, &res->text));
-	else {
-		/* a plain-text answer, as postfix-rest-connector's policy */
-		while (len > 0 && is_space(body[len - 1]))
-			len--;
-		for (b = 0; b < len && is_space(body[b]); b++)
-			;
-		if (len == b)
-			result_set(res, PFX_NOTFOUND, NULL);
-		else if (buf_append(&res->text, body + b, len - b) != PFX_OK)
-			set_value(res, JV_TOOBIG);
-		else
-			set_value(res, JV_VALUE);
-	}
-	json_object_put(root);
-}
-
-static void
-map_failure(const struct http_response *resp, struct pfx_result *res)
-{
-	switch (resp->failure) {
-	case HTTP_FAIL_TIMEOUT:
-		result_set(res, PFX_TIMEOUT, "backend timed out");
-		break;
-	case HTTP_FAIL_TOOBIG:
-		result_set(res, PFX_TEMPFAIL, "backend response too large");
-		break;
-	default:
-		result_set(res, PFX_TEMPFAIL, "backend unavailable");
-		break;
-	}
-}
-
-/* policy_check - trim, then refuse anything that is not one clean line */
-
-static void
-policy_check(const struct conf_entry *e, struct pfx_result *res)
-{
-	struct buf *t = &res->text;
-	size_t	 b = 0;
-
-	while (t->len > 0 && (t->data[t->len - 1] == ' ' ||
-	    t->data[t->len - 1] == '\t'))
-		buf_truncate(t, t->len - 1);
-	while (b < t->len && (t->data[b] == ' ' || t->data[b] == '\t'))
-		b++;
-	if (b > 0) {
-		memmove(t->data, t->data + b, t->len - b + 1);
-		t->len -= b;
-	}
-	if (!policy_action_ok(t->data, t->len)) {
-		log_warnx("policy %s: backend action is not one line of"
-		    " printable UTF-8; using default_action", e->name);
-		result_set(res, PFX_TEMPFAIL, "invalid action from backend");
-	}
-}
-
 static void
 backend_call(struct lookup *lk, const struct conf_entry *e,
     const struct pfx_req *req, const char *bearer, struct pfx_result *res)
 {
-	struct render_ctx rc = { lk, e, req };
 	struct http_request rq;
 	struct http_response resp;
-	struct curl_slist *hdrs = NULL;
 	char	 safe[128];
-	int	 r;
 
 	if (lk->user_agent == NULL) {
 		lk->http = http_client_new(lk->c);
@@ -501,18 +100,7 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 		return;
 	}
 	lk->last_status = 0;
-	buf_reset(&lk->url);
-	buf_reset(&lk->body);
-	if (e->url_t != NULL)
-		r = tmpl_render(e->url_t, &lk->url, render_value, &rc);
-	else if ((r = buf_puts(&lk->url, e->target)) == PFX_OK && e->is_get)
-		r = rest_query(&lk->url, e, req);
-	if (r == PFX_OK && !e->is_get)
-		r = tmpl_render(e->payload_t, &lk->body, render_value, &rc);
-	if (r == PFX_OK)
-		r = build_headers(lk, &rc, bearer, &hdrs);
-	if (r != PFX_OK) {
-		curl_slist_free_all(hdrs);
+	if (request_build(&lk->rq, e, req, lk->user_agent, bearer) != PFX_OK) {
 		log_warnx("%s %s: request for key \"%s\" too large",
 		    conf_kind_section(e->kind), e->name, log_safe(safe,
 		    sizeof(safe), req->key != NULL ? req->key : "",
@@ -522,10 +110,10 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.post = !e->is_get;
-	rq.url = lk->url.data;
-	rq.body = lk->body.data;
-	rq.bodylen = lk->body.len;
-	rq.headers = hdrs;
+	rq.url = lk->rq.url.data;
+	rq.body = lk->rq.body.data;
+	rq.bodylen = lk->rq.body.len;
+	rq.headers = lk->rq.headers;
 	rq.timeout_ms = e->timeout_ms;
 	rq.gzip_request = e->http_request_compression;
 	rq.gzip_response = e->http_response_compression;
@@ -546,7 +134,7 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 	if (e->kind == KIND_POLICY && res->verdict == PFX_FOUND)
 		policy_check(e, res);
 	http_response_free(&resp);
-	curl_slist_free_all(hdrs);
+	request_clear(&lk->rq);
 }
 
 static struct tokc *

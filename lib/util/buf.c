@@ -111,6 +111,20 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+/*
+ * buf_wipe - clear what the buffer holds and empty it.  Every user of a
+ * buffer that may hold a secret wipes after each use, so only the used
+ * part needs clearing.
+ */
+
+void
+buf_wipe(struct buf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->len);
+	b->len = 0;
+}
+
 /* buf_free_secret - wipe then free; explicit_bzero cannot be elided */
 
 void

@@ -28,6 +28,7 @@ int	 buf_printf(struct buf *, const char *, ...)
 void	 buf_reset(struct buf *);
 void	 buf_truncate(struct buf *, size_t);
 void	 buf_free(struct buf *);
+void	 buf_wipe(struct buf *);
 void	 buf_free_secret(struct buf *);
 const char *buf_str(const struct buf *);
 

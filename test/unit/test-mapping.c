@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "lookup.h"
+#include "mapping.h"
 #include "t.h"
 
 #define T(e)	" target = \"http://127.0.0.1:9/" e "\";"

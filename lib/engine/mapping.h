@@ -1,0 +1,21 @@
+/*
+ * mapping.h - HTTP answers to verdicts
+ */
+#ifndef PFX_MAPPING_H
+#define PFX_MAPPING_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "http.h"
+#include "verdict.h"
+
+/* lookup_map_response - HTTP status and body to a verdict */
+void	 lookup_map_response(const struct conf_entry *, long status,
+	    const char *body, size_t len, struct pfx_result *);
+/* map_failure - a transport failure to a verdict */
+void	 map_failure(const struct http_response *, struct pfx_result *);
+/* policy_check - trim, then refuse anything that is not one clean line */
+void	 policy_check(const struct conf_entry *, struct pfx_result *);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * request.c - render one backend request from an entry and a request
+ *
+ * DESCRIPTION
+ *	The entry's compiled templates give the target (URL context), the
+ *	payload (JSON, form or text context) and custom headers (header
+ *	context).  A GET without variables in the target gets
+ *	postfix-rest-connector's query: ?name=..&key=.. (socketmap), ?key=..
+ *	(tcp) or every attribute (policy).
+ *
+ * SECURITY
+ *	Buffers that held credentials are wiped in request_clear().
+ */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base64.h"
+#include "err.h"
+#include "escape.h"
+#include "request.h"
+#include "template.h"
+
+#define URL_MAX		(64 * 1024)
+
+struct render_ctx {
+	struct request	*rq;
+	const struct conf_entry *e;
+	const struct pfx_req *req;
+};
+
+void
+request_init(struct request *rq, size_t max_body)
+{
+	memset(rq, 0, sizeof(*rq));
+	buf_init(&rq->url, URL_MAX);
+	buf_init(&rq->body, max_body);
+	buf_init(&rq->hdr, 16384);
+	buf_init(&rq->attrjson, 1024 * 1024);
+}
+
+/* wipe_slist - headers may hold credentials: clear libcurl's copies */
+static void
+wipe_slist(struct curl_slist *l)
+{
+	for (; l != NULL; l = l->next)
+		if (l->data != NULL)
+			explicit_bzero(l->data, strlen(l->data));
+}
+
+void
+request_clear(struct request *rq)
+{
+	wipe_slist(rq->headers);
+	curl_slist_free_all(rq->headers);
+	rq->headers = NULL;
+	buf_wipe(&rq->hdr);
+	buf_wipe(&rq->body);
+}
+
+void
+request_free(struct request *rq)
+{
+	request_clear(rq);
+	buf_free(&rq->url);
+	buf_free(&rq->body);
+	buf_free(&rq->hdr);
+	buf_free(&rq->attrjson);
+}
+
+static int
+attr_cmp(const void *a, const void *b)
+{
+	const struct pfx_attr *const *x = a, *const *y = b;
+
+	return (strcmp((*x)->name, (*y)->name));
+}
+
+/* policy_json - all attributes as one JSON object, keys sorted (pfxhttp) */
+
+static int
+policy_json(struct buf *out, const struct pfx_req *req)
+{
+	const struct pfx_attr *sorted[128];
+	size_t	 i, n = req->nattrs, b, e;
+	const char *v;
+	int	 r = PFX_OK;
+
+	if (n > sizeof(sorted) / sizeof(sorted[0]))
+		n = sizeof(sorted) / sizeof(sorted[0]);
+	for (i = 0; i < n; i++)
+		sorted[i] = &req->attrs[i];
+	qsort(sorted, n, sizeof(sorted[0]), attr_cmp);
+	buf_reset(out);
+	r = buf_putc(out, '{');
+	for (i = 0; i < n && r == PFX_OK; i++) {
+		v = sorted[i]->value;
+		for (b = 0; b < sorted[i]->valuelen && (v[b] == ' ' ||
+		    v[b] == '\t'); b++)
+			;
+		for (e = sorted[i]->valuelen; e > b && (v[e - 1] == ' ' ||
+		    v[e - 1] == '\t'); e--)
+			;
+		if ((i > 0 && (r = buf_putc(out, ',')) != PFX_OK) ||
+		    (r = buf_putc(out, '"')) != PFX_OK ||
+		    (r = escape_json(out, sorted[i]->name,
+		    strlen(sorted[i]->name))) != PFX_OK ||
+		    (r = buf_puts(out, "\":\"")) != PFX_OK ||
+		    (r = escape_json(out, v + b, e - b)) != PFX_OK)
+			break;
+		r = buf_putc(out, '"');
+	}
+	if (r == PFX_OK)
+		r = buf_putc(out, '}');
+	return (r);
+}
+
+const char *
+req_attr(const struct pfx_req *req, const char *name, size_t *len)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->nattrs; i++)
+		if (strcmp(req->attrs[i].name, name) == 0) {
+			*len = req->attrs[i].valuelen;
+			return (req->attrs[i].value);
+		}
+	*len = 0;
+	return ("");
+}
+
+static int
+render_value(int id, struct tmpl_value *v, void *arg)
+{
+	struct render_ctx *rc = arg;
+	const struct pfx_req *req = rc->req;
+	int	 r;
+
+	v->json = 0;
+	if (id == VAR_KEY && rc->e->kind == KIND_POLICY) {
+		if ((r = policy_json(&rc->rq->attrjson, req)) != PFX_OK)
+			return (r);
+		v->p = rc->rq->attrjson.data;
+		v->n = rc->rq->attrjson.len;
+		v->json = 1;
+	} else if (id == VAR_KEY) {
+		v->p = req->key;
+		v->n = req->keylen;
+	} else if (id == VAR_NAME) {
+		v->p = rc->e->name;
+		v->n = strlen(rc->e->name);
+	} else {
+		v->p = req_attr(req, policy_attr_names[id - VAR_ATTR0], &v->n);
+	}
+	return (PFX_OK);
+}
+
+/* rest_query - postfix-rest-connector's GET parameters */
+
+static int
+rest_query(struct buf *u, const struct conf_entry *e,
+    const struct pfx_req *req)
+{
+	size_t	 i;
+	int	 r;
+
+	if ((r = buf_putc(u, strchr(e->target, '?') != NULL ? '&' : '?')) !=
+	    PFX_OK)
+		return (r);
+	switch (e->kind) {
+	case KIND_SOCKETMAP:
+		if ((r = buf_puts(u, "name=")) != PFX_OK ||
+		    (r = escape_url(u, e->name, strlen(e->name))) != PFX_OK ||
+		    (r = buf_putc(u, '&')) != PFX_OK)
+			return (r);
+		__attribute__((fallthrough));
+	case KIND_TCP:
+		if ((r = buf_puts(u, "key=")) != PFX_OK)
+			return (r);
+		return (escape_url(u, req->key, req->keylen));
+	default:
+		for (i = 0; i < req->nattrs; i++) {
+			if ((i > 0 && (r = buf_putc(u, '&')) != PFX_OK) ||
+			    (r = escape_url(u, req->attrs[i].name,
+			    strlen(req->attrs[i].name))) != PFX_OK ||
+			    (r = buf_putc(u, '=')) != PFX_OK ||
+			    (r = escape_url(u, req->attrs[i].value,
+			    req->attrs[i].valuelen)) != PFX_OK)
+				return (r);
+		}
+		return (PFX_OK);
+	}
+}
+
+static int
+has_header(const struct conf_entry *e, const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	for (i = 0; i < e->ncustom_headers; i++)
+		if (strncasecmp(e->custom_headers[i], name, n) == 0 &&
+		    e->custom_headers[i][n] == ':')
+			return (1);
+	return (0);
+}
+
+static int
+add_header(struct curl_slist **list, const char *h)
+{
+	struct curl_slist *n;
+
+	if ((n = curl_slist_append(*list, h)) == NULL)
+		return (PFX_EINVAL);
+	*list = n;
+	return (PFX_OK);
+}
+
+static int
+build_headers(struct request *rq, struct render_ctx *rc,
+    const char *user_agent, const char *bearer, struct curl_slist **list)
+{
+	const struct conf_entry *e = rc->e;
+	struct buf *h = &rq->hdr;
+	size_t	 i;
+	int	 r;
+
+	if (!e->is_get) {
+		buf_reset(h);
+		if ((r = buf_printf(h, "Content-Type: %s", e->content_type)) !=
+		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+			return (r);
+	}
+	if (!has_header(e, "Accept") &&
+	    (r = add_header(list, "Accept: application/json")) != PFX_OK)
+		return (r);
+	if (!has_header(e, "User-Agent") &&
+	    (r = add_header(list, user_agent)) != PFX_OK)
+		return (r);
+	/* curl adds "Expect: 100-continue" for large bodies: a round trip */
+	if ((r = add_header(list, "Expect:")) != PFX_OK)
+		return (r);
+	if (e->auth_token != NULL) {
+		buf_reset(h);
+		if ((r = buf_printf(h, "X-Auth-Token: %s", e->auth_token)) !=
+		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+			return (r);
+	}
+	if (bearer != NULL) {
+		buf_reset(h);
+		if ((r = buf_printf(h, "Authorization: Bearer %s", bearer)) !=
+		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+			return (r);
+		explicit_bzero(h->data, h->len);
+	} else if (e->http_auth_basic != NULL) {
+		buf_reset(h);
+		if ((r = buf_puts(h, "Authorization: Basic ")) != PFX_OK ||
+		    (r = base64_encode(h, e->http_auth_basic,
+		    strlen(e->http_auth_basic), 0)) != PFX_OK ||
+		    (r = add_header(list, h->data)) != PFX_OK)
+			return (r);
+		explicit_bzero(h->data, h->len);
+	}
+	for (i = 0; i < e->ncustom_headers; i++) {
+		/* the OIDC token replaces any configured Authorization */
+		if (bearer != NULL && strncasecmp(e->custom_headers[i],
+		    "Authorization:", 14) == 0)
+			continue;
+		buf_reset(h);
+		if ((r = tmpl_render(e->header_t[i], h, render_value, rc)) !=
+		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+			return (r);
+	}
+	return (PFX_OK);
+}
+
+
+int
+request_build(struct request *rq, const struct conf_entry *e,
+    const struct pfx_req *req, const char *user_agent, const char *bearer)
+{
+	struct render_ctx rc = { rq, e, req };
+	int	 r;
+
+	request_clear(rq);
+	buf_reset(&rq->url);
+	buf_reset(&rq->body);
+	if (e->url_t != NULL)
+		r = tmpl_render(e->url_t, &rq->url, render_value, &rc);
+	else if ((r = buf_puts(&rq->url, e->target)) == PFX_OK && e->is_get)
+		r = rest_query(&rq->url, e, req);
+	if (r == PFX_OK && !e->is_get)
+		r = tmpl_render(e->payload_t, &rq->body, render_value, &rc);
+	if (r == PFX_OK)
+		r = build_headers(rq, &rc, user_agent, bearer, &rq->headers);
+	if (r != PFX_OK)
+		request_clear(rq);
+	return (r);
+}

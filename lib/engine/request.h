@@ -1,0 +1,34 @@
+/*
+ * request.h - render one backend request (URL, body, headers)
+ */
+#ifndef PFX_REQUEST_H
+#define PFX_REQUEST_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "proto.h"
+
+struct curl_slist;
+
+struct request {
+	struct buf	 url;
+	struct buf	 body;
+	struct buf	 hdr;		/* scratch for one header line */
+	struct buf	 attrjson;	/* policy: all attributes as JSON */
+	struct curl_slist *headers;
+};
+
+void	 request_init(struct request *, size_t max_body);
+/* request_build - PFX_OK, or an error when something does not fit */
+int	 request_build(struct request *, const struct conf_entry *,
+	    const struct pfx_req *, const char *user_agent_header,
+	    const char *bearer);
+/* request_clear - wipe what may hold credentials, drop the headers */
+void	 request_clear(struct request *);
+void	 request_free(struct request *);
+/* req_attr - a request attribute's value, "" when absent */
+const char *req_attr(const struct pfx_req *, const char *name, size_t *len);
+
+#endif
