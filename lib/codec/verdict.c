@@ -1,6 +1,8 @@
 /*
  * verdict.c - lookup results
  */
+#include <string.h>
+
 #include "verdict.h"
 
 void
@@ -43,4 +45,29 @@ verdict_name(enum pfx_verdict v)
 		return ("permanent failure");
 	}
 	return ("?");
+}
+
+static const char *const words[PFX_VERDICT_COUNT] = {
+	[PFX_FOUND] = "found",
+	[PFX_NOTFOUND] = "notfound",
+	[PFX_TEMPFAIL] = "temp",
+	[PFX_TIMEOUT] = "timeout",
+	[PFX_PERMFAIL] = "perm",
+};
+
+const char *
+verdict_word(enum pfx_verdict v)
+{
+	return ((unsigned)v < PFX_VERDICT_COUNT ? words[v] : "?");
+}
+
+enum pfx_verdict
+verdict_from_word(const char *p, size_t n)
+{
+	unsigned int v;
+
+	for (v = 0; v < PFX_VERDICT_COUNT; v++)
+		if (strlen(words[v]) == n && memcmp(words[v], p, n) == 0)
+			return ((enum pfx_verdict)v);
+	return (PFX_VERDICT_COUNT);
 }
