@@ -2,9 +2,9 @@
  * mapping.c - an HTTP answer to a verdict (pure: no I/O but the log)
  *
  * DESCRIPTION
- *	status_code with a usable value is FOUND; 404 is NOTFOUND; other
- *	4xx are PERMFAIL; 5xx, transport errors and unparseable bodies are
- *	TEMPFAIL (a timeout is TIMEOUT).
+ *	status_code with a usable value is FOUND; 404 is NOTFOUND; 408,
+ *	425, 429, 5xx, transport errors and unparseable bodies are TEMPFAIL
+ *	(a timeout is TIMEOUT); other 4xx are PERMFAIL.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -61,6 +61,13 @@ parse_json(const char *body, size_t len, struct json_object **out)
 	return (1);
 }
 
+/* temporary_4xx - timeout, too early, too many requests: ask again */
+static int
+temporary_4xx(long status)
+{
+	return (status == 408 || status == 425 || status == 429);
+}
+
 static void
 set_value(struct pfx_result *res, enum jvalue_status st)
 {
@@ -103,8 +110,9 @@ lookup_map_response(const struct conf_entry *e, long status,
 		else {
 			snprintf(msg, sizeof(msg), "backend answered HTTP %ld",
 			    status);
-			result_set(res, status >= 400 && status < 500 ?
-			    PFX_PERMFAIL : PFX_TEMPFAIL, msg);
+			result_set(res, status >= 400 && status < 500 &&
+			    !temporary_4xx(status) ? PFX_PERMFAIL :
+			    PFX_TEMPFAIL, msg);
 		}
 		return;
 	}
