@@ -132,7 +132,13 @@ http_perform(struct http_client *hc, const struct http_request *rq,
 		}
 		body = (const char *)hc->gz;
 		bodylen = hc->gzlen;
-		extra = curl_slist_append(NULL, "Content-Encoding: gzip");
+		if ((extra = curl_slist_append(NULL,
+		    "Content-Encoding: gzip")) == NULL) {
+			resp->failure = HTTP_FAIL_OTHER;
+			snprintf(resp->error, sizeof(resp->error), "%s",
+			    "out of memory");
+			return (PFX_EHTTP);
+		}
 		extra->next = hdrs;
 		hdrs = extra;
 	}
