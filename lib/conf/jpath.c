@@ -170,38 +170,114 @@ shortest_double(struct buf *out, double d)
 	return (buf_printf(out, "%.17g", d));
 }
 
-/* jvalue_scalar - append one scalar; 1 if something was appended */
+#define INT_TEXT_MAX	400	/* digits of an integer rendering */
 
+/*
+ * integral_text - a JSON number's text ("12", "1.5e1", "100e-2") as an
+ * exact integer; 0 (nothing appended) when it has a fraction or is not
+ * a plain number
+ */
 static int
-jvalue_scalar(struct json_object *v, struct buf *out, int *err)
+integral_text(struct buf *out, const char *s, int *err)
 {
-	double	 d;
-	const char *s;
+	char	 dig[INT_TEXT_MAX + 1];
+	size_t	 nd = 0, b, nf = 0;
+	long	 exp = 0, k;
+	int	 neg = 0, eneg = 0;
+
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((nd > 0 || *s != '0') && nd < INT_TEXT_MAX)
+			dig[nd++] = *s;
+		else if (nd > 0)
+			return (0);
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			if (nd == INT_TEXT_MAX)
+				return (0);
+			if (nd > 0 || *s != '0')
+				dig[nd++] = *s;
+			nf++;
+		}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			eneg = *s++ == '-';
+		for (; *s >= '0' && *s <= '9'; s++)
+			if (exp < 100000)
+				exp = exp * 10 + (*s - '0');
+	}
+	if (*s != '\0')
+		return (0);
+	if (nd == 0) {
+		*err = buf_putc(out, '0');
+		return (1);
+	}
+	k = (eneg ? -exp : exp) - (long)nf;
+	if (k < 0) {
+		if ((size_t)-k > nd)
+			return (0);
+		for (b = nd - (size_t)-k; b < nd; b++)
+			if (dig[b] != '0')
+				return (0);
+		nd -= (size_t)-k;
+		k = 0;
+	}
+	if (nd + (size_t)k > INT_TEXT_MAX)
+		return (0);
+	if ((*err = neg ? buf_putc(out, '-') : PFX_OK) == PFX_OK &&
+	    (*err = buf_append(out, dig, nd)) == PFX_OK)
+		for (; k > 0 && *err == PFX_OK; k--)
+			*err = buf_putc(out, '0');
+	return (1);
+}
+
+/* jvalue_number - integers exactly, others shortest; refuse NaN, inf */
+
+static enum jvalue_status
+jvalue_number(struct json_object *v, struct buf *out)
+{
+	const char *text;
+	double	 d = json_object_get_double(v);
+	int	 err = PFX_OK;
+
+	if (json_object_is_type(v, json_type_double) && !isfinite(d))
+		return (JV_BADNUM);
+	/* the text json-c kept from the body, or its own for an int */
+	text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	if (text == NULL || !integral_text(out, text, &err))
+		err = shortest_double(out, d);
+	return (err == PFX_OK ? JV_VALUE : JV_TOOBIG);
+}
+
+/* jvalue_scalar - append one scalar; JV_EMPTY when nothing was appended */
+
+static enum jvalue_status
+jvalue_scalar(struct json_object *v, struct buf *out)
+{
+	int	 err;
 
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		s = json_object_get_string(v);
-		*err = buf_append(out, s, (size_t)json_object_get_string_len(v));
-		return (json_object_get_string_len(v) > 0);
+		if (json_object_get_string_len(v) == 0)
+			return (JV_EMPTY);
+		err = buf_append(out, json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v));
+		break;
 	case json_type_int:
-		*err = buf_printf(out, "%lld",
-		    (long long)json_object_get_int64(v));
-		return (1);
 	case json_type_double:
-		d = json_object_get_double(v);
-		if (isfinite(d) && d == floor(d) && fabs(d) < 1e15)
-			*err = buf_printf(out, "%.0f", d);
-		else
-			*err = shortest_double(out, d);
-		return (1);
+		return (jvalue_number(v, out));
 	case json_type_boolean:
-		*err = buf_puts(out, json_object_get_boolean(v) ? "true" :
+		err = buf_puts(out, json_object_get_boolean(v) ? "true" :
 		    "false");
-		return (1);
+		break;
 	default:
-		*err = PFX_OK;
-		return (0);
+		return (JV_EMPTY);
 	}
+	return (err == PFX_OK ? JV_VALUE : JV_TOOBIG);
 }
 
 /* jvalue_array - flatten nested arrays; separators only between values */
@@ -212,7 +288,6 @@ jvalue_array(struct json_object *a, struct buf *out, int depth, int *any)
 	size_t	 i, n = json_object_array_length(a);
 	struct json_object *v;
 	enum jvalue_status st;
-	int	 err;
 
 	if (depth > JPATH_MAX_DEPTH)
 		return (JV_BADTYPE);
@@ -227,7 +302,7 @@ jvalue_array(struct json_object *a, struct buf *out, int depth, int *any)
 			return (JV_BADTYPE);
 		case json_type_array:
 			st = jvalue_array(v, out, depth + 1, any);
-			if (st == JV_BADTYPE || st == JV_TOOBIG)
+			if (st != JV_VALUE && st != JV_EMPTY)
 				return (st);
 			continue;
 		case json_type_string:
@@ -239,9 +314,8 @@ jvalue_array(struct json_object *a, struct buf *out, int depth, int *any)
 		}
 		if (*any && buf_putc(out, ',') != PFX_OK)
 			return (JV_TOOBIG);
-		(void)jvalue_scalar(v, out, &err);
-		if (err != PFX_OK)
-			return (JV_TOOBIG);
+		if ((st = jvalue_scalar(v, out)) != JV_VALUE)
+			return (st);
 		*any = 1;
 	}
 	return (*any ? JV_VALUE : JV_EMPTY);
@@ -250,7 +324,7 @@ jvalue_array(struct json_object *a, struct buf *out, int depth, int *any)
 enum jvalue_status
 jvalue_text(struct json_object *v, struct buf *out)
 {
-	int	 err, any = 0;
+	int	 any = 0;
 
 	if (v == NULL)
 		return (JV_EMPTY);
@@ -262,8 +336,6 @@ jvalue_text(struct json_object *v, struct buf *out)
 	case json_type_array:
 		return (jvalue_array(v, out, 0, &any));
 	default:
-		if (!jvalue_scalar(v, out, &err))
-			return (JV_EMPTY);
-		return (err == PFX_OK ? JV_VALUE : JV_TOOBIG);
+		return (jvalue_scalar(v, out));
 	}
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #include "conf.h"
@@ -53,8 +54,101 @@ http_response_init(struct http_response *r, size_t max)
 {
 	r->status = 0;
 	r->failure = HTTP_OK;
+	r->content_type[0] = '\0';
+	r->content_encoding[0] = '\0';
 	r->error[0] = '\0';
 	buf_init(&r->body, max);
+}
+
+/* header_value - copy a header's trimmed value if the line is NAME: */
+
+static void
+header_value(const char *p, size_t n, const char *name, char *dst,
+    size_t dstlen)
+{
+	size_t	 k = strlen(name), e;
+
+	if (n <= k || strncasecmp(p, name, k) != 0 || p[k] != ':')
+		return;
+	for (p += k + 1, n -= k + 1; n > 0 && (*p == ' ' || *p == '\t');
+	    p++, n--)
+		;
+	for (e = n; e > 0 && (unsigned char)p[e - 1] <= ' '; e--)
+		;
+	if (e >= dstlen)
+		e = dstlen - 1;
+	memcpy(dst, p, e);
+	dst[e] = '\0';
+}
+
+size_t
+http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct http_response *r = arg;
+
+	(void)size;		/* documented to be 1 */
+	if (nmemb > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* a new response (after 1xx): forget the last one's */
+		r->content_type[0] = '\0';
+		r->content_encoding[0] = '\0';
+	}
+	header_value(p, nmemb, "Content-Type", r->content_type,
+	    sizeof(r->content_type));
+	header_value(p, nmemb, "Content-Encoding", r->content_encoding,
+	    sizeof(r->content_encoding));
+	return (nmemb);
+}
+
+int
+http_response_decode(struct http_response *r)
+{
+	struct buf out;
+	z_stream z;
+	char	 chunk[16384];
+	int	 zr = Z_OK, err = PFX_OK;
+
+	if (r->content_encoding[0] == '\0' ||
+	    strcasecmp(r->content_encoding, "identity") == 0)
+		return (PFX_OK);
+	if (strcasecmp(r->content_encoding, "gzip") != 0 &&
+	    strcasecmp(r->content_encoding, "x-gzip") != 0) {
+		r->failure = HTTP_FAIL_OTHER;
+		snprintf(r->error, sizeof(r->error), "%s",
+		    "unsupported Content-Encoding");
+		return (PFX_EHTTP);
+	}
+	memset(&z, 0, sizeof(z));
+	if (r->body.len > UINT32_MAX || inflateInit2(&z, 15 + 16) != Z_OK) {
+		r->failure = HTTP_FAIL_OTHER;
+		snprintf(r->error, sizeof(r->error), "%s", "cannot inflate");
+		return (PFX_EHTTP);
+	}
+	buf_init(&out, r->body.max);
+	z.next_in = (Bytef *)r->body.data;
+	z.avail_in = (uInt)r->body.len;
+	while (zr == Z_OK && err == PFX_OK) {
+		z.next_out = (Bytef *)chunk;
+		z.avail_out = sizeof(chunk);
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr == Z_OK || zr == Z_STREAM_END)
+			err = buf_append(&out, chunk,
+			    sizeof(chunk) - z.avail_out);
+		if (zr == Z_OK && z.avail_in == 0 && z.avail_out != 0)
+			zr = Z_BUF_ERROR;	/* input ended mid-stream */
+	}
+	inflateEnd(&z);
+	if (err != PFX_OK || zr != Z_STREAM_END) {
+		buf_free(&out);
+		r->failure = err != PFX_OK ? HTTP_FAIL_TOOBIG :
+		    HTTP_FAIL_OTHER;
+		snprintf(r->error, sizeof(r->error), "%s", err != PFX_OK ?
+		    "decoded response too large" : "truncated or corrupt gzip"
+		    " response");
+		return (PFX_EHTTP);
+	}
+	buf_free(&r->body);
+	r->body = out;
+	return (PFX_OK);
 }
 
 void
@@ -146,6 +240,10 @@ http_perform(struct http_client *hc, const struct http_request *rq,
 	curl_easy_setopt(hc->h, CURLOPT_TIMEOUT_MS, (long)rq->timeout_ms);
 	curl_easy_setopt(hc->h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(hc->h, CURLOPT_WRITEDATA, &resp->body);
+	curl_easy_setopt(hc->h, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(hc->h, CURLOPT_HEADERDATA, resp);
+	/* Accept-Encoding is sent; http_response_decode() inflates */
+	curl_easy_setopt(hc->h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(hc->h, CURLOPT_ACCEPT_ENCODING,
 	    rq->gzip_response ? "gzip" : NULL);
 	if (rq->post) {
@@ -163,7 +261,7 @@ http_perform(struct http_client *hc, const struct http_request *rq,
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(hc->h, CURLINFO_RESPONSE_CODE,
 		    &resp->status);
-		return (PFX_OK);
+		return (http_response_decode(resp));
 	}
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:

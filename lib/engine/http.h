@@ -39,7 +39,9 @@ enum http_failure {
 struct http_response {
 	long		 status;
 	enum http_failure failure;
-	struct buf	 body;
+	struct buf	 body;		/* decoded: gzip is undone here */
+	char		 content_type[128];	/* "" when absent */
+	char		 content_encoding[32];
 	char		 error[256];	/* for logs; no URL, no secrets */
 };
 
@@ -66,6 +68,17 @@ struct http_client *http_client_new(const struct conf *);
 void	 http_client_free(struct http_client *);
 void	 http_response_init(struct http_response *, size_t max);
 void	 http_response_free(struct http_response *);
+/*
+ * http_header_cb - CURLOPT_HEADERFUNCTION with a struct http_response:
+ * keeps the final response's Content-Type and Content-Encoding
+ */
+size_t	 http_header_cb(char *, size_t, size_t, void *);
+/*
+ * http_response_decode - undo a gzip Content-Encoding (libcurl's own
+ * decoding is off: it takes a truncated gzip stream for a whole one).
+ * PFX_OK, or PFX_EHTTP with resp->failure set.
+ */
+int	 http_response_decode(struct http_response *);
 /* http_perform - 0 when a status was received, else resp->failure */
 int	 http_perform(struct http_client *, const struct http_request *,
 	    struct http_response *);

@@ -124,8 +124,8 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 		map_failure(&resp, res);
 	} else {
 		lk->last_status = resp.status;
-		lookup_map_response(e, resp.status, buf_str(&resp.body),
-		    resp.body.len, res);
+		lookup_map_body(e, resp.status, resp.content_type,
+		    buf_str(&resp.body), resp.body.len, res);
 		if (res->verdict == PFX_TEMPFAIL ||
 		    res->verdict == PFX_PERMFAIL)
 			log_warnx("%s %s: %s", conf_kind_section(e->kind),

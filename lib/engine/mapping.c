@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "jpath.h"
@@ -25,34 +26,260 @@ is_space(char c)
 }
 
 /*
- * parse_json - the whole body as one JSON value, depth-limited.  Returns
- * 1 for valid JSON (*out is NULL for the JSON value null), else 0.
+ * A strict RFC 8259 syntax check runs before json-c, which accepts
+ * single quotes, NaN and Infinity even in strict mode and clamps
+ * integers to 64 bits.  The check also finds integer literals beyond 64
+ * bits; parse_json() hands those to json-c with "e0" appended, so that
+ * they become doubles that keep their text and print exactly.
+ */
+struct jscan {
+	const char	*p;
+	size_t		 n, i;
+	struct buf	*copy;		/* NULL: check only */
+	size_t		 copied;	/* p[0..copied) is in copy */
+	int		 big;		/* integers beyond 64 bits seen */
+};
+
+static int	 scan_value(struct jscan *, int);
+
+static void
+scan_ws(struct jscan *js)
+{
+	while (js->i < js->n && is_space(js->p[js->i]))
+		js->i++;
+}
+
+static int
+scan_digits(struct jscan *js)
+{
+	size_t	 b = js->i;
+
+	while (js->i < js->n && js->p[js->i] >= '0' && js->p[js->i] <= '9')
+		js->i++;
+	return (js->i > b);
+}
+
+/* beyond64 - does the integer literal p[0..n) overflow int64/uint64? */
+static int
+beyond64(const char *p, size_t n)
+{
+	const char *lim = "18446744073709551615";
+
+	if (*p == '-') {
+		p++;
+		n--;
+		lim = "9223372036854775808";
+	}
+	return (n > strlen(lim) || (n == strlen(lim) &&
+	    memcmp(p, lim, n) > 0));
+}
+
+static int
+scan_number(struct jscan *js)
+{
+	size_t	 b = js->i;
+	int	 integer = 1;
+
+	if (js->p[js->i] == '-')
+		js->i++;
+	if (js->i < js->n && js->p[js->i] == '0')
+		js->i++;
+	else if (!scan_digits(js))
+		return (0);
+	if (js->i < js->n && js->p[js->i] == '.') {
+		js->i++;
+		integer = 0;
+		if (!scan_digits(js))
+			return (0);
+	}
+	if (js->i < js->n && (js->p[js->i] == 'e' || js->p[js->i] == 'E')) {
+		js->i++;
+		integer = 0;
+		if (js->i < js->n && (js->p[js->i] == '+' ||
+		    js->p[js->i] == '-'))
+			js->i++;
+		if (!scan_digits(js))
+			return (0);
+	}
+	if (integer && beyond64(js->p + b, js->i - b)) {
+		js->big = 1;
+		if (js->copy != NULL && (buf_append(js->copy, js->p +
+		    js->copied, js->i - js->copied) != PFX_OK ||
+		    buf_puts(js->copy, "e0") != PFX_OK))
+			return (0);
+		js->copied = js->i;
+	}
+	return (1);
+}
+
+static int
+scan_string(struct jscan *js)
+{
+	unsigned char c;
+	int	 k;
+
+	for (js->i++; js->i < js->n; js->i++) {
+		c = (unsigned char)js->p[js->i];
+		if (c == '"') {
+			js->i++;
+			return (1);
+		}
+		if (c < 0x20)
+			return (0);
+		if (c != '\\')
+			continue;
+		if (++js->i == js->n)
+			return (0);
+		c = (unsigned char)js->p[js->i];
+		if (c == 'u') {
+			for (k = 0; k < 4; k++)
+				if (++js->i == js->n ||
+				    strchr("0123456789abcdefABCDEF",
+				    js->p[js->i]) == NULL || js->p[js->i] == 0)
+					return (0);
+		} else if (c == 0 || strchr("\"\\/bfnrt", c) == NULL)
+			return (0);
+	}
+	return (0);
+}
+
+static int
+scan_word(struct jscan *js, const char *w)
+{
+	size_t	 n = strlen(w);
+
+	if (js->n - js->i < n || memcmp(js->p + js->i, w, n) != 0)
+		return (0);
+	js->i += n;
+	return (1);
+}
+
+/* scan_list - the members of an object or array; js->i is past the { or [ */
+static int
+scan_list(struct jscan *js, int depth, char close)
+{
+	scan_ws(js);
+	if (js->i < js->n && js->p[js->i] == close) {
+		js->i++;
+		return (1);
+	}
+	for (;;) {
+		if (close == '}') {
+			scan_ws(js);
+			if (js->i == js->n || js->p[js->i] != '"' ||
+			    !scan_string(js))
+				return (0);
+			scan_ws(js);
+			if (js->i == js->n || js->p[js->i++] != ':')
+				return (0);
+		}
+		if (!scan_value(js, depth + 1))
+			return (0);
+		scan_ws(js);
+		if (js->i == js->n)
+			return (0);
+		if (js->p[js->i] == close) {
+			js->i++;
+			return (1);
+		}
+		if (js->p[js->i++] != ',')
+			return (0);
+	}
+}
+
+static int
+scan_value(struct jscan *js, int depth)
+{
+	scan_ws(js);
+	if (js->i == js->n)
+		return (0);
+	switch (js->p[js->i]) {
+	case '{':
+	case '[':
+		if (depth >= JSON_MAX_DEPTH)
+			return (0);
+		js->i++;
+		return (scan_list(js, depth, js->p[js->i - 1] == '{' ? '}' :
+		    ']'));
+	case '"':
+		return (scan_string(js));
+	case 't':
+		return (scan_word(js, "true"));
+	case 'f':
+		return (scan_word(js, "false"));
+	case 'n':
+		return (scan_word(js, "null"));
+	default:
+		return (js->p[js->i] == '-' || (js->p[js->i] >= '0' &&
+		    js->p[js->i] <= '9') ? scan_number(js) : 0);
+	}
+}
+
+/* json_valid - one strict JSON text, nothing but white space after it */
+static int
+json_valid(struct jscan *js)
+{
+	if (!scan_value(js, 0))
+		return (0);
+	scan_ws(js);
+	return (js->i == js->n);
+}
+
+/* skip_bom - a leading UTF-8 byte order mark is not part of the text */
+static size_t
+skip_bom(const char *body, size_t len)
+{
+	return (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0 ? 3 : 0);
+}
+
+/*
+ * parse_json - the whole body as one strict JSON value, depth-limited.
+ * Returns 1 for valid JSON (*out is NULL for the JSON value null), else 0.
  */
 static int
 parse_json(const char *body, size_t len, struct json_object **out)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
-	size_t	 end;
+	struct jscan js;
+	struct buf copy;
+	size_t	 bom;
 	int	 valid;
 
 	*out = NULL;
-	if (len == 0 || len > INT32_MAX ||
-	    (tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
+	bom = skip_bom(body, len);
+	body += bom;
+	len -= bom;
+	memset(&js, 0, sizeof(js));
+	js.p = body;
+	js.n = len;
+	if (len > INT32_MAX / 2 || !json_valid(&js))
 		return (0);
+	buf_init(&copy, BUF_UNLIMITED);
+	if (js.big) {
+		/* again, copying with "e0" after the long integers */
+		js.i = js.copied = 0;
+		js.copy = &copy;
+		if (!json_valid(&js) || buf_append(&copy, body + js.copied,
+		    len - js.copied) != PFX_OK) {
+			buf_free(&copy);
+			return (0);
+		}
+		body = copy.data;
+		len = copy.len;
+	}
+	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) == NULL) {
+		buf_free(&copy);
+		return (0);
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, body, (int)len);
-	if (json_tokener_get_error(tok) == json_tokener_continue) {
+	if (json_tokener_get_error(tok) == json_tokener_continue)
 		/* a bare number like "42" needs the end of input to finish */
 		o = json_tokener_parse_ex(tok, "", 1);
-		end = len;
-	} else
-		end = json_tokener_get_parse_end(tok);
-	valid = json_tokener_get_error(tok) == json_tokener_success &&
-	    end <= len;
-	for (; valid && end < len; end++)
-		if (!is_space(body[end]))
-			valid = 0;
+	valid = json_tokener_get_error(tok) == json_tokener_success;
 	json_tokener_free(tok);
+	buf_free(&copy);
 	if (!valid) {
 		json_object_put(o);
 		return (0);
@@ -90,11 +317,47 @@ set_value(struct pfx_result *res, enum jvalue_status st)
 		result_set(res, PFX_PERMFAIL, "backend value exceeds the reply"
 		    " size limit");
 		break;
+	case JV_BADNUM:
+		result_set(res, PFX_PERMFAIL, "backend value is not a finite"
+		    " number");
+		break;
 	}
+}
+
+/* json_declared - Content-Type application/json or any type/x+json */
+static int
+json_declared(const char *ctype)
+{
+	size_t	 n;
+
+	if (ctype == NULL)
+		return (0);
+	n = strcspn(ctype, "; \t");
+	return ((n == 16 && strncasecmp(ctype, "application/json", 16) ==
+	    0) || (n > 5 && strncasecmp(ctype + n - 5, "+json", 5) == 0));
+}
+
+/* json_looking - does the text start like a JSON object, array or string? */
+static int
+json_looking(const char *body, size_t len)
+{
+	size_t	 b = skip_bom(body, len);
+
+	while (b < len && is_space(body[b]))
+		b++;
+	return (b < len && (body[b] == '{' || body[b] == '[' ||
+	    body[b] == '"'));
 }
 
 void
 lookup_map_response(const struct conf_entry *e, long status,
+    const char *body, size_t len, struct pfx_result *res)
+{
+	lookup_map_body(e, status, NULL, body, len, res);
+}
+
+void
+lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
     const char *body, size_t len, struct pfx_result *res)
 {
 	struct json_object *root = NULL, *v;
@@ -117,7 +380,8 @@ lookup_map_response(const struct conf_entry *e, long status,
 		return;
 	}
 	if (!(is_json = parse_json(body, len, &root)) &&
-	    (e->value_jp != NULL || e->error_jp != NULL)) {
+	    (e->value_jp != NULL || e->error_jp != NULL ||
+	    json_declared(ctype) || json_looking(body, len))) {
 		result_set(res, PFX_TEMPFAIL, "unparseable backend response");
 		return;
 	}

@@ -13,6 +13,13 @@
 /* lookup_map_response - HTTP status and body to a verdict */
 void	 lookup_map_response(const struct conf_entry *, long status,
 	    const char *body, size_t len, struct pfx_result *);
+/*
+ * lookup_map_body - the same with the response's Content-Type (or NULL):
+ * a body declared JSON, or that looks like JSON, must parse
+ */
+void	 lookup_map_body(const struct conf_entry *, long status,
+	    const char *ctype, const char *body, size_t len,
+	    struct pfx_result *);
 /* map_failure - a transport failure to a verdict */
 void	 map_failure(const struct http_response *, struct pfx_result *);
 /* policy_check - trim, then refuse anything that is not one clean line */

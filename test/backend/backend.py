@@ -22,6 +22,8 @@ Behaviour keys (the lookup key, or the policy recipient):
   error@... -> {"error":"db down"}   list@... -> ["a@x","b@x"]
   big@...   -> a 200000-byte value   num@... -> 42
   inject@...-> "REJECT x\\naction=OK" (policy)
+  gzcut@... -> (/map) a gzip body without its 8-byte trailer: the JSON
+               inside is whole, the stream is not
 Anything else under example.com is found; other domains are not.
 """
 import argparse, gzip, json, os, sys, threading, time
@@ -139,6 +141,16 @@ class Handler(BaseHTTPRequestHandler):
             if act is None:
                 return self.send(404, {"error": "not found"})
             return self.send(200, {"data": {"result": act}})
+        if u.path == "/map" and req.get("key", "").startswith("gzcut@"):
+            data = gzip.compress(json.dumps({"data": {"result": "x"}}).encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(data) - 8))
+            self.end_headers()
+            self.wfile.write(data[:-8])
+            self.wfile.flush()
+            return
         if u.path == "/map":
             status, val = answer_for(req.get("key", ""))
             if status != 200:

@@ -51,7 +51,7 @@ stat_json() {	# stat_json PORT SCHEME [CURL-OPTION] PYTHON-EXPR-ON-s
 		python3 -c "import json,sys; s=json.load(sys.stdin); print($4)"
 }
 
-echo "1..17"
+echo "1..18"
 
 conf verified "enabled = true; root_ca = \"$P/ca.crt\";" "$https" https
 is "HTTPS backend verified against the configured test CA" \
@@ -91,6 +91,10 @@ hdrs=$(curl -s "http://127.0.0.1:$plain/stats")
 is "Content-Encoding: gzip sent, gzip accepted" \
 	"$(echo "$hdrs" | python3 -c 'import json,sys; h=json.load(sys.stdin)["last_headers"]; print(h.get("Content-Encoding"), "gzip" in h.get("Accept-Encoding",""))')" \
 	"gzip True"
+
+is "truncated gzip stream: a transport error, not the partial value" \
+	"$(lookup gzip gzcut@example.com)" \
+	"24:TEMP backend unavailable,"
 
 conf nogzip "" "$plain" http
 lookup nogzip alice@example.com >/dev/null

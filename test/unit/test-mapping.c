@@ -42,6 +42,10 @@ struct mcase {
 	const char	*text;		/* value, reason or NULL: any */
 };
 
+#define UNP	"unparseable backend response"
+#define DEEP	"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" \
+		"\"x\"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+
 static const struct mcase cases[] = {
 	{ "vf", 200, W("{\"data\":{\"result\":\"v@x\"}}"),	F, "v@x" },
 	{ "vf", 200, W("{\"data\":{\"result\":\"v\"}}\r\n"),	F, "v" },
@@ -94,8 +98,35 @@ static const struct mcase cases[] = {
 	{ "plain", 200, W("t"),			F, "t" },
 	{ "plain", 200, W("nul"),		F, "nul" },
 	{ "plain", 200, W("-"),			F, "-" },
-	{ "plain", 200, W("[\"a\""),		F, "[\"a\"" },
-	{ "plain", 200, W("\"open"),		F, "\"open" },
+	/* broken JSON is never the answer (issue 6 item 6) */
+	{ "plain", 200, W("[\"a\""),		TF, UNP },
+	{ "plain", 200, W("\"open"),		TF, UNP },
+	{ "plain", 200, W(" {\"result\":\"REJECT spam\", \"more\""), TF, UNP },
+	{ "plain", 200, W(DEEP),		TF, UNP },
+	/* strict JSON only, a byte order mark allowed (item 11) */
+	{ "plain", 200, W("{'a':'b'}"),		TF, UNP },
+	{ "plain", 200, W("[\"a\",]"),		TF, UNP },
+	{ "plain", 200, W("{\"a\":1,}"),		TF, UNP },
+	{ "plain", 200, W("[01]"),		TF, UNP },
+	{ "plain", 200, W("[\"a\tb\"]"),		TF, UNP },
+	{ "vf", 200, W("{\"data\":{\"result\":\"v\"}/*c*/}"), TF, UNP },
+	{ "vf", 200, W("{\"data\":{\"result\":NaN}}"),	TF, UNP },
+	{ "vf", 200, W("{\"data\":{\"result\":Infinity}}"), TF, UNP },
+	{ "vf", 200, W("\xef\xbb\xbf{\"data\":{\"result\":\"v\"}}"), F, "v" },
+	{ "plain", 200, W("\xef\xbb\xbf\"s\""),	F, "s" },
+	/* numbers print exactly as integers when integral (item 11) */
+	{ "vf", 200, W("{\"data\":{\"result\":123456789012345678901234567890}}"),
+	    F, "123456789012345678901234567890" },
+	{ "vf", 200, W("{\"data\":{\"result\":-9223372036854775809}}"),
+	    F, "-9223372036854775809" },
+	{ "vf", 200, W("{\"data\":{\"result\":18446744073709551615}}"),
+	    F, "18446744073709551615" },
+	{ "vf", 200, W("{\"data\":{\"result\":1e15}}"), F, "1000000000000000" },
+	{ "vf", 200, W("{\"data\":{\"result\":1e400}}"), PF,
+	    "backend value is not a finite number" },
+	{ "plain", 200, W("[1,-1e400]"),	PF, NULL },
+	{ "plain", 200, W("[1e1,18446744073709551616]"), F,
+	    "10,18446744073709551616" },
 	{ "plain", 200, W("1 2"),		F, "1 2" },
 	{ "plain", 200, W("NaN"),		F, NULL },
 	{ "plain", 200, W(" \r\n\t"),		NF, "" },
@@ -133,6 +164,23 @@ static const struct mcase cases[] = {
 	{ "idx", 200, W("{\"items\":[{\"name\":\"a\"}]}"),	NF, "" },
 };
 
+/* the response's Content-Type: declared JSON must parse (item 6) */
+static const struct {
+	const char	*ctype;
+	struct mcase	 c;
+} typed[] = {
+	{ "application/json",
+	    { "plain", 200, W("hello"), TF, UNP } },
+	{ "Application/Problem+JSON; charset=utf-8",
+	    { "plain", 200, W("x"), TF, UNP } },
+	{ "text/plain",
+	    { "plain", 200, W("hello"), F, "hello" } },
+	{ "application/jsonx",
+	    { "plain", 200, W("hello"), F, "hello" } },
+	{ "application/json",
+	    { "plain", 200, W("/*c*/\"v\""), TF, UNP } },
+};
+
 /*
  * regression: json_tokener_parse_ex() returns NULL both on failure and
  * for the JSON value null; a body "null" once came out as FOUND "null"
@@ -145,7 +193,8 @@ static const struct mcase nulls[] = {
 };
 
 static void
-check(const struct conf *c, const struct mcase *mc, struct pfx_result *res)
+check(const struct conf *c, const struct mcase *mc, const char *ctype,
+    struct pfx_result *res)
 {
 	const struct conf_entry *e;
 	char	 desc[128];
@@ -165,7 +214,7 @@ check(const struct conf *c, const struct mcase *mc, struct pfx_result *res)
 	if (!ok(e != NULL, "entry %s", mc->entry))
 		return;
 	result_set(res, PFX_FOUND, "stale");
-	lookup_map_response(e, mc->status, mc->body, mc->len, res);
+	lookup_map_body(e, mc->status, ctype, mc->body, mc->len, res);
 	ok(res->verdict == mc->v, "%s: %s (got %s)", desc,
 	    verdict_name(mc->v), verdict_name(res->verdict));
 	if (mc->text != NULL)
@@ -199,9 +248,11 @@ main(void)
 
 	result_init(&res, 100000);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		check(c, &cases[i], &res);
+		check(c, &cases[i], NULL, &res);
+	for (i = 0; i < sizeof(typed) / sizeof(typed[0]); i++)
+		check(c, &typed[i].c, typed[i].ctype, &res);
 	for (i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
-		check(c, &nulls[i], &res);
+		check(c, &nulls[i], NULL, &res);
 	result_free(&res);
 
 	/* a value larger than the result buffer */
