@@ -40,6 +40,35 @@ usage(FILE *f)
 	    CONF_DEFAULT_PATH ".\n");
 }
 
+/*
+ * report - -t: the warnings, and which attributes identify a policy
+ * entry's cached answer
+ */
+static void
+report(const struct conf *c)
+{
+	const struct conf_entry *e;
+	size_t	 i;
+	unsigned int a;
+
+	for (i = 0; i < c->nwarnings; i++)
+		fprintf(stderr, "%s: warning: %s\n", c->file, c->warnings[i]);
+	for (i = 0; i < c->nentries; i++) {
+		e = &c->entries[i];
+		if (e->kind != KIND_POLICY)
+			continue;
+		printf("policy_services.%s: cache key:", e->name);
+		if (e->cache_all_attrs)
+			printf(" every attribute\n");
+		else {
+			for (a = 0; a < policy_attr_count; a++)
+				if (e->cache_attrs & (1ULL << a))
+					printf(" %s", policy_attr_names[a]);
+			printf("\n");
+		}
+	}
+}
+
 /* quiet_stderr - stray library output must not reach the Postfix socket */
 
 static void
@@ -117,6 +146,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return (1);
 		}
+		report(conf);
 		printf("%s: configuration OK\n", path);
 		conf_free(conf);
 		return (0);

@@ -77,6 +77,7 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	struct conf *c;
 	char	 err[1024];
+	size_t	 i;
 	int	 ch, fg = 0, check = 0, stats = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:fthsV", longopts, NULL)) != -1) {
@@ -123,6 +124,9 @@ main(int argc, char **argv)
 		return (rc);
 	}
 	if (check) {
+		for (i = 0; i < c->nwarnings; i++)
+			fprintf(stderr, "%s: warning: %s\n", c->file,
+			    c->warnings[i]);
 		rc = check_keys(c);
 		if (rc == 0)
 			printf("%s: configuration OK\n", path);
@@ -131,9 +135,12 @@ main(int argc, char **argv)
 	}
 	log_init("pfxhttp-tokend", fg && isatty(STDERR_FILENO));
 	log_set_level(c->log_level);
+	for (i = 0; i < c->nwarnings; i++)
+		log_warnx("%s: %s", c->file, c->warnings[i]);
 	if (!fg && daemon(0, 0) != 0) {
 		fprintf(stderr, "pfxhttp-tokend: cannot daemonize\n");
 		return (71);
 	}
-	return (server_run(path, c));
+	/* c->file is absolute: daemon() changes to "/" */
+	return (server_run(c->file, c));
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -62,8 +63,6 @@ struct keydef {
 
 struct logging_conf {
 	char		*level;
-	int		 json;
-	int		 use_systemd;
 };
 
 struct server_conf {
@@ -71,10 +70,17 @@ struct server_conf {
 	struct conf	*c;
 };
 
+#define NO_OWN_LOG \
+	"is not used: pfxhttp logs to syslog (facility mail), which the" \
+	" journal also collects; remove it"
+#define NO_POOL \
+	"is not used: each pfxhttp-spawn process keeps its connections" \
+	" for its lifetime (bounded by idle_connection_timeout); remove it"
+
 static const struct keydef logging_keys[] = {
 	STR(struct logging_conf, level),
-	BOOL(struct logging_conf, json),
-	BOOL(struct logging_conf, use_systemd),
+	UNUSED("json", NO_OWN_LOG),
+	UNUSED("use_systemd", NO_OWN_LOG),
 	END
 };
 
@@ -88,6 +94,8 @@ static const struct keydef tls_keys[] = {
 };
 
 #define MAX_DUR	(1000LL * 3600)
+/* Postfix waits 100s for a table or policy answer; keep a margin */
+#define POSTFIX_WAIT_MS	(90LL * 1000)
 static const struct keydef http_keys[] = {
 	DUR("timeout", struct conf_http, timeout_ms, 1, MAX_DUR),
 	DUR("connect_timeout", struct conf_http, connect_timeout_ms, 1,
@@ -98,8 +106,8 @@ static const struct keydef http_keys[] = {
 	INT(struct conf_http, max_response_size, 1024, 1LL << 30),
 	STR(struct conf_http, user_agent),
 	INT(struct conf_http, max_connections_per_host, 0, 16384),
-	INT(struct conf_http, max_idle_connections, 0, 16384),
-	INT(struct conf_http, max_idle_connections_per_host, 0, 16384),
+	UNUSED("max_idle_connections", NO_POOL),
+	UNUSED("max_idle_connections_per_host", NO_POOL),
 	END
 };
 
@@ -192,6 +200,11 @@ struct loader {
 	char		*err;
 	size_t		 errlen;
 	int		 flags;
+	const config_setting_t *ent;	/* the entry being compiled */
+	const config_setting_t *defs;	/* its section's defaults, or NULL */
+	struct conf	*c;
+	char		 dir[4096];	/* the config file's directory */
+	const char	*inline_secret;	/* a secret key set in the file */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -367,11 +380,8 @@ free_group(const struct keydef *schema, void *base)
 	for (kd = schema; kd->name != NULL; kd++) {
 		switch (kd->type) {
 		case KT_STR:
-			if (*(char **)((char *)base + kd->off) != NULL)
-				explicit_bzero(*(char **)((char *)base +
-				    kd->off), strlen(*(char **)((char *)base +
-				    kd->off)));
-			free(*(char **)((char *)base + kd->off));
+			/* any string may be a secret */
+			free_secret(*(char **)((char *)base + kd->off));
 			break;
 		case KT_STRLIST:
 		case KT_STRLIST_ADD:
@@ -456,27 +466,156 @@ has_crlf(const char *s)
 	return (strpbrk(s, "\r\n") != NULL);
 }
 
+__attribute__((format(printf, 2, 3)))
+static void
+conf_warn(struct loader *L, const char *fmt, ...)
+{
+	struct conf *c = L->c;
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->warnings = xreallocarray(c->warnings, c->nwarnings + 1,
+	    sizeof(char *));
+	c->warnings[c->nwarnings++] = xstrdup(msg);
+}
+
+/* abs_path - a relative path means relative to the config's directory */
+
+static void
+abs_path(struct loader *L, char **pathp)
+{
+	size_t	 n;
+	char	*p;
+
+	if (*pathp == NULL || **pathp == '/' || **pathp == '\0')
+		return;
+	n = strlen(L->dir) + 1 + strlen(*pathp) + 1;
+	p = xmalloc(n);
+	snprintf(p, n, "%s/%s", L->dir, *pathp);
+	free(*pathp);
+	*pathp = p;
+}
+
+#define CF_READ		0x1	/* must be readable by this process */
+#define CF_SECRET	0x2	/* holds a secret: warn if others may read */
+
+/*
+ * check_file - make a configured file absolute, refuse it when others
+ * may write it, warn when others may read a secret in it
+ */
 static int
 check_file(struct loader *L, const config_setting_t *s, const char *what,
-    const char *path)
+    char **pathp, int flags)
 {
-	if (path != NULL && access(path, R_OK) != 0)
-		return (conf_error(L, s, "cannot read %s \"%s\"", what, path));
+	struct stat st;
+
+	if (*pathp == NULL)
+		return (PFX_OK);
+	if (**pathp == '\0')
+		return (conf_error(L, s, "%s is empty", what));
+	abs_path(L, pathp);
+	if (stat(*pathp, &st) != 0) {
+		if (flags & CF_READ)
+			return (conf_error(L, s, "cannot read %s \"%s\"", what,
+			    *pathp));
+		return (PFX_OK);	/* spawn: tokend's file, not ours */
+	}
+	if (st.st_mode & S_IWOTH)
+		return (conf_error(L, s, "%s \"%s\" is writable by anyone"
+		    " (chmod o-w)", what, *pathp));
+	if ((flags & CF_READ) && access(*pathp, R_OK) != 0)
+		return (conf_error(L, s, "cannot read %s \"%s\"", what,
+		    *pathp));
+	if ((flags & CF_SECRET) && (st.st_mode & S_IROTH))
+		conf_warn(L, "%s \"%s\" is readable by anyone (chmod o-r)",
+		    what, *pathp);
 	return (PFX_OK);
 }
 
-static int
-is_url(const char *s)
+/*
+ * url_problem - why s is no usable http(s) URL, or NULL.  Templates may
+ * stand for parts of it; a fragment is never sent, so it is refused.
+ */
+static const char *
+url_problem(const char *s)
 {
-	return (s != NULL && (strncmp(s, "http://", 7) == 0 ||
-	    strncmp(s, "https://", 8) == 0) && strpbrk(s, " \t\r\n") == NULL);
+	const char *p, *at;
+	size_t	 n;
+
+	if (s == NULL)
+		return ("is required");
+	if (strncmp(s, "http://", 7) == 0)
+		p = s + 7;
+	else if (strncmp(s, "https://", 8) == 0)
+		p = s + 8;
+	else
+		return ("must be an http:// or https:// URL");
+	n = strcspn(p, "/?#");
+	if ((at = memchr(p, '@', n)) != NULL) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (n == 0 || *p == ':')
+		return ("has no host name");
+	if (strchr(s, '#') != NULL)
+		return ("has a #fragment, which is never sent to the server");
+	return (NULL);
+}
+
+/*
+ * entry_error - "section.entry: reason" at the line of member.  A value
+ * the entry took from "defaults" is reported as "section.defaults" at
+ * the defaults' line; idx >= 0 names one element of a list that adds up
+ * (custom_headers: the defaults' elements come first).
+ */
+__attribute__((format(printf, 5, 6)))
+static int
+entry_error(struct loader *L, const struct conf_entry *e, const char *member,
+    int idx, const char *fmt, ...)
+{
+	const config_setting_t *s = NULL, *d = NULL, *el;
+	const char *who = e->name;
+	char	 msg[512];
+	va_list	 ap;
+	int	 nd = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (member != NULL) {
+		s = config_setting_get_member(L->ent, member);
+		if (L->defs != NULL)
+			d = config_setting_get_member(L->defs, member);
+		if (idx >= 0 && d != NULL && (nd = config_setting_length(d)) >
+		    idx) {
+			s = NULL;
+			nd = 0;
+		}
+		if (s == NULL && d != NULL) {
+			s = d;
+			who = "defaults";
+		}
+		if (s != NULL && idx >= 0 && (el = config_setting_get_elem(s,
+		    (unsigned)(idx - nd))) != NULL &&
+		    config_setting_source_line(el) > 0)
+			s = el;
+	}
+	if (s == NULL)
+		s = L->ent;
+	return (conf_error(L, s, "%s.%s: %s", section_names[e->kind], who,
+	    msg));
 }
 
 /* compile_oidc - resolve auth_method "auto" as pfxhttp does, then check */
 
+#define OIDC_ERR(...)	entry_error(L, e, "backend_oidc_auth", -1, \
+			    "backend_oidc_auth: " __VA_ARGS__)
+
 static int
-compile_oidc(struct loader *L, const config_setting_t *s,
-    struct conf_entry *e)
+compile_oidc(struct loader *L, struct conf_entry *e)
 {
 	static const char *const methods[] = {
 		"auto", "client_secret_basic", "client_secret_post",
@@ -487,69 +626,71 @@ compile_oidc(struct loader *L, const config_setting_t *s,
 		"ES256", "ES384", "ES512", "EdDSA",
 	};
 	struct conf_oidc *o = &e->backend_oidc_auth;
-	const char *sec = section_names[e->kind];
-	int	 has_secret, r;
+	const config_setting_t *s;
+	const char *why;
+	int	 has_secret, r, flags;
 	size_t	 i;
 
 	if (!o->enabled)
 		return (PFX_OK);
-	if (!is_url(o->configuration_uri))
-		return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
-		    " configuration_uri must be an http(s) URL", sec, e->name));
+	s = config_setting_get_member(L->ent, "backend_oidc_auth");
+	if (s == NULL && L->defs != NULL)
+		s = config_setting_get_member(L->defs, "backend_oidc_auth");
+	if (s == NULL)
+		s = L->ent;
+	if ((why = url_problem(o->configuration_uri)) != NULL ||
+	    strpbrk(o->configuration_uri, " \t\r\n") != NULL)
+		return (OIDC_ERR("configuration_uri %s", why != NULL ? why :
+		    "contains whitespace"));
 	if (o->client_id == NULL || *o->client_id == '\0')
-		return (conf_error(L, s, "%s.%s.backend_oidc_auth: client_id is"
-		    " required", sec, e->name));
+		return (OIDC_ERR("client_id is required"));
 	o->method = OIDC_AUTO;
 	if (o->auth_method != NULL) {
 		for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 			if (strcmp(o->auth_method, methods[i]) == 0)
 				o->method = (enum oidc_method)i;
 		if (o->method == OIDC_AUTO && strcmp(o->auth_method, "auto"))
-			return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
-			    " auth_method must be auto, client_secret_basic,"
-			    " client_secret_post, private_key_jwt or none", sec,
-			    e->name));
+			return (OIDC_ERR("auth_method must be auto,"
+			    " client_secret_basic, client_secret_post,"
+			    " private_key_jwt or none"));
 	}
 	has_secret = o->client_secret != NULL || o->client_secret_file != NULL;
 	if (o->client_secret != NULL && o->client_secret_file != NULL)
-		return (conf_error(L, s, "%s.%s.backend_oidc_auth: set"
-		    " client_secret or client_secret_file, not both", sec,
-		    e->name));
+		return (OIDC_ERR("set client_secret or client_secret_file,"
+		    " not both"));
 	if (o->method == OIDC_AUTO)
 		o->method = o->private_key_file != NULL ? OIDC_PRIVATE_KEY_JWT :
 		    has_secret ? OIDC_CLIENT_SECRET_BASIC : OIDC_NONE;
 	if (o->method == OIDC_PRIVATE_KEY_JWT && o->private_key_file == NULL)
-		return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
-		    " private_key_jwt needs private_key_file", sec, e->name));
+		return (OIDC_ERR("private_key_jwt needs private_key_file"));
 	if ((o->method == OIDC_CLIENT_SECRET_BASIC ||
 	    o->method == OIDC_CLIENT_SECRET_POST) && !has_secret)
-		return (conf_error(L, s, "%s.%s.backend_oidc_auth: %s needs"
-		    " client_secret or client_secret_file", sec, e->name,
-		    methods[o->method]));
+		return (OIDC_ERR("%s needs client_secret or"
+		    " client_secret_file", methods[o->method]));
 	if (o->signing_alg != NULL) {
 		for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
 			if (strcmp(o->signing_alg, algs[i]) == 0)
 				break;
 		if (i == sizeof(algs) / sizeof(algs[0]))
-			return (conf_error(L, s, "%s.%s.backend_oidc_auth:"
-			    " unsupported signing_alg \"%s\"", sec, e->name,
+			return (OIDC_ERR("unsupported signing_alg \"%s\"",
 			    o->signing_alg));
 	}
 	for (i = 0; i < o->nscopes; i++)
 		if (strpbrk(o->scopes[i], " \t\r\n\"\\") != NULL ||
 		    *o->scopes[i] == '\0')
-			return (conf_error(L, s, "%s.%s.backend_oidc_auth: bad"
-			    " scope \"%s\"", sec, e->name, o->scopes[i]));
-	if (L->flags & CONF_SECRETS) {
-		if ((r = check_file(L, s, "client_secret_file",
-		    o->client_secret_file)) != PFX_OK ||
-		    (r = check_file(L, s, "private_key_file",
-		    o->private_key_file)) != PFX_OK)
-			return (r);
-	} else if (o->client_secret != NULL) {
+			return (OIDC_ERR("bad scope \"%s\"", o->scopes[i]));
+	/* spawn does not read these (it may not be able to) */
+	flags = (L->flags & CONF_SECRETS) ? CF_READ | CF_SECRET : CF_SECRET;
+	if ((r = check_file(L, s, "client_secret_file",
+	    &o->client_secret_file, flags)) != PFX_OK ||
+	    (r = check_file(L, s, "private_key_file", &o->private_key_file,
+	    flags)) != PFX_OK)
+		return (r);
+	if (o->client_secret != NULL)
+		L->inline_secret = "client_secret";
+	if (!(L->flags & CONF_SECRETS)) {
 		/* pfxhttp-spawn never keeps a client secret */
-		explicit_bzero(o->client_secret, strlen(o->client_secret));
-		free(o->client_secret);
+		free_secret(o->client_secret);
 		o->client_secret = NULL;
 	}
 	return (PFX_OK);
@@ -567,64 +708,143 @@ note_attr(int id, void *arg)
 }
 
 /*
- * compile_cache_key - which policy attributes identify a cached answer.
- * By default those the request templates use; with "{{ .Key }}" (all of
- * them) a stable subset, since queue_id and instance never repeat.
+ * compile_cache_key - which policy attributes identify a cached answer:
+ * cache_key_attributes when the admin lists them, else everything the
+ * backend can see.  "{{ .Key }}" and the GET query send every attribute
+ * (cache_all_attrs); a GET sends no payload.
  */
 static int
-compile_cache_key(struct loader *L, const config_setting_t *s,
-    struct conf_entry *e)
+compile_cache_key(struct loader *L, struct conf_entry *e)
 {
-	static const char *const stable[] = {
-		"request", "protocol_state", "sender", "recipient",
-		"client_address", "client_name", "helo_name", "sasl_username",
-	};
 	enum conf_kind kind = KIND_POLICY;
 	size_t	 i;
 	int	 id;
 
 	if (e->kind != KIND_POLICY) {
 		if (e->ncache_key_attributes > 0)
-			return (conf_error(L, s, "%s.%s: cache_key_attributes"
-			    " only applies to policy_services",
-			    section_names[e->kind], e->name));
+			return (entry_error(L, e, "cache_key_attributes", -1,
+			    "cache_key_attributes only applies to"
+			    " policy_services"));
 		return (PFX_OK);
 	}
 	for (i = 0; i < e->ncache_key_attributes; i++) {
 		if ((id = vars_resolve(e->cache_key_attributes[i], &kind)) <
 		    VAR_ATTR0)
-			return (conf_error(L, s, "%s.%s: cache_key_attributes:"
-			    " unknown policy attribute \"%s\"",
-			    section_names[e->kind], e->name,
-			    e->cache_key_attributes[i]));
+			return (entry_error(L, e, "cache_key_attributes", -1,
+			    "cache_key_attributes: unknown policy attribute"
+			    " \"%s\"", e->cache_key_attributes[i]));
 		e->cache_attrs |= 1ULL << (id - VAR_ATTR0);
 	}
 	if (e->ncache_key_attributes > 0)
 		return (PFX_OK);
 	if (e->url_t != NULL)
 		tmpl_foreach_var(e->url_t, note_attr, e);
-	tmpl_foreach_var(e->payload_t, note_attr, e);
+	if (!e->is_get)
+		tmpl_foreach_var(e->payload_t, note_attr, e);
 	for (i = 0; i < e->ncustom_headers; i++)
 		tmpl_foreach_var(e->header_t[i], note_attr, e);
 	if (e->is_get && e->url_t == NULL)
 		e->cache_all_attrs = 1;
-	if (e->cache_all_attrs) {
-		e->cache_all_attrs = 0;
-		for (i = 0; i < sizeof(stable) / sizeof(stable[0]); i++)
-			e->cache_attrs |= 1ULL << (vars_resolve(stable[i],
-			    &kind) - VAR_ATTR0);
-	}
+	if (e->cache_all_attrs)
+		e->cache_attrs = 0;
 	return (PFX_OK);
 }
 
-/* at - the line of a member when the entry sets it, else the entry's */
+/* unset_empty - an entry's "" unsets a default (value_field = "") */
 
-static const config_setting_t *
-at(const config_setting_t *s, const char *member)
+static void
+unset_empty(char **p)
 {
-	const config_setting_t *m = config_setting_get_member(s, member);
+	if (*p != NULL && **p == '\0') {
+		free(*p);
+		*p = NULL;
+	}
+}
 
-	return (m != NULL ? m : s);
+/*
+ * header_refused - headers that frame the request (a wrong one desyncs
+ * the backend connection) or that pfxhttp sets itself
+ */
+static const char *
+header_refused(const struct conf_entry *e, const char *h, size_t nlen)
+{
+	static const char *const framing[] = {
+		"Content-Length", "Transfer-Encoding", "Host", "Connection",
+		"Upgrade", "TE", "Trailer", "Keep-Alive", "Expect",
+		"Content-Encoding",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
+		if (strlen(framing[i]) == nlen &&
+		    strncasecmp(h, framing[i], nlen) == 0)
+			return ("is set by pfxhttp itself (it frames the"
+			    " request)");
+	if (nlen == 13 && strncasecmp(h, "Authorization", 13) == 0) {
+		if (e->http_auth_basic != NULL)
+			return ("conflicts with http_auth_basic (use one of"
+			    " them)");
+		if (e->backend_oidc_auth.enabled)
+			return ("conflicts with backend_oidc_auth (the token"
+			    " is sent as Authorization: Bearer)");
+	}
+	return (NULL);
+}
+
+static void
+note_key(int id, void *arg)
+{
+	int	*used = arg;
+
+	if (id != VAR_NAME)
+		*used = 1;
+}
+
+/* key_reaches_backend - does the lookup key (or an attribute) get sent? */
+
+static int
+key_reaches_backend(const struct conf_entry *e)
+{
+	size_t	 i;
+	int	 used = 0;
+
+	if (e->url_t == NULL && e->is_get)
+		return (1);	/* postfix-rest-connector's query */
+	if (e->url_t != NULL)
+		tmpl_foreach_var(e->url_t, note_key, &used);
+	if (!e->is_get)
+		tmpl_foreach_var(e->payload_t, note_key, &used);
+	for (i = 0; i < e->ncustom_headers; i++)
+		tmpl_foreach_var(e->header_t[i], note_key, &used);
+	return (used);
+}
+
+/* default_action_ok - an access(5) action Postfix accepts from a policy */
+
+static int
+default_action_ok(const char *a)
+{
+	static const char *const words[] = {
+		"OK", "REJECT", "DEFER", "DEFER_IF_REJECT", "DEFER_IF_PERMIT",
+		"BCC", "DISCARD", "DUNNO", "FILTER", "HOLD", "PREPEND",
+		"REDIRECT", "INFO", "WARN", "PERMIT",
+	};
+	size_t	 i, n;
+
+	if (!policy_action_ok(a, strlen(a)))
+		return (0);
+	n = strcspn(a, " \t");
+	if (n == 3 && (a[0] == '4' || a[0] == '5') &&
+	    strspn(a, "0123456789") == 3)
+		return (1);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && strncasecmp(a, words[i], n) == 0)
+			return (1);
+	/* a built-in restriction: permit_..., reject_..., check_... */
+	return (strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789_") == n &&
+	    (strncmp(a, "permit_", 7) == 0 || strncmp(a, "reject_", 7) == 0 ||
+	    strncmp(a, "defer_", 6) == 0 || strncmp(a, "check_", 6) == 0 ||
+	    strncmp(a, "warn_if_reject", n) == 0));
 }
 
 static int
@@ -632,59 +852,51 @@ compile_entry(struct loader *L, const config_setting_t *s,
     struct conf_entry *e, const struct conf *c)
 {
 	char	 terr[256];
-	const char *jerr = NULL, *colon;
+	const char *jerr = NULL, *colon, *why;
 	struct buf b;
 	struct json_object *jo;
 	enum conf_kind kind = e->kind;
 	size_t	 i, nlen;
 	int	 r;
 
+	L->ent = s;
+	unset_empty(&e->value_field);
+	unset_empty(&e->error_field);
+	unset_empty(&e->auth_token);
+	unset_empty(&e->http_auth_basic);
 	if (e->target == NULL)
-		return (conf_error(L, at(s, "target"),
-		    "%s.%s: target is required",
-		    section_names[kind], e->name));
-	if (strncmp(e->target, "http://", 7) != 0 &&
-	    strncmp(e->target, "https://", 8) != 0)
-		return (conf_error(L, at(s, "target"),
-		    "%s.%s: target must be an http:// or"
-		    " https:// URL", section_names[kind], e->name));
-	if (url_has_space(e->target))
-		return (conf_error(L, at(s, "target"),
-		    "%s.%s: target contains whitespace",
-		    section_names[kind], e->name));
+		return (entry_error(L, e, "target", -1, "target is required"));
+	if ((why = url_problem(e->target)) != NULL)
+		return (entry_error(L, e, "target", -1, "target %s", why));
 	if (strcasecmp(e->method, "GET") == 0)
 		e->is_get = 1;
 	else if (strcasecmp(e->method, "POST") != 0)
-		return (conf_error(L, at(s, "method"),
-		    "%s.%s: method must be GET or POST",
-		    section_names[kind], e->name));
+		return (entry_error(L, e, "method", -1,
+		    "method must be GET or POST"));
 	if (strstr(e->target, "{{") != NULL &&
 	    (e->url_t = tmpl_compile(e->target, TMPL_URL, vars_resolve, &kind,
 	    terr, sizeof(terr))) == NULL)
-		return (conf_error(L, at(s, "target"),
-		    "%s.%s: target: %s",
-		    section_names[kind], e->name, terr));
+		return (entry_error(L, e, "target", -1, "target: %s", terr));
+	if (url_has_space(e->target))
+		return (entry_error(L, e, "target", -1,
+		    "target contains whitespace"));
 	if (e->payload == NULL)
 		e->payload = xstrdup(default_payload(kind));
 	if (has_crlf(e->content_type))
-		return (conf_error(L, at(s, "content_type"),
-		    "%s.%s: content_type contains a line"
-		    " break", section_names[kind], e->name));
+		return (entry_error(L, e, "content_type", -1,
+		    "content_type contains a line break"));
 	if ((e->payload_t = tmpl_compile(e->payload, body_ctx(e->content_type),
 	    vars_resolve, &kind, terr, sizeof(terr))) == NULL)
-		return (conf_error(L, at(s, "payload"),
-		    "%s.%s: payload: %s",
-		    section_names[kind], e->name, terr));
+		return (entry_error(L, e, "payload", -1, "payload: %s", terr));
 	if (body_ctx(e->content_type) == TMPL_JSON && !e->is_get) {
 		buf_init(&b, 1 << 20);
 		r = tmpl_render(e->payload_t, &b, sample_value, &kind);
 		jo = r == PFX_OK ? json_tokener_parse(buf_str(&b)) : NULL;
 		buf_free(&b);
 		if (jo == NULL)
-			return (conf_error(L, at(s, "payload"),
-			    "%s.%s: payload is not valid"
-			    " JSON once its variables are filled in",
-			    section_names[kind], e->name));
+			return (entry_error(L, e, "payload", -1, "payload is"
+			    " not valid JSON once its variables are filled"
+			    " in"));
 		json_object_put(jo);
 	}
 	e->header_t = xcalloc(e->ncustom_headers + 1, sizeof(*e->header_t));
@@ -695,59 +907,78 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		if (nlen == 0 || strspn(e->custom_headers[i],
 		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789-_") != nlen || has_crlf(e->custom_headers[i]))
-			return (conf_error(L, at(s, "custom_headers"),
-			    "%s.%s: custom header \"%s\""
-			    " must look like \"Name: value\"",
-			    section_names[kind], e->name,
-			    e->custom_headers[i]));
+			return (entry_error(L, e, "custom_headers", (int)i,
+			    "custom header \"%s\" must look like"
+			    " \"Name: value\"", e->custom_headers[i]));
+		if ((why = header_refused(e, e->custom_headers[i], nlen)) !=
+		    NULL)
+			return (entry_error(L, e, "custom_headers", (int)i,
+			    "custom header %.*s %s", (int)nlen,
+			    e->custom_headers[i], why));
 		if ((e->header_t[i] = tmpl_compile(e->custom_headers[i],
 		    TMPL_HEADER, vars_resolve, &kind, terr, sizeof(terr))) ==
 		    NULL)
-			return (conf_error(L, at(s, "custom_headers"),
-			    "%s.%s: custom header: %s",
-			    section_names[kind], e->name, terr));
+			return (entry_error(L, e, "custom_headers", (int)i,
+			    "custom header: %s", terr));
 	}
+	if (!key_reaches_backend(e))
+		return (entry_error(L, e, e->url_t != NULL ? "target" :
+		    "payload", -1, "the %s never reaches the backend: use %s in"
+		    " the target, payload or a custom header%s",
+		    kind == KIND_POLICY ? "request" : "lookup key",
+		    kind == KIND_POLICY ? "{{ .Key }} or an attribute such as"
+		    " {{ .recipient }}" : "{{ .Key }}",
+		    e->is_get ? " (a GET sends no payload)" : ""));
 	if (e->value_field != NULL &&
 	    (e->value_jp = jpath_compile(e->value_field, &jerr)) == NULL)
-		return (conf_error(L, at(s, "value_field"),
-		    "%s.%s: value_field: %s",
-		    section_names[kind], e->name, jerr));
+		return (entry_error(L, e, "value_field", -1, "value_field: %s",
+		    jerr));
 	if (e->error_field != NULL &&
 	    (e->error_jp = jpath_compile(e->error_field, &jerr)) == NULL)
-		return (conf_error(L, at(s, "error_field"),
-		    "%s.%s: error_field: %s",
-		    section_names[kind], e->name, jerr));
+		return (entry_error(L, e, "error_field", -1, "error_field: %s",
+		    jerr));
 	if (e->auth_token != NULL && has_crlf(e->auth_token))
-		return (conf_error(L, at(s, "auth_token"),
-		    "%s.%s: auth_token contains a line"
-		    " break", section_names[kind], e->name));
+		return (entry_error(L, e, "auth_token", -1,
+		    "auth_token contains a line break"));
 	if (e->http_auth_basic != NULL && (strchr(e->http_auth_basic, ':') ==
 	    NULL || has_crlf(e->http_auth_basic)))
-		return (conf_error(L, at(s, "http_auth_basic"),
-		    "%s.%s: http_auth_basic must be"
-		    " \"user:password\"", section_names[kind], e->name));
+		return (entry_error(L, e, "http_auth_basic", -1,
+		    "http_auth_basic must be \"user:password\""));
+	if (e->http_auth_basic != NULL)
+		L->inline_secret = "http_auth_basic";
+	else if (e->auth_token != NULL)
+		L->inline_secret = "auth_token";
+	if (e->http_auth_basic != NULL && e->backend_oidc_auth.enabled)
+		return (entry_error(L, e, "http_auth_basic", -1,
+		    "http_auth_basic and backend_oidc_auth exclude each"
+		    " other"));
 	if (e->default_action != NULL) {
 		if (kind != KIND_POLICY)
-			return (conf_error(L, at(s, "default_action"),
-			    "%s.%s: default_action only"
-			    " applies to policy_services", section_names[kind],
-			    e->name));
+			return (entry_error(L, e, "default_action", -1,
+			    "default_action only applies to policy_services"));
 		if (!policy_action_ok(e->default_action,
 		    strlen(e->default_action)))
-			return (conf_error(L, at(s, "default_action"),
-			    "%s.%s: default_action must be"
-			    " one line of printable text", section_names[kind],
-			    e->name));
+			return (entry_error(L, e, "default_action", -1,
+			    "default_action must be one line of printable"
+			    " text"));
+		if (!default_action_ok(e->default_action))
+			return (entry_error(L, e, "default_action", -1,
+			    "default_action \"%s\" is not an access(5) action"
+			    " (DUNNO, DEFER_IF_PERMIT text, 450 text, ...)",
+			    e->default_action));
 	} else if (kind == KIND_POLICY)
 		e->default_action = xstrdup("DEFER_IF_PERMIT Service"
 		    " temporarily unavailable");
 	if (e->timeout_ms == 0)
 		e->timeout_ms = c->http.timeout_ms;
-	if ((r = compile_oidc(L, config_setting_get_member(s,
-	    "backend_oidc_auth") != NULL ? config_setting_get_member(s,
-	    "backend_oidc_auth") : s, e)) != PFX_OK)
+	if (e->timeout_ms > POSTFIX_WAIT_MS)
+		return (entry_error(L, e, "timeout", -1, "timeout %llds is"
+		    " longer than Postfix waits for an answer (100s); use at"
+		    " most %llds", e->timeout_ms / 1000,
+		    POSTFIX_WAIT_MS / 1000));
+	if ((r = compile_oidc(L, e)) != PFX_OK)
 		return (r);
-	return (compile_cache_key(L, s, e));
+	return (compile_cache_key(L, e));
 }
 
 static void
@@ -795,6 +1026,7 @@ load_section(struct loader *L, struct conf *c, const config_setting_t *sec,
 	if (defs != NULL && config_setting_type(defs) != CONFIG_TYPE_GROUP)
 		return (conf_error(L, defs, "%s.defaults must be a group",
 		    section_names[kind]));
+	L->defs = defs;
 	n = config_setting_length(sec);
 	for (i = 0; i < n; i++) {
 		m = config_setting_get_elem(sec, (unsigned)i);
@@ -838,6 +1070,7 @@ load_server(struct loader *L, struct conf *c, config_setting_t *srv)
 	struct server_conf sc;
 	const config_setting_t *m;
 	const struct keydef *kd;
+	const char *why;
 	int	 i, n, r;
 
 	if (config_setting_type(srv) != CONFIG_TYPE_GROUP)
@@ -866,14 +1099,32 @@ load_server(struct loader *L, struct conf *c, config_setting_t *srv)
 	if (r != PFX_OK)
 		return (r);
 	m = config_setting_lookup(srv, "tls");
-	if (c->tls.enabled &&
-	    ((r = check_file(L, m, "root_ca", c->tls.root_ca)) != PFX_OK ||
-	    (r = check_file(L, m, "cert", c->tls.cert)) != PFX_OK ||
-	    (r = check_file(L, m, "key", c->tls.key)) != PFX_OK))
+	if (!c->tls.enabled) {
+		/* as in pfxhttp, TLS settings apply only when enabled */
+		why = c->tls.root_ca != NULL ? "root_ca" : c->tls.cert != NULL ?
+		    "cert" : c->tls.key != NULL ? "key" : c->tls.skip_verify ?
+		    "skip_verify" : NULL;
+		if (why != NULL)
+			return (conf_error(L, config_setting_get_member(m, why),
+			    "server.tls.%s is ignored unless server.tls.enabled"
+			    " = true: set enabled = true or remove it", why));
+	}
+	if ((r = check_file(L, m, "server.tls.root_ca", &c->tls.root_ca,
+	    CF_READ)) != PFX_OK ||
+	    (r = check_file(L, m, "server.tls.cert", &c->tls.cert,
+	    CF_READ)) != PFX_OK ||
+	    (r = check_file(L, m, "server.tls.key", &c->tls.key,
+	    CF_READ | CF_SECRET)) != PFX_OK)
 		return (r);
 	if ((c->tls.cert == NULL) != (c->tls.key == NULL))
 		return (conf_error(L, m, "server.tls: cert and key go"
 		    " together"));
+	if (c->http.timeout_ms > POSTFIX_WAIT_MS)
+		return (conf_error(L, config_setting_lookup(srv,
+		    "http_client.timeout"), "server.http_client.timeout %llds"
+		    " is longer than Postfix waits for an answer (100s); use"
+		    " at most %llds", c->http.timeout_ms / 1000,
+		    POSTFIX_WAIT_MS / 1000));
 	return (check_tokend(L, config_setting_lookup(srv, "tokend"), c));
 }
 
@@ -916,26 +1167,80 @@ conf_defaults(struct conf *c)
 	c->cache.fresh_ttl_ms = 10 * 1000;
 }
 
+/*
+ * conf_where - the absolute path of the configuration and its directory:
+ * pfxhttp-tokend changes to "/" and reloads by this name
+ */
+static int
+conf_where(struct loader *L, struct conf *c, const char *path)
+{
+	char	 cwd[4096], *slash;
+	size_t	 n;
+
+	if (path[0] == '/')
+		c->file = xstrdup(path);
+	else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return (conf_error(L, NULL, "cannot resolve the"
+			    " relative path: no current directory"));
+		n = strlen(cwd) + 1 + strlen(path) + 1;
+		c->file = xmalloc(n);
+		snprintf(c->file, n, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
+		    path);
+	}
+	if ((slash = strrchr(c->file, '/')) == NULL ||
+	    (size_t)(slash - c->file) >= sizeof(L->dir))
+		return (conf_error(L, NULL, "path too long"));
+	memcpy(L->dir, c->file, (size_t)(slash - c->file));
+	L->dir[slash - c->file] = '\0';
+	return (PFX_OK);
+}
+
+/* check_conf_mode - nobody else may change the configuration */
+
+static int
+check_conf_mode(struct loader *L, const struct conf *c)
+{
+	struct stat st;
+
+	if (stat(c->file, &st) != 0)
+		return (PFX_OK);	/* read already; a race is no worse */
+	if (st.st_mode & S_IWOTH)
+		return (conf_error(L, NULL, "the configuration is writable by"
+		    " anyone (chmod o-w)"));
+	if (st.st_mode & S_IWGRP)
+		conf_warn(L, "the configuration is writable by its group"
+		    " (gid %u): its members can change targets and"
+		    " credentials", (unsigned)st.st_gid);
+	if (L->inline_secret != NULL && (st.st_mode & S_IROTH))
+		conf_warn(L, "the configuration holds %s and is readable by"
+		    " anyone (chmod o-r, or use a file readable only by"
+		    " pfxhttp)", L->inline_secret);
+	return (PFX_OK);
+}
+
 struct conf *
 conf_load(const char *path, int flags, char *err, size_t errlen)
 {
-	struct loader L = { path, err, errlen, flags };
+	struct loader L;
 	struct conf *c = xcalloc(1, sizeof(*c));
 	config_t cfg;
 	const config_setting_t *root;
 	config_setting_t *m;
-	const char *name, *slash;
-	char	*dir;
+	const char *name;
 	int	 i, n, k, r = PFX_OK;
 
+	memset(&L, 0, sizeof(L));
+	L.path = path;
+	L.err = err;
+	L.errlen = errlen;
+	L.flags = flags;
+	L.c = c;
 	conf_defaults(c);
-	c->file = xstrdup(path);
 	config_init(&cfg);
-	if ((slash = strrchr(path, '/')) != NULL) {
-		dir = xstrndup(path, (size_t)(slash - path));
-		config_set_include_dir(&cfg, dir);
-		free(dir);
-	}
+	if ((r = conf_where(&L, c, path)) != PFX_OK)
+		goto out;
+	config_set_include_dir(&cfg, L.dir);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			snprintf(err, errlen, "%s: cannot read the file",
@@ -949,7 +1254,11 @@ conf_load(const char *path, int flags, char *err, size_t errlen)
 		goto out;
 	}
 	root = config_root_setting(&cfg);
-	n = config_setting_length(root);
+	if ((n = config_setting_length(root)) == 0) {
+		/* a truncated file must not pass a reload as "no entries" */
+		r = conf_error(&L, NULL, "the configuration is empty");
+		goto out;
+	}
 	for (i = 0; i < n && r == PFX_OK; i++) {
 		m = config_setting_get_elem(root, (unsigned)i);
 		name = config_setting_name(m);
@@ -967,6 +1276,8 @@ conf_load(const char *path, int flags, char *err, size_t errlen)
 	for (k = 0; k < KIND_COUNT && r == PFX_OK; k++)
 		if ((m = config_lookup(&cfg, section_names[k])) != NULL)
 			r = load_section(&L, c, m, (enum conf_kind)k);
+	if (r == PFX_OK)
+		r = check_conf_mode(&L, c);
 out:
 	config_destroy(&cfg);
 	if (r != PFX_OK) {
@@ -987,6 +1298,9 @@ conf_free(struct conf *c)
 		entry_free(&c->entries[i]);
 	free(c->entries);
 	free_group(conf_server_keys, c);
+	for (i = 0; i < c->nwarnings; i++)
+		free(c->warnings[i]);
+	free(c->warnings);
 	free(c->file);
 	free(c);
 }

@@ -3,7 +3,9 @@
  *
  * conf_load() reads, validates and compiles everything once: unknown keys,
  * wrong types, bad durations, bad templates and bad field paths are all
- * refused with "FILE:LINE: reason".  Key names follow pfxhttp.
+ * refused with "FILE:LINE: reason".  Key names follow pfxhttp.  Relative
+ * file names in the configuration are made absolute against the
+ * configuration file's directory.
  */
 #ifndef PFX_CONF_H
 #define PFX_CONF_H
@@ -33,9 +35,7 @@ struct conf_http {
 	char		*proxy;
 	long long	 max_response_size;
 	char		*user_agent;
-	long long	 max_connections_per_host;	/* accepted, unused */
-	long long	 max_idle_connections;		/* accepted, unused */
-	long long	 max_idle_connections_per_host;	/* accepted, unused */
+	long long	 max_connections_per_host;	/* tokend's pool (coming) */
 };
 
 enum oidc_method {
@@ -117,11 +117,13 @@ struct conf_entry {
 	struct jpath	*value_jp;
 	struct jpath	*error_jp;
 	unsigned long long cache_attrs;	/* policy: bit per VAR_ATTR0 + i */
-	int		 cache_all_attrs;
+	int		 cache_all_attrs;	/* policy: every attribute sent */
 };
 
 struct conf {
-	char		*file;
+	char		*file;		/* absolute */
+	char		**warnings;	/* accepted, but say so (-t, startup) */
+	size_t		 nwarnings;
 	int		 log_level;
 	struct conf_tls	 tls;
 	struct conf_http http;

@@ -192,8 +192,11 @@ bearer_token(struct lookup *lk, const struct conf_entry *e, int renew,
 	return (lk->tokens[i]);
 }
 
-/* cache_key - the lookup key, or for policy the chosen attributes */
-
+/*
+ * cache_key - the lookup key; for policy every attribute the backend
+ * sees (cache_all_attrs: all of them, as received), else the chosen
+ * ones.  Attribute values hold no newline (the policy protocol).
+ */
 static void
 cache_key(struct lookup *lk, const struct conf_entry *e,
     const struct pfx_req *req)
@@ -205,6 +208,15 @@ cache_key(struct lookup *lk, const struct conf_entry *e,
 	buf_reset(&lk->ckey);
 	if (e->kind != KIND_POLICY) {
 		(void)buf_append(&lk->ckey, req->key, req->keylen);
+		return;
+	}
+	if (e->cache_all_attrs) {
+		for (n = 0; n < req->nattrs; n++) {
+			(void)buf_printf(&lk->ckey, "%s=", req->attrs[n].name);
+			(void)buf_append(&lk->ckey, req->attrs[n].value,
+			    req->attrs[n].valuelen);
+			(void)buf_putc(&lk->ckey, '\n');
+		}
 		return;
 	}
 	for (i = 0; i < policy_attr_count; i++) {

@@ -77,3 +77,12 @@ xmemdup(const void *s, size_t n)
 	memcpy(p, s, n);
 	return (p);
 }
+
+void
+free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

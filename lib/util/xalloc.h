@@ -16,5 +16,7 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 void	*xmemdup(const void *, size_t);
+/* free_secret - wipe a NUL-terminated string, then free it; NULL is fine */
+void	 free_secret(char *);
 
 #endif
