@@ -5,6 +5,8 @@
  * for its context so that it can never end a JSON string, add a query
  * parameter or start a new header line.
  */
+#include <string.h>
+
 #include "err.h"
 #include "escape.h"
 #include "utf8.h"
@@ -101,6 +103,24 @@ int
 escape_url(struct buf *out, const char *s, size_t n)
 {
 	return (escape_pct_unless(out, s, n, url_keep));
+}
+
+/*
+ * escape_url_path - a value of dots only would be a dot segment ("/x/..")
+ * that URL normalisation removes, changing which path is requested
+ */
+int
+escape_url_path(struct buf *out, const char *s, size_t n)
+{
+	size_t	 i;
+	int	 r;
+
+	if (n == 0 || strspn(s, ".") < n)
+		return (escape_url(out, s, n));
+	for (i = 0; i < n; i++)
+		if ((r = buf_puts(out, "%2E")) != PFX_OK)
+			return (r);
+	return (PFX_OK);
 }
 
 int

@@ -12,6 +12,8 @@
 int	 escape_json(struct buf *, const char *, size_t);
 /* a URL query or path component: all but unreserved bytes as %XX */
 int	 escape_url(struct buf *, const char *, size_t);
+/* a URL path segment: as escape_url, and "." or ".." as %2E, %2E%2E */
+int	 escape_url_path(struct buf *, const char *, size_t);
 /* a header value: printable ASCII except '%' kept, the rest %XX */
 int	 escape_header(struct buf *, const char *, size_t);
 

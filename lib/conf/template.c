@@ -20,6 +20,7 @@ struct tmpl_seg {
 	size_t		 off, len;	/* literal text before the var */
 	int		 var;		/* -1: literal only */
 	int		 in_string;
+	int		 in_path;	/* TMPL_URL: in the path, not the query */
 };
 
 struct tmpl {
@@ -28,6 +29,23 @@ struct tmpl {
 	struct tmpl_seg	*segs;
 	size_t		 n;
 };
+
+/*
+ * url_in_path - does a reference at off of a URL template sit in the
+ * path (after scheme://authority, before any "?" or "#")?  References
+ * hold none of these characters, so the source text tells.
+ */
+static int
+url_in_path(const char *src, size_t off)
+{
+	const char *p = strstr(src, "://"), *path;
+
+	if (p == NULL || (size_t)(p - src) >= off)
+		return (0);
+	if ((path = strchr(p + 3, '/')) == NULL || (size_t)(path - src) >= off)
+		return (0);
+	return (strcspn(path, "?#") >= off - (size_t)(path - src));
+}
 
 /* json_scan - advance the in-string state over literal text */
 
@@ -107,6 +125,8 @@ tmpl_compile(const char *src, enum tmpl_ctx ctx, tmpl_resolve_fn resolve,
 			goto bad;
 		}
 		t->segs[t->n].var = id;
+		t->segs[t->n].in_path = ctx == TMPL_URL &&
+		    url_in_path(t->src, (size_t)(open - t->src));
 		t->segs[t->n++].in_string = in_string;
 		p = close + 2;
 	}
@@ -159,6 +179,9 @@ tmpl_put(const struct tmpl *t, const struct tmpl_seg *sg,
 			return (r);
 		return (buf_putc(out, '"'));
 	case TMPL_URL:
+		if (sg->in_path)
+			return (escape_url_path(out, v->p, v->n));
+		return (escape_url(out, v->p, v->n));
 	case TMPL_FORM:
 		return (escape_url(out, v->p, v->n));
 	case TMPL_HEADER:

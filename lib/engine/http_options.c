@@ -48,6 +48,8 @@ http_easy_options(CURL *h, const struct conf *c, struct buf *body,
 {
 	setopt(h, CURLOPT_NOSIGNAL, 1L);
 	setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* no dot-segment removal: a templated key must not pick the path */
+	setopt(h, CURLOPT_PATH_AS_IS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
