@@ -184,6 +184,8 @@ static const struct keydef entry_keys[] = {
 	STR(struct conf_entry, auth_token),
 	STR(struct conf_entry, http_auth_basic),
 	STR(struct conf_entry, default_action),
+	STR(struct conf_entry, not_found_action),
+	BOOL(struct conf_entry, error_is_permanent),
 	GROUP("backend_oidc_auth", struct conf_entry, backend_oidc_auth,
 	    oidc_keys),
 	BOOL(struct conf_entry, cache),
@@ -969,6 +971,11 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	} else if (kind == KIND_POLICY)
 		e->default_action = xstrdup("DEFER_IF_PERMIT Service"
 		    " temporarily unavailable");
+	if (e->not_found_action != NULL && (kind != KIND_POLICY ||
+	    !default_action_ok(e->not_found_action)))
+		return (entry_error(L, e, "not_found_action", -1,
+		    "not_found_action must be an access(5) action of a"
+		    " policy_services entry"));
 	if (e->timeout_ms == 0)
 		e->timeout_ms = c->http.timeout_ms;
 	if (e->timeout_ms > POSTFIX_WAIT_MS)

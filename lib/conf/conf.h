@@ -104,6 +104,8 @@ struct conf_entry {
 	char		*auth_token;
 	char		*http_auth_basic;
 	char		*default_action;
+	char		*not_found_action;	/* policy: answer to a 404 */
+	int		 error_is_permanent;	/* error_field: PERM, not TEMP */
 	struct conf_oidc backend_oidc_auth;
 	int		 cache;		/* use the response cache */
 	char		**cache_key_attributes;

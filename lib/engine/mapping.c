@@ -324,6 +324,49 @@ set_value(struct pfx_result *res, enum jvalue_status st)
 	}
 }
 
+/*
+ * backend_error - does the error_field value v report an error?  With
+ * no_error_value, anything else is one; without, any value but null,
+ * false, "", [] and {}.  *ev gets the value's text for the reason.
+ */
+static int
+backend_error(const struct conf_entry *e, struct json_object *v,
+    struct buf *ev)
+{
+	const char *json;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return (0);
+	case json_type_boolean:
+		if (e->no_error_value == NULL && !json_object_get_boolean(v))
+			return (0);
+		break;
+	case json_type_object:
+		if (json_object_object_length(v) == 0)
+			return (0);
+		json = json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN);
+		(void)buf_puts(ev, json != NULL ? json : "");
+		return (1);
+	default:
+		break;
+	}
+	switch (jvalue_text(v, ev)) {
+	case JV_EMPTY:
+		return (0);
+	case JV_VALUE:
+		return (e->no_error_value == NULL ||
+		    strcmp(buf_str(ev), e->no_error_value) != 0);
+	default:
+		buf_reset(ev);
+		json = json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN);
+		(void)buf_puts(ev, json != NULL ? json : "");
+		return (1);
+	}
+}
+
 /* json_declared - Content-Type application/json or any type/x+json */
 static int
 json_declared(const char *ctype)
@@ -368,7 +411,14 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 
 	buf_reset(&res->text);
 	if (status != e->status_code) {
-		if (status == 404)
+		if (status == 404 && e->kind == KIND_POLICY &&
+		    e->not_found_action != NULL)
+			result_set(res, PFX_FOUND, e->not_found_action);
+		else if (status == 404 && e->kind == KIND_POLICY)
+			/* most likely a wrong target: not a silent DUNNO */
+			result_set(res, PFX_PERMFAIL, "backend answered HTTP"
+			    " 404; a wrong target? (see not_found_action)");
+		else if (status == 404)
 			result_set(res, PFX_NOTFOUND, NULL);
 		else {
 			snprintf(msg, sizeof(msg), "backend answered HTTP %ld",
@@ -385,13 +435,12 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 		result_set(res, PFX_TEMPFAIL, "unparseable backend response");
 		return;
 	}
-	if (e->error_jp != NULL && e->no_error_value != NULL &&
+	if (e->error_jp != NULL &&
 	    (v = jpath_get(e->error_jp, root)) != NULL) {
 		buf_init(&ev, 4096);
-		if (jvalue_text(v, &ev) == JV_VALUE &&
-		    strcmp(buf_str(&ev), e->no_error_value) != 0) {
-			result_set(res, PFX_PERMFAIL, "backend reported an"
-			    " error: ");
+		if (backend_error(e, v, &ev)) {
+			result_set(res, e->error_is_permanent ? PFX_PERMFAIL :
+			    PFX_TEMPFAIL, "backend reported an error: ");
 			proto_sanitize_into(&res->text, ev.data, ev.len, 100);
 			buf_free(&ev);
 			json_object_put(root);

@@ -26,6 +26,15 @@ static const char config[] =
     " status_code = 201; };\n"
     "  bare = {" T("bare") " value_field = \"result\"; };\n"
     "  idx = {" T("idx") " value_field = \"items[1].name\"; };\n"
+    "  errany = {" T("errany") " value_field = \"data.result\";"
+    " error_field = \"error\"; };\n"
+    "  errperm = {" T("errperm") " value_field = \"data.result\";"
+    " error_field = \"error\"; error_is_permanent = true; };\n"
+    "};\n"
+    "policy_services = {\n"
+    "  pol = {" T("pol") " value_field = \"policy.result\"; };\n"
+    "  pol404 = {" T("pol404") " value_field = \"policy.result\";"
+    " not_found_action = \"DUNNO\"; };\n"
     "};\n";
 
 #define F	PFX_FOUND
@@ -135,9 +144,33 @@ static const struct mcase cases[] = {
 	{ "plain", 404, W("nothing"),		NF, "" },
 	{ "plain", 503, W("busy"),		TF, "backend answered HTTP 503" },
 	{ "errf", 200, W("{\"error\":\"db down\",\"data\":{\"result\":\"v\"}}"),
-	    PF, "backend reported an error: db down" },
+	    TF, "backend reported an error: db down" },
 	{ "errf", 200, W("{\"error\":\"bad\\nline\"}"),
-	    PF, "backend reported an error: bad line" },
+	    TF, "backend reported an error: bad line" },
+	{ "errf", 200, W("{\"error\":{\"x\":1},\"data\":{\"result\":\"v\"}}"),
+	    TF, "backend reported an error: {\"x\":1}" },
+	/* error_field alone: any value but null, false, "", [], {} (item 8) */
+	{ "errany", 200, W("{\"error\":\"db down\",\"data\":{\"result\":\"v\"}}"),
+	    TF, "backend reported an error: db down" },
+	{ "errany", 200, W("{\"error\":{\"code\":7}}"),
+	    TF, "backend reported an error: {\"code\":7}" },
+	{ "errany", 200, W("{\"error\":true}"),
+	    TF, "backend reported an error: true" },
+	{ "errany", 200, W("{\"error\":0}"),
+	    TF, "backend reported an error: 0" },
+	{ "errany", 200, W("{\"error\":false,\"data\":{\"result\":\"v\"}}"),
+	    F, "v" },
+	{ "errany", 200, W("{\"error\":\"\",\"data\":{\"result\":\"v\"}}"),
+	    F, "v" },
+	{ "errany", 200, W("{\"error\":null,\"data\":{\"result\":\"v\"}}"),
+	    F, "v" },
+	{ "errany", 200, W("{\"error\":{},\"data\":{\"result\":\"v\"}}"),
+	    F, "v" },
+	{ "errany", 200, W("{\"error\":[],\"data\":{\"result\":\"v\"}}"),
+	    F, "v" },
+	{ "errany", 200, W("{\"data\":{\"result\":\"v\"}}"),	F, "v" },
+	{ "errperm", 200, W("{\"error\":\"gone\"}"),
+	    PF, "backend reported an error: gone" },
 	{ "errf", 200, W("{\"error\":\"none\",\"data\":{\"result\":\"v\"}}"),
 	    F, "v" },
 	{ "errf", 200, W("{\"data\":{\"result\":\"v\"}}"),	F, "v" },
@@ -148,7 +181,7 @@ static const struct mcase cases[] = {
 	{ "errnum", 200, W("{\"status\":{\"code\":0},\"data\":{\"result\":\"v\"}}"),
 	    F, "v" },
 	{ "errnum", 200, W("{\"status\":{\"code\":7},\"data\":{\"result\":\"v\"}}"),
-	    PF, "backend reported an error: 7" },
+	    TF, "backend reported an error: 7" },
 	{ "created", 201, W("{\"data\":{\"result\":\"v\"}}"),	F, "v" },
 	{ "created", 200, W("{\"data\":{\"result\":\"v\"}}"),	TF,
 	    "backend answered HTTP 200" },
@@ -181,6 +214,16 @@ static const struct {
 	    { "plain", 200, W("/*c*/\"v\""), TF, UNP } },
 };
 
+/* policy: a 404 is a failure unless not_found_action says (item 9) */
+static const struct mcase policy[] = {
+	{ "pol", 404, W(""),		PF, "backend answered HTTP 404; a"
+	    " wrong target? (see not_found_action)" },
+	{ "pol", 200, W("{\"policy\":{\"result\":\"OK\"}}"), F, "OK" },
+	{ "pol", 200, W("{\"policy\":{}}"),	NF, "" },
+	{ "pol404", 404, W(""),		F, "DUNNO" },
+	{ "pol404", 403, W(""),		PF, "backend answered HTTP 403" },
+};
+
 /*
  * regression: json_tokener_parse_ex() returns NULL both on failure and
  * for the JSON value null; a body "null" once came out as FOUND "null"
@@ -193,8 +236,8 @@ static const struct mcase nulls[] = {
 };
 
 static void
-check(const struct conf *c, const struct mcase *mc, const char *ctype,
-    struct pfx_result *res)
+check(const struct conf *c, enum conf_kind kind, const struct mcase *mc,
+    const char *ctype, struct pfx_result *res)
 {
 	const struct conf_entry *e;
 	char	 desc[128];
@@ -210,7 +253,7 @@ check(const struct conf *c, const struct mcase *mc, const char *ctype,
 		    ch >= 0x20 && ch < 0x7f && ch != '#' ? "%c" : "\\x%02x",
 		    ch);
 	}
-	e = conf_find(c, KIND_SOCKETMAP, mc->entry);
+	e = conf_find(c, kind, mc->entry);
 	if (!ok(e != NULL, "entry %s", mc->entry))
 		return;
 	result_set(res, PFX_FOUND, "stale");
@@ -248,11 +291,13 @@ main(void)
 
 	result_init(&res, 100000);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		check(c, &cases[i], NULL, &res);
+		check(c, KIND_SOCKETMAP, &cases[i], NULL, &res);
 	for (i = 0; i < sizeof(typed) / sizeof(typed[0]); i++)
-		check(c, &typed[i].c, typed[i].ctype, &res);
+		check(c, KIND_SOCKETMAP, &typed[i].c, typed[i].ctype, &res);
+	for (i = 0; i < sizeof(policy) / sizeof(policy[0]); i++)
+		check(c, KIND_POLICY, &policy[i], NULL, &res);
 	for (i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
-		check(c, &nulls[i], NULL, &res);
+		check(c, KIND_SOCKETMAP, &nulls[i], NULL, &res);
 	result_free(&res);
 
 	/* a value larger than the result buffer */
