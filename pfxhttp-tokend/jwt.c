@@ -2,9 +2,10 @@
  * jwt.c - sign client assertions for private_key_jwt
  *
  * DESCRIPTION
- *	Header {"alg","typ":"JWT","kid"}; claims iss = sub = client_id,
- *	aud = token endpoint, iat, exp = iat + 60 s and a random jti (so an
- *	assertion cannot be replayed and expires quickly).  RSA keys sign
+ *	Header {"alg","typ":"JWT"}, plus "kid" when one is given; claims
+ *	iss = sub = client_id, aud = token endpoint, iat, exp = iat + 60 s
+ *	and a random jti (so an assertion cannot be replayed and expires
+ *	quickly).  RSA keys sign
  *	RS256/384/512 or PS256/384/512, EC keys ES256/384/512 (the curve
  *	decides), Ed25519 keys EdDSA.  ECDSA signatures are converted from
  *	DER to the fixed-size r||s form JWS requires.
@@ -302,9 +303,10 @@ jwt_assertion(const struct jwt_key *jk, const char *alg, const char *kid,
 	}
 	buf_init(&hdr, 4096);
 	buf_init(&cl, 16384);
-	if (buf_printf(&hdr, "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"",
-	    alg) || escape_json(&hdr, kid, strlen(kid)) ||
-	    buf_puts(&hdr, "\"}"))
+	if (buf_printf(&hdr, "{\"alg\":\"%s\",\"typ\":\"JWT\"", alg) ||
+	    (kid != NULL && (buf_puts(&hdr, ",\"kid\":\"") ||
+	    escape_json(&hdr, kid, strlen(kid)) || buf_putc(&hdr, '"'))) ||
+	    buf_putc(&hdr, '}'))
 		goto out;
 	if (buf_puts(&cl, "{\"iss\":\"") ||
 	    escape_json(&cl, client_id, strlen(client_id)) ||

@@ -42,6 +42,7 @@
 #define BACKOFF_MAX_MS		60000LL
 #define BODY_MAX		(1024 * 1024)
 #define RENEW_MIN_AGE_MS	10000LL
+#define TOKEN_LIFE_MAX		86400LL		/* s; longer expires_in is cut */
 
 enum ostate { O_IDLE, O_DISCOVERY, O_TOKEN };
 
@@ -99,7 +100,8 @@ client_abort(struct oidc_client *oc)
 		capi.easy_cleanup(oc->easy);
 		oc->easy = NULL;
 	}
-	capi.slist_free_all(oc->hdrs);
+	/* the list holds libcurl's copy of a Basic header */
+	http_slist_free_secret(oc->hdrs, capi.slist_free_all);
 	oc->hdrs = NULL;
 	buf_free_secret(&oc->form);
 	buf_free(&oc->body);
@@ -202,10 +204,13 @@ client_fail(struct oidc_client *oc, long long now, const char *fmt, ...)
 {
 	va_list	 ap;
 	long long delay;
+	char	 why[sizeof(oc->why)];
 
+	/* callers may pass oc->why itself as an argument */
 	va_start(ap, fmt);
-	vsnprintf(oc->why, sizeof(oc->why), fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	memcpy(oc->why, why, sizeof(oc->why));
 	client_abort(oc);
 	oc->failures++;
 	delay = 1000LL << (oc->failures > 7 ? 6 : oc->failures - 1);
@@ -290,6 +295,20 @@ form_pair(struct buf *f, const char *name, const char *v, size_t n)
 	return (escape_url(f, v, n));
 }
 
+/*
+ * assertion_kid - no kid unless private_key_id is set (as pfxhttp); the
+ * value "thumbprint" asks for the key's RFC 7638 thumbprint
+ */
+static const char *
+assertion_kid(const struct conf_oidc *cfg, const struct jwt_key *jk)
+{
+	if (cfg->private_key_id == NULL)
+		return (NULL);
+	if (strcmp(cfg->private_key_id, "thumbprint") == 0)
+		return (jwt_key_thumbprint(jk));
+	return (cfg->private_key_id);
+}
+
 static int
 token_request(struct oidc_client *oc, long long now)
 {
@@ -341,8 +360,7 @@ token_request(struct oidc_client *oc, long long now)
 			break;
 		}
 		if ((r = jwt_assertion(oc->jk, cfg->signing_alg,
-		    cfg->private_key_id != NULL ? cfg->private_key_id :
-		    jwt_key_thumbprint(oc->jk), cfg->client_id,
+		    assertion_kid(cfg, oc->jk), cfg->client_id,
 		    oc->token_endpoint, (long long)time(NULL), &assertion, err,
 		    sizeof(err))) != PFX_OK) {
 			snprintf(oc->why, sizeof(oc->why), "%s", err);
@@ -419,21 +437,59 @@ jstr(struct json_object *j, const char *name)
 	return (json_object_get_string(v));
 }
 
+/* url_scheme - 2 for https, 1 for http, 0 for anything else */
+
+static int
+url_scheme(const char *u)
+{
+	if (strncasecmp(u, "https://", 8) == 0)
+		return (2);
+	if (strncasecmp(u, "http://", 7) == 0)
+		return (1);
+	return (0);
+}
+
+/*
+ * downgraded - the first endpoint of the discovery document whose scheme
+ * is weaker than the configuration_uri's (https discovery, http token
+ * endpoint: the secret would travel in clear text), or NULL
+ */
+static const char *
+downgraded(struct json_object *j, const char *configuration_uri)
+{
+	static const char *const names[] = {
+		"token_endpoint", "introspection_endpoint", "jwks_uri",
+	};
+	const char *v;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((v = jstr(j, names[i])) != NULL &&
+		    url_scheme(v) < url_scheme(configuration_uri))
+			return (names[i]);
+	return (NULL);
+}
+
 static void
 discovery_done(struct oidc_client *oc, long status, long long now)
 {
 	struct json_object *j;
-	const char *ep;
+	const char *ep, *weak;
 
 	if (status != 200 || (j = body_json(oc)) == NULL) {
 		client_fail(oc, now, "discovery failed (HTTP %ld)", status);
 		return;
 	}
 	ep = jstr(j, "token_endpoint");
-	if (ep == NULL || (strncmp(ep, "https://", 8) != 0 &&
-	    strncmp(ep, "http://", 7) != 0)) {
+	if (ep == NULL || url_scheme(ep) == 0) {
 		json_object_put(j);
 		client_fail(oc, now, "discovery has no token_endpoint");
+		return;
+	}
+	if ((weak = downgraded(j, oc->cfg->configuration_uri)) != NULL) {
+		json_object_put(j);
+		client_fail(oc, now, "discovery refused: its %s is not https"
+		    " like the configuration_uri", weak);
 		return;
 	}
 	free(oc->token_endpoint);
@@ -451,6 +507,7 @@ token_done(struct oidc_client *oc, long status, long long now)
 	struct json_object *j, *v;
 	const char *tok, *type;
 	long long life = 3600;
+	size_t	 len = 0, i;
 
 	if ((j = body_json(oc)) == NULL || status != 200) {
 		if (j != NULL && (type = jstr(j, "error")) != NULL)
@@ -465,12 +522,25 @@ token_done(struct oidc_client *oc, long status, long long now)
 			oc->disc_at = 0;	/* endpoint may have moved */
 		return;
 	}
-	tok = jstr(j, "access_token");
+	if ((tok = jstr(j, "access_token")) != NULL &&
+	    json_object_object_get_ex(j, "access_token", &v))
+		len = (size_t)json_object_get_string_len(v);
 	type = jstr(j, "token_type");
-	if (tok == NULL || *tok == '\0' || strcspn(tok, " \t\r\n") !=
-	    strlen(tok) || (type != NULL && strcasecmp(type, "bearer") != 0)) {
+	if (tok == NULL || len == 0 ||
+	    (type != NULL && strcasecmp(type, "bearer") != 0)) {
 		json_object_put(j);
 		client_fail(oc, now, "token response without a bearer token");
+		return;
+	}
+	/* it goes into a header: visible ASCII only (no NUL, no controls) */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)tok[i] <= 0x20 ||
+		    (unsigned char)tok[i] >= 0x7f)
+			break;
+	if (i < len) {
+		json_object_put(j);
+		client_fail(oc, now, "token refused: it holds a space, control"
+		    " or non-ASCII byte");
 		return;
 	}
 	if (json_object_object_get_ex(j, "expires_in", &v) &&
@@ -479,6 +549,8 @@ token_done(struct oidc_client *oc, long status, long long now)
 		life = json_object_get_int64(v);
 	if (life < 1)
 		life = 1;
+	if (life > TOKEN_LIFE_MAX)
+		life = TOKEN_LIFE_MAX;
 	client_wipe_token(oc);
 	oc->token = xstrdup(tok);
 	json_object_put(j);

@@ -1333,13 +1333,18 @@ conf_kind_section(enum conf_kind kind)
 void
 conf_oidc_key(const struct conf_oidc *o, struct buf *out)
 {
+	const char *f[] = { o->configuration_uri, o->client_id,
+	    o->private_key_file, o->private_key_id, o->signing_alg,
+	    o->client_secret_file };
 	size_t	 i;
 
+	/* netstring fields: ["a|b"] and ["a", "b"] are different keys */
 	buf_reset(out);
-	(void)buf_printf(out, "%s|%s|%d|%s|%s", o->configuration_uri,
-	    o->client_id, (int)o->method, o->private_key_file != NULL ?
-	    o->private_key_file : "", o->signing_alg != NULL ?
-	    o->signing_alg : "");
+	(void)buf_printf(out, "%d,", (int)o->method);
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		(void)buf_printf(out, "%zu:%s,", f[i] != NULL ? strlen(f[i]) :
+		    0, f[i] != NULL ? f[i] : "");
 	for (i = 0; i < o->nscopes; i++)
-		(void)buf_printf(out, "|%s", o->scopes[i]);
+		(void)buf_printf(out, "%zu:%s,", strlen(o->scopes[i]),
+		    o->scopes[i]);
 }

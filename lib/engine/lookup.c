@@ -157,6 +157,7 @@ bearer_token(struct lookup *lk, const struct conf_entry *e, int renew,
 	struct tok_msg rq, rp;
 	long long now = clock_ms(), life;
 	char	 why[128];
+	size_t	 k;
 
 	if (lk->tokens[i] != NULL && now < lk->token_expiry[i] && !renew)
 		return (lk->tokens[i]);
@@ -177,9 +178,14 @@ bearer_token(struct lookup *lk, const struct conf_entry *e, int renew,
 		result_set(res, PFX_TEMPFAIL, "backend token unavailable");
 		return (NULL);
 	}
+	/* the token goes into a header: visible ASCII, no NUL or controls */
+	for (k = 0; rp.n == 3 && k < rp.len[1]; k++)
+		if ((unsigned char)rp.f[1][k] <= 0x20 ||
+		    (unsigned char)rp.f[1][k] >= 0x7f)
+			break;
 	if (!tok_is(&rp, 0, "OK") || rp.n != 3 || rp.len[1] == 0 ||
 	    rp.len[1] > 16384 || (life = tok_num(&rp, 2)) < 0 ||
-	    strcspn(rp.f[1], " \t\r\n") < rp.len[1]) {
+	    k < rp.len[1]) {
 		log_warnx("%s %s: no backend token: %s",
 		    conf_kind_section(e->kind), e->name, rp.n >= 2 ?
 		    log_safe(why, sizeof(why), rp.f[1], rp.len[1]) :

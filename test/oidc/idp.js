@@ -21,7 +21,8 @@
 //   IDP_CLIENTS_FILE  optional JSON array of extra client metadata (RFC 7591
 //                     names); an entry whose client_id matches a built-in one
 //                     replaces it.  "jwks_file": "client-rsa.jwk" (relative to
-//                     IDP_PKI_DIR, a JWK or a JWKS) is turned into "jwks".
+//                     IDP_PKI_DIR, a JWK or a JWKS) is turned into "jwks";
+//                     "jwks_kid" then replaces each key's kid.
 //   IDP_VERBOSE       1 = log every request to stderr
 //
 // Issuer: https://IDP_HOST:PORT (no path).  Endpoints: discovery
@@ -44,6 +45,9 @@
 //   cc-jwt-ec384      private_key_jwt, client-ec384.jwk (ES384)
 //   cc-jwt-ed         private_key_jwt, client-ed25519.jwk (EdDSA / Ed25519)
 //   cc-jwt-multi      private_key_jwt, client-jwks.json (all four keys)
+//   cc-jwt-ownkid     private_key_jwt, client-rsa.jwk registered with its own
+//                     kid "own-kid-1" (an assertion naming the thumbprint as
+//                     kid is refused; one without a kid is accepted)
 //   introspector      client_secret_basic  secret "introspect-secret", no
 //                     grants; may introspect any token (other clients only
 //                     their own)
@@ -142,6 +146,7 @@ function builtinClients() {
     cc('cc-jwt-ec384', { token_endpoint_auth_method: 'private_key_jwt', jwks_file: 'client-ec384.jwk' }),
     cc('cc-jwt-ed', { token_endpoint_auth_method: 'private_key_jwt', jwks_file: 'client-ed25519.jwk' }),
     cc('cc-jwt-multi', { token_endpoint_auth_method: 'private_key_jwt', jwks_file: 'client-jwks.json' }),
+    cc('cc-jwt-ownkid', { token_endpoint_auth_method: 'private_key_jwt', jwks_file: 'client-rsa.jwk', jwks_kid: 'own-kid-1' }),
     {
       client_id: 'introspector',
       client_secret: 'introspect-secret',
@@ -161,8 +166,10 @@ function loadClients() {
     }
   }
   return [...byId.values()].map((c) => {
-    const { jwks_file: jf, ...rest } = c;
-    return jf ? { ...rest, jwks: readJwks(jf) } : rest;
+    const { jwks_file: jf, jwks_kid: kid, ...rest } = c;
+    if (!jf) return rest;
+    const jwks = readJwks(jf);
+    return { ...rest, jwks: kid ? { keys: jwks.keys.map((k) => ({ ...k, kid })) } : jwks };
   });
 }
 

@@ -11,7 +11,9 @@
 # RSA PKCS#8/PKCS#1, RS256/PS256, EC P-256 PKCS#8/SEC1, P-384, Ed25519)
 # a socketmap lookup must come back "OK found:..", and the IdP's own
 # record of the token request must show the expected method, alg and kid
-# (RFC 7638 thumbprint).  Then: client_secret_file, scopes, token reuse
+# (none by default, the RFC 7638 thumbprint with private_key_id =
+# "thumbprint"; a client registered with a key under its own kid works
+# without private_key_id and is refused the thumbprint).  Then: client_secret_file, scopes, token reuse
 # across 20 spawn processes, refresh at 3/4 of the token's life, an IdP
 # outage (real kill: a valid token keeps being served; after expiry the
 # answer is TEMP quickly; a restarted IdP is used again), Authorization
@@ -69,12 +71,15 @@ EOF
 	entry special cc-basic-special "$M" 'client_secret = "s p+e:c%ial/=&"; auth_method = "client_secret_basic";'
 	entry post cc-post "$M" 'client_secret = "post-secret"; auth_method = "client_secret_post";'
 	entry rsa cc-jwt-rsa "$M" "private_key_file = \"$PKI/client-rsa.key\"; auth_method = \"private_key_jwt\";"
-	entry rsa1 cc-jwt-rsa "$M" "private_key_file = \"$PKI/client-rsa.pkcs1.key\";"
+	entry rsa1 cc-jwt-rsa "$M" "private_key_file = \"$PKI/client-rsa.pkcs1.key\"; private_key_id = \"thumbprint\";"
 	entry rsaps cc-jwt-rsa "$M" "private_key_file = \"$PKI/client-rsa.key\"; signing_alg = \"PS256\";"
 	entry ec cc-jwt-ec "$M" "private_key_file = \"$PKI/client-ec256.key\";"
-	entry ecsec1 cc-jwt-ec "$M" "private_key_file = \"$PKI/client-ec256.sec1.key\";"
+	entry ecsec1 cc-jwt-ec "$M" "private_key_file = \"$PKI/client-ec256.sec1.key\"; private_key_id = \"thumbprint\";"
 	entry ec384 cc-jwt-ec384 "$M" "private_key_file = \"$PKI/client-ec384.key\";"
-	entry ed cc-jwt-ed "$M" "private_key_file = \"$PKI/client-ed25519.key\";"
+	entry ed cc-jwt-ed "$M" "private_key_file = \"$PKI/client-ed25519.key\"; private_key_id = \"thumbprint\";"
+	entry ownkid cc-jwt-ownkid "$M" "private_key_file = \"$PKI/client-rsa.key\";"
+	entry ownkidset cc-jwt-ownkid "$M" "private_key_file = \"$PKI/client-rsa.key\"; private_key_id = \"own-kid-1\";"
+	entry ownkidthumb cc-jwt-ownkid "$M" "private_key_file = \"$PKI/client-rsa.key\"; private_key_id = \"thumbprint\";"
 	entry rogue cc-jwt-rsa "$M" "private_key_file = \"$PKI/client-rogue-rsa.key\";"
 	entry secfile cc-basic-special "$M" "client_secret_file = \"$T/special.secret\"; scopes = [ \"api.write\" ];"
 	entry wrong cc-basic "$M" "client_secret_file = \"$T/wrong.secret\"; scopes = [ \"api.read\", \"api.write\" ];"
@@ -141,7 +146,11 @@ variant() {
 	    "$(last "$client" .error_description)"
 	if [ -n "$alg" ]; then
 		is "$name: assertion alg $alg" "$(last "$client" .alg)" "$alg"
-		is "$name: assertion kid = RFC 7638 thumbprint ($kidf)" "$(last "$client" .kid)" "$(cat "$PKI/$kidf")"
+		if [ -n "$kidf" ]; then
+			is "$name: assertion kid = RFC 7638 thumbprint ($kidf)" "$(last "$client" .kid)" "$(cat "$PKI/$kidf")"
+		else
+			is "$name: assertion without a kid (no private_key_id)" "$(last "$client" .kid)" ""
+		fi
 		is "$name: assertion iss = sub = client_id, aud = token endpoint" \
 		    "$(last "$client" '.assertion.claims | "\(.iss) \(.sub) \(.aud)"')" \
 		    "$client $client $OIDC_TOKEN_ENDPOINT"
@@ -155,13 +164,20 @@ variant basic cc-basic client_secret_basic "" ""
 variant special cc-basic-special client_secret_basic "" ""
 is "special: Basic user part was form-encoded (RFC 6749 2.3.1)" "$(last cc-basic-special .basic_raw_user)" "cc-basic-special"
 variant post cc-post client_secret_post "" ""
-variant rsa cc-jwt-rsa private_key_jwt RS256 client-rsa.kid
+variant rsa cc-jwt-rsa private_key_jwt RS256 ""
 variant rsa1 cc-jwt-rsa private_key_jwt RS256 client-rsa.kid
-variant rsaps cc-jwt-rsa private_key_jwt PS256 client-rsa.kid
-variant ec cc-jwt-ec private_key_jwt ES256 client-ec256.kid
+variant rsaps cc-jwt-rsa private_key_jwt PS256 ""
+variant ec cc-jwt-ec private_key_jwt ES256 ""
 variant ecsec1 cc-jwt-ec private_key_jwt ES256 client-ec256.kid
-variant ec384 cc-jwt-ec384 private_key_jwt ES384 client-ec384.kid
+variant ec384 cc-jwt-ec384 private_key_jwt ES384 ""
 variant ed cc-jwt-ed private_key_jwt EdDSA client-ed25519.kid
+# the IdP knows the key under its own kid (as pfxhttp: no kid by default)
+variant ownkid cc-jwt-ownkid private_key_jwt RS256 ""
+is "ownkid, private_key_id = \"own-kid-1\": found" "$(sm "$C" ownkidset a@example.com)" "OK found:a@example.com"
+is "... the assertion named kid own-kid-1" "$(last cc-jwt-ownkid .kid)" own-kid-1
+like "ownkid, private_key_id = \"thumbprint\": TEMP (no key with that kid)" \
+    "$(sm "$C" ownkidthumb a@example.com)" '^TEMP '
+is "... the assertion named the thumbprint" "$(last cc-jwt-ownkid .kid)" "$(cat "$PKI/client-rsa.kid")"
 
 # negative: a key the IdP does not know
 e0=$(count token_errors/cc-jwt-rsa)

@@ -1,0 +1,195 @@
+#!/bin/bash
+#
+# tokend-idp.sh - tokend against a misbehaving IdP (fake-idp.py), and
+# spawn against a misbehaving tokend.
+#
+#   1. scheme downgrade: an https discovery naming an http token
+#      endpoint (or jwks_uri) is refused (TEMP, logged, no token
+#      request); http to http and https to https work.
+#   2. tokens with a NUL or control byte are refused (TEMP, logged);
+#      a fake tokend handing spawn such a token gets TEMP too, and the
+#      backend never sees the request.
+#   3. a huge expires_in (2^63-1, 1e300) is cut to a day: the token is
+#      used, and reused by the next spawn.
+#   4. scopes ["api.read|api.write"] and ["api.read", "api.write"] are
+#      two tokens, not one.
+#   5. spawn keeps a token until shortly before it expires (half of a
+#      4 s life), then asks tokend again (tokens_served).
+#   6. spawn holds no client_secret: its memory is searched for it.
+#
+# Output is TAP.
+
+. "$(dirname "$0")/common.sh"
+for c in python3 openssl curl jq; do
+	command -v $c >/dev/null || skip_all "$c not installed"
+done
+tt_init tokend-idp
+
+start_backend main
+BP=$BPORT_main
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/idp.key" -out "$T/idp.crt" -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || bail "openssl req failed"
+
+# start_idp NAME [TLS] : fake-idp.py; sets PORT_<NAME>
+start_idp() {
+	rm -f "$T/idp-$1.port"
+	python3 "$TT_HERE/fake-idp.py" "$T/idp-$1.port" ${2:+"$T/idp.crt" "$T/idp.key"} \
+	    2>"$T/idp-$1.log" &
+	tt_track $!
+	wait_for 100 test -s "$T/idp-$1.port" || bail "fake-idp.py $1 did not start"
+	printf -v "PORT_$1" '%s' "$(cat "$T/idp-$1.port")"
+}
+start_idp plain
+FAKE_IDP_HTTP_PORT=$PORT_plain start_idp tls 1
+HTTP=http://127.0.0.1:$PORT_plain
+HTTPS=https://127.0.0.1:$PORT_tls
+SECRET=spawn-must-forget-$RANDOM$RANDOM
+C=$T/pfxhttp.conf
+
+# entry NAME CONFIGURATION_URI [OIDC-SETTINGS [CLIENT_ID]]
+entry() {
+	cat <<EOF
+  $1 = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result";
+    backend_oidc_auth = { enabled = true; client_id = "${4:-c-$1}";
+      client_secret = "$SECRET"; configuration_uri = "$2"; ${3:-} }; };
+EOF
+}
+disc() { echo "$1/$2/.well-known/openid-configuration"; }
+{
+	cat <<EOF
+server = {
+  logging = { level = "debug"; };
+  http_client = { timeout = "2s"; connect_timeout = "1s"; };
+  tls = { enabled = true; root_ca = "$T/idp.crt"; };
+  tokend = { socket = "$T/tokend.sock"; mode = "0600"; timeout = "2s"; };
+};
+socket_maps = {
+EOF
+	entry down "$(disc "$HTTPS" downgrade)"
+	entry jwksdown "$(disc "$HTTPS" jwksdown)"
+	entry tlsok "$(disc "$HTTPS" tlsok)"
+	entry plainok "$(disc "$HTTP" plainok)"
+	entry nul "$(disc "$HTTP" nul)"
+	entry ctl "$(disc "$HTTP" ctl)"
+	entry huge "$(disc "$HTTP" huge)"
+	entry hugef "$(disc "$HTTP" hugef)"
+	entry pipe "$(disc "$HTTP" scopes)" 'scopes = [ "api.read|api.write" ];' c-scopes
+	entry two "$(disc "$HTTP" scopes)" 'scopes = [ "api.read", "api.write" ];' c-scopes
+	entry short "$(disc "$HTTP" ttl4)"
+	echo "};"
+} >"$C"
+chmod 0600 "$C"
+# spawn's copy aimed at a fake tokend
+sed "s|$T/tokend.sock|$T/fake.sock|" "$C" >"$T/fake.conf"
+
+tt_start_tokend "$C" || bail "tokend did not start"
+tokens() { curl -sS --max-time 5 "$HTTP/stats" "$HTTPS/stats" --cacert "$T/idp.crt" |
+    jq -s -r --arg m "$1" '[.[][$m].token // 0] | add'; }
+scopes() { curl -sS --max-time 5 "$HTTP/stats" | jq -r --arg m "$1" '.[$m].scopes | join(" / ")'; }
+b_hits() { backend_stat "$BP" '.paths["/map"] // 0'; }
+
+# ------------------------------------------------------ 1. scheme downgrade
+
+like "https discovery, http token_endpoint: TEMP" "$(sm "$C" down a@example.com)" '^TEMP '
+is "... and no token request was sent over http" "$(tokens downgrade)" 0
+grep -q 'token_endpoint is not https' "$T/tokend.log"
+check "... tokend logged the downgrade" $? "$(grep c-down "$T/tokend.log" | tail -3)"
+like "https discovery, http jwks_uri: TEMP" "$(sm "$C" jwksdown a@example.com)" '^TEMP '
+is "... and no token request" "$(tokens jwksdown)" 0
+is "https discovery, https token_endpoint: found" "$(sm "$C" tlsok a@example.com)" "OK found:a@example.com"
+is "http discovery, http token_endpoint: found" "$(sm "$C" plainok a@example.com)" "OK found:a@example.com"
+
+# ------------------------------------------------------ 2. bad token bytes
+
+b0=$(b_hits)
+like "token with a NUL byte: TEMP" "$(sm "$C" nul a@example.com)" '^TEMP '
+like "token with a control byte: TEMP" "$(sm "$C" ctl a@example.com)" '^TEMP '
+is "... the backend saw neither request" "$(($(b_hits) - b0))" 0
+is "... tokend logged both refusals" "$(grep -c 'token refused' "$T/tokend.log")" 2
+
+# a tokend that hands out "abc\0def" and "abc\1def"
+cat >"$T/fake-tokend.py" <<'EOF'
+import socket, sys
+def ns(b): return str(len(b)).encode() + b":" + b + b","
+toks = [b"abc\0def", b"abc\1def"]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4)
+while True:
+    c, _ = s.accept()
+    c.recv(65536)
+    tok = toks.pop(0) if toks else b"x"
+    c.sendall(ns(ns(b"PFXTOK1") + ns(b"OK") + ns(tok) + ns(b"60000")))
+    c.close()
+EOF
+python3 "$T/fake-tokend.py" "$T/fake.sock" &
+tt_track $!
+wait_for 50 test -S "$T/fake.sock" || bail "fake tokend did not start"
+b0=$(b_hits)
+like "spawn: tokend's token holds a NUL byte: TEMP" "$(sm "$T/fake.conf" plainok a@example.com)" '^TEMP '
+like "spawn: tokend's token holds a control byte: TEMP" "$(sm "$T/fake.conf" plainok a@example.com)" '^TEMP '
+is "... the backend saw neither request" "$(($(b_hits) - b0))" 0
+
+# ------------------------------------------------------ 3. huge expires_in
+
+is "expires_in 2^63-1: found" "$(sm "$C" huge a@example.com)" "OK found:a@example.com"
+is "... again from another spawn: found" "$(sm "$C" huge b@example.com)" "OK found:b@example.com"
+is "... with one token request" "$(tokens huge)" 1
+grep -q 'c-huge: token fetched, valid for 86400s' "$T/tokend.log"
+check "... its life was cut to a day (logged)" $? "$(grep c-huge "$T/tokend.log" | tail -2)"
+is "expires_in 1e300: found" "$(sm "$C" hugef a@example.com)" "OK found:a@example.com"
+is "... again: found, one token request" "$(sm "$C" hugef b@example.com) $(tokens hugef)" "OK found:b@example.com 1"
+
+# ------------------------------------------------------ 4. token identity
+
+is "scopes [\"api.read|api.write\"]: found" "$(sm "$C" pipe a@example.com)" "OK found:a@example.com"
+is "scopes [\"api.read\", \"api.write\"]: found" "$(sm "$C" two a@example.com)" "OK found:a@example.com"
+is "... two token requests, one per scope list" "$(scopes scopes)" "api.read|api.write / api.read api.write"
+
+# ------------------------------------------------------ 5. spawn's token life
+
+s0=$(tstat "$C" tokens_served)
+# (spawn keeps it 2 s, tokend refreshes it after 3 s)
+out=$({ ns "short a@example.com"; sleep 0.3; ns "short b@example.com"; sleep 2.1
+	ns "short c@example.com"; } | timeout 20 "$SPAWN" -c "$C" socketmap 2>/dev/null)
+is "4 s token: three lookups in one spawn over 2.4 s" "$(grep -o 'OK found' <<<"$out" | wc -l)" 3
+is "... spawn asked tokend twice (reused it, then asked after half its life)" \
+    "$(($(tstat "$C" tokens_served) - s0))" 2
+is "... and tokend fetched it once" "$(tokens ttl4)" 1
+
+# ------------------------------------------------------ 6. no secret in spawn
+
+# memhas PID STRING : 1 when STRING is in the process's readable memory
+memhas() {
+	python3 - "$1" "$2" <<'EOF'
+import re, sys
+pid, needle, found = sys.argv[1], sys.argv[2].encode(), 0
+with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as mem:
+    for line in maps:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
+        if not m or "[vvar]" in line or "[vsyscall]" in line:
+            continue
+        a, b = int(m.group(1), 16), int(m.group(2), 16)
+        try:
+            mem.seek(a)
+            if needle in mem.read(b - a):
+                found = 1
+        except OSError:
+            pass
+print(found)
+EOF
+}
+mkfifo "$T/in"
+"$SPAWN" -c "$C" socketmap <"$T/in" >"$T/out" 2>/dev/null &
+SP=$!
+tt_track $SP
+exec 7>"$T/in"
+ns "plainok x@example.com" >&7
+wait_for 50 grep -q found "$T/out"
+check "spawn (kept running) answered a lookup with a token" $? "$(cat "$T/out")"
+is "... its memory does not hold client_secret" "$(memhas $SP "$SECRET")" 0
+is "(the search finds what it should: the token)" "$(memhas $SP "tok-plainok-1")" 1
+exec 7>&-
+wait $SP
+
+tt_done
