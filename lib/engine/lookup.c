@@ -131,8 +131,6 @@ backend_call(struct lookup *lk, const struct conf_entry *e,
 			log_warnx("%s %s: %s", conf_kind_section(e->kind),
 			    e->name, buf_str(&res->text));
 	}
-	if (e->kind == KIND_POLICY && res->verdict == PFX_FOUND)
-		policy_check(e, res);
 	http_response_free(&resp);
 	request_clear(&lk->rq);
 }

@@ -295,16 +295,43 @@ temporary_4xx(long status)
 	return (status == 408 || status == 425 || status == 429);
 }
 
+/*
+ * value_check - one rule for every kind: white space around the value
+ * goes, nothing left is not found, and the rest must be one line of
+ * printable UTF-8 (no control bytes, NUL included), else it is refused
+ * as a temporary error
+ */
 static void
-set_value(struct pfx_result *res, enum jvalue_status st)
+value_check(const struct conf_entry *e, struct pfx_result *res)
+{
+	struct buf *t = &res->text;
+	size_t	 b = 0;
+
+	while (t->len > 0 && is_space(t->data[t->len - 1]))
+		buf_truncate(t, t->len - 1);
+	while (b < t->len && is_space(t->data[b]))
+		b++;
+	if (b > 0) {
+		memmove(t->data, t->data + b, t->len - b + 1);
+		t->len -= b;
+	}
+	if (t->len == 0)
+		result_set(res, PFX_NOTFOUND, NULL);
+	else if (!policy_action_ok(t->data, t->len)) {
+		log_warnx("%s %s: backend value is not one line of printable"
+		    " UTF-8", conf_kind_section(e->kind), e->name);
+		result_set(res, PFX_TEMPFAIL, "invalid value from backend");
+	} else
+		res->verdict = PFX_FOUND;
+}
+
+static void
+set_value(const struct conf_entry *e, struct pfx_result *res,
+    enum jvalue_status st)
 {
 	switch (st) {
 	case JV_VALUE:
-		if (memchr(res->text.data, '\0', res->text.len) != NULL)
-			result_set(res, PFX_PERMFAIL, "backend value contains"
-			    " a NUL byte");
-		else
-			res->verdict = PFX_FOUND;
+		value_check(e, res);
 		break;
 	case JV_EMPTY:
 		result_set(res, PFX_NOTFOUND, NULL);
@@ -405,7 +432,6 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 {
 	struct json_object *root = NULL, *v;
 	struct buf ev;
-	size_t	 b;
 	char	 msg[128];
 	int	 is_json;
 
@@ -449,22 +475,16 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 		buf_free(&ev);
 	}
 	if (e->value_jp != NULL)
-		set_value(res, jvalue_text(jpath_get(e->value_jp, root),
+		set_value(e, res, jvalue_text(jpath_get(e->value_jp, root),
 		    &res->text));
 	else if (is_json)
-		set_value(res, jvalue_text(root, &res->text));
+		set_value(e, res, jvalue_text(root, &res->text));
 	else {
 		/* a plain-text answer, as postfix-rest-connector's policy */
-		while (len > 0 && is_space(body[len - 1]))
-			len--;
-		for (b = 0; b < len && is_space(body[b]); b++)
-			;
-		if (len == b)
-			result_set(res, PFX_NOTFOUND, NULL);
-		else if (buf_append(&res->text, body + b, len - b) != PFX_OK)
-			set_value(res, JV_TOOBIG);
+		if (buf_append(&res->text, body, len) != PFX_OK)
+			set_value(e, res, JV_TOOBIG);
 		else
-			set_value(res, JV_VALUE);
+			set_value(e, res, JV_VALUE);
 	}
 	json_object_put(root);
 }
@@ -484,28 +504,3 @@ map_failure(const struct http_response *resp, struct pfx_result *res)
 		break;
 	}
 }
-
-/* policy_check - trim, then refuse anything that is not one clean line */
-
-void
-policy_check(const struct conf_entry *e, struct pfx_result *res)
-{
-	struct buf *t = &res->text;
-	size_t	 b = 0;
-
-	while (t->len > 0 && (t->data[t->len - 1] == ' ' ||
-	    t->data[t->len - 1] == '\t'))
-		buf_truncate(t, t->len - 1);
-	while (b < t->len && (t->data[b] == ' ' || t->data[b] == '\t'))
-		b++;
-	if (b > 0) {
-		memmove(t->data, t->data + b, t->len - b + 1);
-		t->len -= b;
-	}
-	if (!policy_action_ok(t->data, t->len)) {
-		log_warnx("policy %s: backend action is not one line of"
-		    " printable UTF-8; using default_action", e->name);
-		result_set(res, PFX_TEMPFAIL, "invalid action from backend");
-	}
-}
-

@@ -22,7 +22,5 @@ void	 lookup_map_body(const struct conf_entry *, long status,
 	    struct pfx_result *);
 /* map_failure - a transport failure to a verdict */
 void	 map_failure(const struct http_response *, struct pfx_result *);
-/* policy_check - trim, then refuse anything that is not one clean line */
-void	 policy_check(const struct conf_entry *, struct pfx_result *);
 
 #endif
