@@ -782,14 +782,10 @@ header_refused(const struct conf_entry *e, const char *h, size_t nlen)
 		    strncasecmp(h, framing[i], nlen) == 0)
 			return ("is set by pfxhttp itself (it frames the"
 			    " request)");
-	if (nlen == 13 && strncasecmp(h, "Authorization", 13) == 0) {
-		if (e->http_auth_basic != NULL)
-			return ("conflicts with http_auth_basic (use one of"
-			    " them)");
-		if (e->backend_oidc_auth.enabled)
-			return ("conflicts with backend_oidc_auth (the token"
-			    " is sent as Authorization: Bearer)");
-	}
+	/* with backend_oidc_auth, the token replaces it (request.c) */
+	if (nlen == 13 && strncasecmp(h, "Authorization", 13) == 0 &&
+	    e->http_auth_basic != NULL)
+		return ("conflicts with http_auth_basic (use one of them)");
 	return (NULL);
 }
 
@@ -985,6 +981,11 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		    POSTFIX_WAIT_MS / 1000));
 	if ((r = compile_oidc(L, e)) != PFX_OK)
 		return (r);
+	if (kind == KIND_TCP && (e->auth_token != NULL ||
+	    e->http_auth_basic != NULL || e->backend_oidc_auth.enabled))
+		conf_warn(L, "tcp_tables.%s: every local user can connect to a"
+		    " tcp_table service and query the backend with these"
+		    " credentials (see pfxhttp-spawn(8) SECURITY)", e->name);
 	return (compile_cache_key(L, e));
 }
 

@@ -346,6 +346,12 @@ perms(const char *d)
 	ok(c != NULL && c->nwarnings == 0, "no secret in a 0644 file: no"
 	    " warning");
 	conf_free(c);
+	c = load_mode(80, "tcp_tables = { t = { target = \"http://h/t\";"
+	    " method = \"GET\"; auth_token = \"x\"; }; };\n", 0600, 0, err,
+	    sizeof(err), &path);
+	ok(c != NULL && has_warning(c, "every local user can connect"),
+	    "credentials on a tcp_tables entry: a warning");
+	conf_free(c);
 	c = load_mode(80, SM(TARGET), 0646, 0, err, sizeof(err), &path);
 	ok(c == NULL && strstr(err, "writable by anyone") != NULL,
 	    "a configuration others can write is refused (%s)", err);
