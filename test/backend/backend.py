@@ -12,6 +12,15 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
                  sm-reject@ -> "REJECT 5.7.1 rejected by the HTTP socketmap",
                  sm-ok@ -> "OK" (the keys asked are in /stats access_keys)
   GET  /stats                         -> {"requests": N, "paths": {...}}
+  POST /slow?ms=N                     -> /map, answered after N ms
+  GET  /peers                         -> {"distinct": N, "open": N,
+                 "open_max": N}: client connections (address, port) that
+                 made a counted request: seen since start, open now, most
+                 open at once
+  POST /set      {"key":..,"status":S,"result":R}  -> from now on that
+                 key (or policy recipient) answers status S with R (null:
+                 no value; policy: R is the action)
+  GET  /discovery?token_endpoint=URL  -> an OIDC discovery document
   POST /stop                          -> exits
 With --tls-cert/--tls-key it serves HTTPS; --tls-client-ca also requires
 a client certificate signed by that CA.
@@ -37,10 +46,14 @@ ACCESS_ACTIONS = {
     "sm-ok": "OK",
 }
 LOCK = threading.Lock()
+OVERRIDES = {}      # key -> (status, value), POST /set
+PEERS = {"seen": set(), "open": 0, "open_max": 0}
 
 
 def answer_for(key):
     """(status, json-able value or None for not found)"""
+    if key in OVERRIDES:
+        return OVERRIDES[key]
     local = key.split("@")[0]
     if local == "temp":
         return 503, None
@@ -97,6 +110,17 @@ class Handler(BaseHTTPRequestHandler):
             STATS["paths"][path] = STATS["paths"].get(path, 0) + 1
             STATS["last_headers"] = {k: v for k, v in self.headers.items()}
             STATS["last_body"] = body.decode("utf-8", "replace")
+            if not getattr(self, "peer_seen", False):
+                self.peer_seen = True
+                PEERS["seen"].add(self.client_address)
+                PEERS["open"] += 1
+                PEERS["open_max"] = max(PEERS["open_max"], PEERS["open"])
+
+    def finish(self):
+        super().finish()
+        if getattr(self, "peer_seen", False):
+            with LOCK:
+                PEERS["open"] -= 1
 
     def do_GET(self):
         u = urlparse(self.path)
@@ -104,7 +128,15 @@ class Handler(BaseHTTPRequestHandler):
         if u.path == "/stats":
             with LOCK:
                 return self.send(200, STATS)
+        if u.path == "/peers":
+            with LOCK:
+                return self.send(200, {"distinct": len(PEERS["seen"]),
+                    "open": PEERS["open"], "open_max": PEERS["open_max"]})
         self.count(u.path, b"")
+        if u.path == "/discovery":
+            me = "http://127.0.0.1:%d" % self.server.server_port
+            return self.send(200, {"issuer": me, "jwks_uri": me + "/jwks",
+                "token_endpoint": q.get("token_endpoint", [me + "/token"])[0]})
         if u.path == "/echo":
             return self.send(200, {"data": {"result": self.path}})
         if u.path == "/rest":
@@ -126,11 +158,18 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, {})
             threading.Thread(target=self.server.shutdown).start()
             return
+        if u.path == "/set":
+            o = json.loads(raw)
+            OVERRIDES[o["key"]] = (o.get("status", 200), o.get("result"))
+            return self.send(200, {})
         self.count(u.path, raw)
         try:
             req = json.loads(raw or b"{}")
         except ValueError:
             return self.send(400, {"error": "request is not JSON"})
+        if u.path == "/slow":
+            time.sleep(int(parse_qs(u.query).get("ms", ["0"])[0]) / 1000.0)
+            u = u._replace(path="/map")
         if u.path == "/echo":
             return self.send(200, {"data": {"result": json.dumps(req, sort_keys=True)}})
         if u.path == "/access":
@@ -163,10 +202,12 @@ class Handler(BaseHTTPRequestHandler):
         if u.path == "/policy":
             rcpt = req.get("recipient", "")
             local = rcpt.split("@")[0]
-            status, _ = answer_for(rcpt)
+            status, val = answer_for(rcpt)
             if status != 200:
                 return self.send(status, {"error": "status"})
-            if local == "policy-reject":
+            if rcpt in OVERRIDES:
+                act = val
+            elif local == "policy-reject":
                 act = "REJECT 5.7.1 rejected by the HTTP policy"
             elif local == "policy-defer":
                 act = "DEFER_IF_PERMIT try later"

@@ -133,6 +133,13 @@ tstat() {
 	timeout 10 "$TOKEND" -c "$1" -s 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'
 }
 
+# tcount CONF SECTION.NAME COUNTER : one per-entry counter from -s
+# ("socket_maps.demo backend_calls 1"); empty when there is none
+tcount() {
+	timeout 10 "$TOKEND" -c "$1" -s 2>/dev/null |
+	    awk -v e="$2" -v k="$3" '$1 == e && $2 == k { print $3 }'
+}
+
 # ------------------------------------------------------ spawn conversations
 
 # sm CONF MAP KEY [RUNAS...] : socketmap lookup in a new pfxhttp-spawn;
