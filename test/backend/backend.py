@@ -11,6 +11,7 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
   POST /access   {"name":..,"key":..}  -> an access(5) action or 404:
                  sm-reject@ -> "REJECT 5.7.1 rejected by the HTTP socketmap",
                  sm-ok@ -> "OK" (the keys asked are in /stats access_keys)
+  GET  /redirect?..                   -> 302 to /rest?.. (the same query)
   GET  /stats                         -> {"requests": N, "paths": {...}}
   POST /slow?ms=N                     -> /map, answered after N ms
   GET  /peers                         -> {"distinct": N, "open": N,
@@ -139,6 +140,13 @@ class Handler(BaseHTTPRequestHandler):
                 "token_endpoint": q.get("token_endpoint", [me + "/token"])[0]})
         if u.path == "/echo":
             return self.send(200, {"data": {"result": self.path}})
+        if u.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/rest?" + u.query)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.wfile.flush()
+            return
         if u.path == "/rest":
             key = q.get("key", [""])[0]
             status, val = answer_for(key)

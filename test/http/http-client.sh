@@ -51,7 +51,7 @@ stat_json() {	# stat_json PORT SCHEME [CURL-OPTION] PYTHON-EXPR-ON-s
 		python3 -c "import json,sys; s=json.load(sys.stdin); print($4)"
 }
 
-echo "1..18"
+echo "1..21"
 
 conf verified "enabled = true; root_ca = \"$P/ca.crt\";" "$https" https
 is "HTTPS backend verified against the configured test CA" \
@@ -145,4 +145,33 @@ is "configured proxy is used (a dead proxy is a temporary error)" \
 is "proxy variables in the environment are ignored" \
 	"$(ns 'm alice@example.com' | http_proxy=http://127.0.0.1:1 HTTP_PROXY=http://127.0.0.1:1 "$PFXHTTP_SPAWN" -c "$T/nogzip.conf" socketmap)" \
 	"26:OK found:alice@example.com,"
+
+# promises the rest of the suite did not hold (review 2026-12-01 section 5)
+cat >"$T/redir.conf" <<CONF
+socket_maps = { r = { target = "http://127.0.0.1:$plain/redirect"; method = "GET"; }; };
+CONF
+is "a redirect is not followed: the 302 is the answer, not its target's 200" \
+	"$(ns 'r alice@example.com' | "$PFXHTTP_SPAWN" -c "$T/redir.conf" socketmap)" \
+	"30:TEMP backend answered HTTP 302,"
+
+cat >"$T/idle.conf" <<CONF
+server = { idle_timeout = "1s"; };
+socket_maps = { m = { target = "http://127.0.0.1:$plain/map"; value_field = "data.result"; }; };
+CONF
+start=$SECONDS
+reply=$(timeout 10 "$PFXHTTP_SPAWN" -c "$T/idle.conf" socketmap \
+	< <(ns 'm alice@example.com'; exec sleep 8 >/dev/null))
+st=$?
+is "idle_timeout: one answer, then spawn exits by itself while stdin stays open" \
+	"$reply $st $(( SECONDS - start < 5 ))" \
+	"26:OK found:alice@example.com, 0 1"
+
+big=$(head -c 70000 /dev/zero | tr '\0' a)
+before=$(stat_json "$plain" http "" 's["requests"]')
+reply=$({ ns "m $big"; ns 'm alice@example.com'; } |
+	"$PFXHTTP_SPAWN" -c "$T/idle.conf" socketmap)
+after=$(stat_json "$plain" http "" 's["requests"]')
+is "a request over 64 KiB gets PERM without a backend call; the next one is answered" \
+	"$reply $(( after - before ))" \
+	"31:PERM request exceeds size limit,26:OK found:alice@example.com, 1"
 [ "$tap_failed" -eq 0 ]
