@@ -24,6 +24,8 @@
 #   6. the deadline: entry timeout = "2s", a backend that accepts and
 #      hangs, and an OIDC entry whose token endpoint hangs: a temporary
 #      error in <= 2.5 s, answered by tokend.
+#   (Not here: that a peer never chooses the URL, header or body; tokend
+#   builds every request from its own configuration, by design.)
 #
 # Lookups are through tokend when tokend's per-entry counters (tokend -s,
 # "socket_maps.NAME requests_found N") count them.  Every backend is a
