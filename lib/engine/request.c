@@ -77,14 +77,16 @@ attr_cmp(const void *a, const void *b)
 	return (strcmp((*x)->name, (*y)->name));
 }
 
-/* policy_json - all attributes as one JSON object, keys sorted (pfxhttp) */
+/*
+ * policy_json - all attributes as one JSON object, keys sorted (pfxhttp).
+ * Values are as Postfix sent them, spaces kept, as everywhere else.
+ */
 
 static int
 policy_json(struct buf *out, const struct pfx_req *req)
 {
 	const struct pfx_attr *sorted[128];
-	size_t	 i, n = req->nattrs, b, e;
-	const char *v;
+	size_t	 i, n = req->nattrs;
 	int	 r = PFX_OK;
 
 	if (n > sizeof(sorted) / sizeof(sorted[0]))
@@ -95,19 +97,13 @@ policy_json(struct buf *out, const struct pfx_req *req)
 	buf_reset(out);
 	r = buf_putc(out, '{');
 	for (i = 0; i < n && r == PFX_OK; i++) {
-		v = sorted[i]->value;
-		for (b = 0; b < sorted[i]->valuelen && (v[b] == ' ' ||
-		    v[b] == '\t'); b++)
-			;
-		for (e = sorted[i]->valuelen; e > b && (v[e - 1] == ' ' ||
-		    v[e - 1] == '\t'); e--)
-			;
 		if ((i > 0 && (r = buf_putc(out, ',')) != PFX_OK) ||
 		    (r = buf_putc(out, '"')) != PFX_OK ||
 		    (r = escape_json(out, sorted[i]->name,
 		    strlen(sorted[i]->name))) != PFX_OK ||
 		    (r = buf_puts(out, "\":\"")) != PFX_OK ||
-		    (r = escape_json(out, v + b, e - b)) != PFX_OK)
+		    (r = escape_json(out, sorted[i]->value,
+		    sorted[i]->valuelen)) != PFX_OK)
 			break;
 		r = buf_putc(out, '"');
 	}
