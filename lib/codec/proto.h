@@ -63,7 +63,10 @@ extern const struct proto_ops proto_policy;
 
 const struct proto_ops *proto_find(const char *);
 
-/* policy_action_ok - may this text follow "action=" on the wire? */
+/*
+ * policy_action_ok - may this text follow "action=" on the wire?  One
+ * line of printable UTF-8, tabs allowed; the rule for every found value
+ */
 int	 policy_action_ok(const char *, size_t);
 
 /* proto_sanitize_into - append text without control bytes, at most max */

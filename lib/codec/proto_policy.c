@@ -181,7 +181,7 @@ policy_feed(void *arg, const char *p, size_t n, size_t *used,
 	return (PROTO_MORE);
 }
 
-/* policy_action_ok - one line of printable UTF-8 text */
+/* policy_action_ok - one line of printable UTF-8 text; tabs may be inside */
 
 int
 policy_action_ok(const char *p, size_t n)
@@ -191,7 +191,8 @@ policy_action_ok(const char *p, size_t n)
 	if (n == 0)
 		return (0);
 	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') ||
+		    p[i] == 0x7f)
 			return (0);
 	return (utf8_valid(p, n));
 }

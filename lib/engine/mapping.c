@@ -298,8 +298,8 @@ temporary_4xx(long status)
 /*
  * value_check - one rule for every kind: white space around the value
  * goes, nothing left is not found, and the rest must be one line of
- * printable UTF-8 (no control bytes, NUL included), else it is refused
- * as a temporary error
+ * printable UTF-8 (tabs allowed; no other control bytes, NUL included),
+ * else it is refused as a temporary error
  */
 static void
 value_check(const struct conf_entry *e, struct pfx_result *res)

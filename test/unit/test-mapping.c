@@ -72,7 +72,7 @@ static const struct mcase cases[] = {
 #define INV	"invalid value from backend"
 	{ "vf", 200, W("{\"data\":{\"result\":\"a\\u0000b\"}}"), TF, INV },
 	{ "vf", 200, W("{\"data\":{\"result\":\"a\\r\\nb\"}}"), TF, INV },
-	{ "vf", 200, W("{\"data\":{\"result\":\"a\\tb\"}}"), TF, INV },
+	{ "vf", 200, W("{\"data\":{\"result\":\"a\\tb\"}}"), F, "a\tb" },
 	{ "vf", 200, W("{\"data\":{\"result\":\"\\u001b[31m\"}}"), TF, INV },
 	{ "vf", 200, W("{\"data\":{\"result\":\"a\\u007f\"}}"), TF, INV },
 	{ "vf", 200, W("{\"data\":{\"result\":\"caf\xe9\"}}"), TF, INV },

@@ -90,7 +90,7 @@ static const struct {
 	{ "FOUND with LF",	PFX_FOUND,	W("REJECT x\naction=OK"),
 	    DEFAULT },
 	{ "FOUND with CR",	PFX_FOUND,	W("REJECT x\r"),	DEFAULT },
-	{ "FOUND with TAB",	PFX_FOUND,	W("REJECT\tx"),		DEFAULT },
+	{ "FOUND with TAB",	PFX_FOUND,	W("REJECT\tx"),		"REJECT\tx" },
 	{ "FOUND with ESC",	PFX_FOUND,	W("REJECT \x1b[1m"),	DEFAULT },
 	{ "FOUND with DEL",	PFX_FOUND,	W("REJECT \x7f"),	DEFAULT },
 	{ "FOUND with NUL",	PFX_FOUND,	W("OK\0REJECT"),	DEFAULT },
