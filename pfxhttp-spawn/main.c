@@ -45,14 +45,14 @@ usage(FILE *f)
  * entry's cached answer
  */
 static void
-report(const struct conf *c)
+report(const char *path, const struct conf *c)
 {
 	const struct conf_entry *e;
 	size_t	 i;
 	unsigned int a;
 
 	for (i = 0; i < c->nwarnings; i++)
-		fprintf(stderr, "%s: warning: %s\n", c->file, c->warnings[i]);
+		fprintf(stderr, "%s: warning: %s\n", path, c->warnings[i]);
 	for (i = 0; i < c->nentries; i++) {
 		e = &c->entries[i];
 		if (e->kind != KIND_POLICY)
@@ -146,7 +146,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return (1);
 		}
-		report(conf);
+		report(path, conf);
 		printf("%s: configuration OK\n", path);
 		conf_free(conf);
 		return (0);

@@ -125,7 +125,7 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		for (i = 0; i < c->nwarnings; i++)
-			fprintf(stderr, "%s: warning: %s\n", c->file,
+			fprintf(stderr, "%s: warning: %s\n", path,
 			    c->warnings[i]);
 		rc = check_keys(c);
 		if (rc == 0)
