@@ -45,9 +45,6 @@ struct http_response {
 	char		 error[256];	/* for logs; no URL, no secrets */
 };
 
-struct http_client;
-
-
 typedef CURLcode (*http_setopt_fn)(CURL *, CURLoption, ...);
 
 /* http_easy_new - a libcurl handle with pfxhttp's safe defaults */
@@ -64,8 +61,6 @@ size_t	 http_write_cb(char *, size_t, size_t, void *);
 void	 http_slist_free_secret(struct curl_slist *,
 	    void (*)(struct curl_slist *));
 
-struct http_client *http_client_new(const struct conf *);
-void	 http_client_free(struct http_client *);
 void	 http_response_init(struct http_response *, size_t max);
 void	 http_response_free(struct http_response *);
 /*
@@ -79,8 +74,5 @@ size_t	 http_header_cb(char *, size_t, size_t, void *);
  * PFX_OK, or PFX_EHTTP with resp->failure set.
  */
 int	 http_response_decode(struct http_response *);
-/* http_perform - 0 when a status was received, else resp->failure */
-int	 http_perform(struct http_client *, const struct http_request *,
-	    struct http_response *);
 
 #endif

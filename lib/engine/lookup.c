@@ -26,11 +26,13 @@
 #include "mapping.h"
 #include "request.h"
 #include "tokclient.h"
+#include "transfer.h"
 #include "xalloc.h"
 
 struct lookup {
 	const struct conf *c;
-	struct http_client *http;
+	struct transfer	 tr;
+	int		 tr_ready;
 	struct request	 rq;
 	struct buf	 scratch;
 	char		*user_agent;
@@ -63,7 +65,8 @@ lookup_free(struct lookup *lk)
 
 	if (lk == NULL)
 		return;
-	http_client_free(lk->http);
+	if (lk->tr_ready)
+		transfer_free(&lk->tr);
 	request_free(&lk->rq);
 	buf_free(&lk->scratch);
 	buf_free(&lk->ckey);
@@ -83,55 +86,46 @@ static void
 backend_call(struct lookup *lk, const struct conf_entry *e,
     const struct pfx_req *req, const char *bearer, struct pfx_result *res)
 {
-	struct http_request rq;
-	struct http_response resp;
-	char	 safe[128];
+	struct http_request hr;
+	struct http_response *resp = &lk->tr.resp;
 
 	if (lk->user_agent == NULL) {
-		lk->http = http_client_new(lk->c);
 		buf_reset(&lk->scratch);
 		(void)buf_printf(&lk->scratch, "User-Agent: %s",
 		    lk->c->http.user_agent != NULL ? lk->c->http.user_agent :
 		    "pfxhttp/" PFXHTTP_VERSION);
 		lk->user_agent = xstrdup(lk->scratch.data);
 	}
-	if (lk->http == NULL) {
-		result_set(res, PFX_TEMPFAIL, "HTTP client unavailable");
-		return;
+	if (!lk->tr_ready) {
+		if (transfer_init(&lk->tr, lk->c, lk) != PFX_OK) {
+			result_set(res, PFX_TEMPFAIL, "HTTP client"
+			    " unavailable");
+			return;
+		}
+		lk->tr_ready = 1;
 	}
 	lk->last_status = 0;
+	/* the key is not logged: it may be a login */
 	if (request_build(&lk->rq, e, req, lk->user_agent, bearer) != PFX_OK) {
-		log_warnx("%s %s: request for key \"%s\" too large",
-		    conf_kind_section(e->kind), e->name, log_safe(safe,
-		    sizeof(safe), req->key != NULL ? req->key : "",
-		    req->keylen));
+		log_warnx("%s %s: request too large",
+		    conf_kind_section(e->kind), e->name);
 		result_set(res, PFX_PERMFAIL, "request too large");
 		return;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.post = !e->is_get;
-	rq.url = lk->rq.url.data;
-	rq.body = lk->rq.body.data;
-	rq.bodylen = lk->rq.body.len;
-	rq.headers = lk->rq.headers;
-	rq.timeout_ms = e->timeout_ms;
-	rq.gzip_request = e->http_request_compression;
-	rq.gzip_response = e->http_response_compression;
-	http_response_init(&resp, (size_t)lk->c->http.max_response_size);
-	if (http_perform(lk->http, &rq, &resp) != PFX_OK) {
+	request_http(&lk->rq, e, e->timeout_ms, &hr);
+	if (transfer_perform(&lk->tr, &hr) != PFX_OK) {
 		log_warnx("%s %s: backend request failed: %s",
-		    conf_kind_section(e->kind), e->name, resp.error);
-		map_failure(&resp, res);
+		    conf_kind_section(e->kind), e->name, resp->error);
+		map_failure(resp, res);
 	} else {
-		lk->last_status = resp.status;
-		lookup_map_body(e, resp.status, resp.content_type,
-		    buf_str(&resp.body), resp.body.len, res);
+		lk->last_status = resp->status;
+		lookup_map_body(e, resp->status, resp->content_type,
+		    buf_str(&resp->body), resp->body.len, res);
 		if (res->verdict == PFX_TEMPFAIL ||
 		    res->verdict == PFX_PERMFAIL)
 			log_warnx("%s %s: %s", conf_kind_section(e->kind),
 			    e->name, buf_str(&res->text));
 	}
-	http_response_free(&resp);
 	request_clear(&lk->rq);
 }
 

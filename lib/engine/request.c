@@ -293,3 +293,18 @@ request_build(struct request *rq, const struct conf_entry *e,
 		request_clear(rq);
 	return (r);
 }
+
+void
+request_http(const struct request *rq, const struct conf_entry *e,
+    long long timeout_ms, struct http_request *hr)
+{
+	memset(hr, 0, sizeof(*hr));
+	hr->post = !e->is_get;
+	hr->url = rq->url.data;
+	hr->body = rq->body.data;
+	hr->bodylen = rq->body.len;
+	hr->headers = rq->headers;
+	hr->timeout_ms = timeout_ms;
+	hr->gzip_request = e->http_request_compression;
+	hr->gzip_response = e->http_response_compression;
+}

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "http.h"
 #include "proto.h"
 
 struct curl_slist;
@@ -25,6 +26,9 @@ void	 request_init(struct request *, size_t max_body);
 int	 request_build(struct request *, const struct conf_entry *,
 	    const struct pfx_req *, const char *user_agent_header,
 	    const char *bearer);
+/* request_http - the rendered request as libcurl is given it */
+void	 request_http(const struct request *, const struct conf_entry *,
+	    long long timeout_ms, struct http_request *);
 /* request_clear - wipe what may hold credentials, drop the headers */
 void	 request_clear(struct request *);
 void	 request_free(struct request *);
