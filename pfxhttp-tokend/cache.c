@@ -6,7 +6,9 @@
  *	allocation holding its key and value behind a 36-byte header, and
  *	names its (section, entry) by a one-byte space id instead of
  *	repeating them, so 100,000 entries cost little more than their
- *	bytes.  Byte accounting counts what malloc really hands out.  Every entry expires after the TTL
+ *	bytes.  A space id is freed with the last entry that uses it (and
+ *	cache_prune drops the entries of names gone from the configuration),
+ *	so at most MAX_SPACES names hold entries at a time.  Byte accounting counts what malloc really hands out.  Every entry expires after the TTL
  *	(Postfix scache: "a finite time to live"); the entry count and the
  *	byte total are hard limits enforced on insert by evicting the least
  *	recently used entries.
@@ -44,9 +46,10 @@ struct cache {
 	struct centry	*head, *tail;
 	struct cache_stats st;
 	long long	 epoch;		/* clock at creation */
-	char		*spaces[MAX_SPACES];	/* "section\0name" */
+	char		*spaces[MAX_SPACES];	/* "section\0name"; NULL: free */
 	size_t		 spacelen[MAX_SPACES];
-	unsigned int	 nspaces;
+	size_t		 spacerefs[MAX_SPACES];	/* entries using the id */
+	unsigned int	 nspaces;		/* ids ever handed out */
 };
 
 static uint32_t
@@ -100,14 +103,32 @@ space_id(struct cache *c, const char *sp, size_t splen, int create)
 	unsigned int i;
 
 	for (i = 0; i < c->nspaces; i++)
-		if (c->spacelen[i] == splen && memcmp(c->spaces[i], sp,
-		    splen) == 0)
+		if (c->spaces[i] != NULL && c->spacelen[i] == splen &&
+		    memcmp(c->spaces[i], sp, splen) == 0)
 			return ((int)i);
-	if (!create || c->nspaces == MAX_SPACES)
+	if (!create)
 		return (-1);
-	c->spaces[c->nspaces] = xmemdup(sp, splen);
-	c->spacelen[c->nspaces] = splen;
-	return ((int)c->nspaces++);
+	for (i = 0; i < c->nspaces && c->spaces[i] != NULL; i++)
+		;
+	if (i == MAX_SPACES)
+		return (-1);
+	if (i == c->nspaces)
+		c->nspaces++;
+	c->spaces[i] = xmemdup(sp, splen);
+	c->spacelen[i] = splen;
+	c->spacerefs[i] = 0;
+	return ((int)i);
+}
+
+/* space_unref - one entry fewer; the last one frees the id */
+
+static void
+space_unref(struct cache *c, unsigned int i)
+{
+	if (c->spacerefs[i] > 0 && --c->spacerefs[i] > 0)
+		return;
+	free(c->spaces[i]);
+	c->spaces[i] = NULL;
 }
 
 struct cache *
@@ -160,6 +181,7 @@ entry_remove(struct cache *c, struct centry *e)
 	lru_unlink(c, e);
 	c->n--;
 	c->bytes -= entry_cost(e);
+	space_unref(c, e->space);
 	free(e);
 }
 
@@ -273,14 +295,22 @@ cache_put(struct cache *c, const char *sp, size_t splen, const char *key,
 	uint32_t h;
 	size_t	 cost = entry_size(keylen, vallen);
 
-	if (space < 0 || keylen > UINT16_MAX || vallen > UINT32_MAX ||
-	    verdict < 0 || verdict > UINT8_MAX)
+	if (space < 0)
 		return;
+	/* the new entry's reference first: removals below keep the id */
+	c->spacerefs[space]++;
+	if (keylen > UINT16_MAX || vallen > UINT32_MAX || verdict < 0 ||
+	    verdict > UINT8_MAX) {
+		space_unref(c, (unsigned)space);
+		return;
+	}
 	h = fnv1a((unsigned)space, key, keylen);
 	if ((e = cache_find(c, space, key, keylen, h)) != NULL)
 		entry_remove(c, e);
-	if (cost > c->max_bytes)
+	if (cost > c->max_bytes) {
+		space_unref(c, (unsigned)space);
 		return;
+	}
 	cache_evict(c, cost);
 	e = xmalloc(offsetof(struct centry, data) + keylen + vallen);
 	e->keylen = (uint16_t)keylen;
@@ -298,6 +328,40 @@ cache_put(struct cache *c, const char *sp, size_t splen, const char *key,
 	c->st.stores++;
 	if (c->n > c->nbuckets)
 		cache_grow(c);
+}
+
+void
+cache_del(struct cache *c, const char *sp, size_t splen, const char *key,
+    size_t keylen)
+{
+	int	 space = space_id(c, sp, splen, 0);
+	struct centry *e;
+
+	if (space >= 0 && (e = cache_find(c, space, key, keylen,
+	    fnv1a((unsigned)space, key, keylen))) != NULL) {
+		entry_remove(c, e);
+		c->st.deletes++;
+	}
+}
+
+void
+cache_prune(struct cache *c, int (*keep)(const char *, size_t, void *),
+    void *arg)
+{
+	unsigned char drop[MAX_SPACES];
+	struct centry *e, *prev;
+	unsigned int i;
+	int	 any = 0;
+
+	for (i = 0; i < c->nspaces; i++)
+		if ((drop[i] = c->spaces[i] != NULL &&
+		    !keep(c->spaces[i], c->spacelen[i], arg)))
+			any = 1;
+	for (e = c->tail; any && e != NULL; e = prev) {
+		prev = e->prev;
+		if (drop[e->space])
+			entry_remove(c, e);
+	}
 }
 
 size_t

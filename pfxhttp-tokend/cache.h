@@ -8,7 +8,7 @@
 
 struct cache_stats {
 	unsigned long long hits, misses, stale_serves, stores, evictions,
-	    expired;
+	    expired, deletes;
 };
 
 struct cache;
@@ -29,6 +29,12 @@ int	 cache_get(struct cache *, const char *space, size_t spacelen,
 void	 cache_put(struct cache *, const char *space, size_t spacelen,
 	    const char *key, size_t keylen, int verdict, const char *val,
 	    size_t vallen, long long now_ms);
+/* cache_del - forget a key (the backend said it does not exist) */
+void	 cache_del(struct cache *, const char *space, size_t spacelen,
+	    const char *key, size_t keylen);
+/* cache_prune - drop every entry of the spaces keep() says no to */
+void	 cache_prune(struct cache *,
+	    int (*keep)(const char *space, size_t spacelen, void *), void *);
 /* cache_sweep - drop expired entries; returns how many */
 size_t	 cache_sweep(struct cache *, long long now_ms);
 size_t	 cache_entries(const struct cache *);

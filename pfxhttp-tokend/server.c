@@ -13,7 +13,16 @@
  *	The socket is created with a tight umask, then given the configured
  *	mode and group.  Every connection's peer is checked with SO_PEERCRED
  *	against allowed_users and allowed_groups (root and tokend's own
- *	user always pass); others are closed at once.
+ *	user always pass): a group matches the peer's primary group, its
+ *	supplementary groups (SO_PEERGROUPS) or its user's groups in the
+ *	group database.  Others get "ERR refused" and are closed.
+ *
+ * LIMITS
+ *	A peer idle longer than server.idle_timeout is dropped (spawn
+ *	reconnects when it needs tokend again).  At most MAX_CONNS peers, fewer
+ *	under a low file limit; at the limit the peer idle longest is dropped
+ *	for a new one.  Out of descriptors, accept pauses briefly instead of
+ *	spinning.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,11 +53,14 @@
 #include "xalloc.h"
 
 #define MAX_CONNS	1024
+#define FD_RESERVE	32	/* descriptors kept for libcurl and logs */
 #define READ_CHUNK	16384
+#define ACCEPT_PAUSE_MS	250	/* out of descriptors, nothing to drop */
 
 struct conn {
 	int		 fd;
 	uid_t		 uid;
+	long long	 last_active;	/* ms: last byte read or written */
 	struct ns_dec	 in;
 	struct buf	 out;
 	size_t		 outoff;
@@ -56,13 +69,15 @@ struct conn {
 };
 
 struct server {
-	const char	*conf_path;
+	char		*conf_path;	/* a copy: it may be the conf's own */
 	struct conf	*conf;
 	int		 lfd, sigfd;
 	struct oidc	*oidc;
 	struct cache	*cache;
 	struct conn	*conns[MAX_CONNS];
-	size_t		 nconns;
+	size_t		 nconns, cap;
+	char		*sock_path;	/* the socket actually bound */
+	long long	 accept_pause_until, emfile_logged;
 	uid_t		*uids;
 	size_t		 nuids;
 	gid_t		*gids;
@@ -106,19 +121,56 @@ resolve_peers(struct server *s, const struct conf *c)
 }
 
 static int
-peer_allowed(const struct server *s, const struct ucred *uc)
+gid_allowed(const struct server *s, const gid_t *g, size_t n)
 {
+	size_t	 i, k;
+
+	for (k = 0; k < n; k++)
+		for (i = 0; i < s->ngids; i++)
+			if (s->gids[i] == g[k])
+				return (1);
+	return (0);
+}
+
+/*
+ * peer_allowed - by uid, then by group: the peer's primary group, the
+ * supplementary groups it had at connect (SO_PEERGROUPS), and its
+ * user's groups in the group database (Postfix's spawn(8) drops
+ * supplementary groups, so membership there is what an admin means)
+ */
+static int
+peer_allowed(const struct server *s, int fd, const struct ucred *uc)
+{
+	gid_t	 sup[256], *g;
+	socklen_t len = sizeof(sup);
+	struct passwd *pw;
 	size_t	 i;
+	int	 n, ok;
 
 	if (uc->uid == 0 || uc->uid == getuid())
 		return (1);
 	for (i = 0; i < s->nuids; i++)
 		if (s->uids[i] == uc->uid)
 			return (1);
-	for (i = 0; i < s->ngids; i++)
-		if (s->gids[i] == uc->gid)
-			return (1);
-	return (0);
+	if (s->ngids == 0)
+		return (0);
+	if (gid_allowed(s, &uc->gid, 1))
+		return (1);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, sup, &len) == 0 &&
+	    gid_allowed(s, sup, len / sizeof(sup[0])))
+		return (1);
+	if ((pw = getpwuid(uc->uid)) == NULL)
+		return (0);
+	n = (int)(sizeof(sup) / sizeof(sup[0]));
+	if (getgrouplist(pw->pw_name, pw->pw_gid, sup, &n) >= 0)
+		return (gid_allowed(s, sup, (size_t)n));
+	if (n <= 0)
+		return (0);
+	g = xreallocarray(NULL, (size_t)n, sizeof(*g));
+	ok = getgrouplist(pw->pw_name, pw->pw_gid, g, &n) >= 0 &&
+	    gid_allowed(s, g, (size_t)n);
+	free(g);
+	return (ok);
 }
 
 static int
@@ -258,6 +310,8 @@ cache_space(const struct tok_msg *m, struct buf *sp)
 	    buf_append(sp, m->f[2], m->len[2]));
 }
 
+/* do_cache - put 0: CGET, 1: CPUT, -1: CDEL (no reply to either) */
+
 static void
 do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
     int put)
@@ -272,9 +326,11 @@ do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
 
 	buf_init(&sp, 1024);
 	if (!s->conf->cache.enabled || cache_space(m, &sp) != PFX_OK) {
-		if (!put)
+		if (put == 0)
 			reply2(cn, "MISS", NULL);
-	} else if (put) {
+	} else if (put < 0)
+		cache_del(s->cache, sp.data, sp.len, m->f[3], m->len[3]);
+	else if (put) {
 		if ((verdict = tok_num(m, 4)) >= 0)
 			cache_put(s->cache, sp.data, sp.len, m->f[3], m->len[3],
 			    (int)verdict, m->f[5], m->len[5], clock_ms());
@@ -309,13 +365,15 @@ do_stats(struct server *s, struct conn *cn)
 	    "tokens_fetched %llu\ntokens_failed %llu\ntokens_served %llu\n"
 	    "discoveries %llu\ncache_hits %llu\ncache_misses %llu\n"
 	    "cache_stale_serves %llu\ncache_fresh_serves %llu\n"
-	    "cache_stores %llu\ncache_evictions %llu\ncache_expired %llu\n"
+	    "cache_stores %llu\ncache_deletes %llu\ncache_evictions %llu\n"
+	    "cache_expired %llu\n"
 	    "cache_entries %zu\ncache_bytes %zu\nconnections %zu\n"
 	    "connections_accepted %llu\nconnections_refused %llu\n"
 	    "requests %llu\n",
 	    os->tokens_fetched, os->tokens_failed, os->tokens_served,
 	    os->discoveries, cs->hits, cs->misses, s->stale_serves,
-	    s->fresh_serves, cs->stores, cs->evictions, cs->expired,
+	    s->fresh_serves, cs->stores, cs->deletes, cs->evictions,
+	    cs->expired,
 	    cache_entries(s->cache), cache_bytes(s->cache), s->nconns,
 	    s->accepted, s->refused, s->requests);
 	reply2(cn, "OK", b.data);
@@ -338,6 +396,8 @@ dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
 		do_cache(s, cn, &m, 0);
 	else if (tok_is(&m, 0, "CPUT") && m.n == 6)
 		do_cache(s, cn, &m, 1);
+	else if (tok_is(&m, 0, "CDEL") && m.n == 4)
+		do_cache(s, cn, &m, -1);
 	else if (tok_is(&m, 0, "STATS") && m.n == 1)
 		do_stats(s, cn);
 	else
@@ -359,6 +419,7 @@ conn_read(struct server *s, struct conn *cn)
 			cn->closing = 2;	/* peer gone: drop at once */
 		return;
 	}
+	cn->last_active = clock_ms();
 	while (off < (size_t)n && !cn->closing) {
 		if (ns_feed(&cn->in, in + off, (size_t)n - off, &used,
 		    &done) != PFX_OK || cn->in.toobig) {
@@ -393,13 +454,89 @@ conn_write(struct conn *cn)
 			return;
 		}
 		cn->outoff += (size_t)w;
+		cn->last_active = clock_ms();
 	}
 	buf_reset(&cn->out);
 	cn->outoff = 0;
 }
 
+/* conn_cap - MAX_CONNS, or fewer when the file limit is lower */
+
+static size_t
+conn_cap(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= MAX_CONNS + FD_RESERVE)
+		return (MAX_CONNS);
+	return (rl.rlim_cur > FD_RESERVE + 1 ? rl.rlim_cur - FD_RESERVE : 1);
+}
+
 static void
-accept_conns(struct server *s)
+conn_drop(struct server *s, size_t i)
+{
+	conn_free(s->conns[i]);
+	s->conns[i] = s->conns[--s->nconns];
+}
+
+/* drop_idle - close the peer idle longest (no parked or unsent reply) */
+
+static int
+drop_idle(struct server *s)
+{
+	size_t	 i, best = s->nconns;
+
+	for (i = 0; i < s->nconns; i++) {
+		if (s->conns[i]->waiting != NULL || s->conns[i]->out.len > 0)
+			continue;
+		if (best == s->nconns || s->conns[i]->last_active <
+		    s->conns[best]->last_active)
+			best = i;
+	}
+	if (best == s->nconns)
+		return (0);
+	conn_drop(s, best);
+	return (1);
+}
+
+/* refuse - tell a peer why (one small frame, best effort), close it */
+
+static void
+refuse(int fd, const char *why)
+{
+	struct tok_msg m;
+	struct buf b;
+
+	buf_init(&b, 256);
+	tok_init(&m, "ERR");
+	tok_adds(&m, why);
+	if (tok_encode(&b, &m) == PFX_OK)
+		(void)send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	buf_free(&b);
+	(void)close(fd);
+}
+
+/*
+ * accept_full - out of descriptors: hold fewer peers from now on and
+ * drop the one idle longest; with none to drop, stop polling the
+ * listener for a moment (it stays readable, so the loop would spin)
+ */
+static void
+accept_full(struct server *s, long long now)
+{
+	s->cap = s->nconns > 1 ? s->nconns - 1 : 1;
+	if (now - s->emfile_logged > 60000) {
+		log_warnx("out of file descriptors with %zu connections;"
+		    " holding at most %zu", s->nconns, s->cap);
+		s->emfile_logged = now;
+	}
+	if (!drop_idle(s))
+		s->accept_pause_until = now + ACCEPT_PAUSE_MS;
+}
+
+static void
+accept_conns(struct server *s, long long now)
 {
 	struct ucred uc;
 	socklen_t len;
@@ -408,30 +545,65 @@ accept_conns(struct server *s)
 
 	for (;;) {
 		if ((fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK |
-		    SOCK_CLOEXEC)) < 0)
+		    SOCK_CLOEXEC)) < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_full(s, now);
 			return;
+		}
 		len = sizeof(uc);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0 ||
-		    !peer_allowed(s, &uc)) {
-			log_warnx("refused a connection from uid %ld gid %ld",
-			    (long)uc.uid, (long)uc.gid);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0) {
+			log_warnx("refused a connection: no peer credentials:"
+			    " %s", strerror(errno));
 			s->refused++;
-			(void)close(fd);
+			refuse(fd, "refused");
 			continue;
 		}
-		if (s->nconns == MAX_CONNS) {
-			log_warnx("too many connections; refusing one");
+		if (!peer_allowed(s, fd, &uc)) {
+			log_warnx("refused a connection from uid %ld gid %ld"
+			    " (pid %ld): not in server.tokend.allowed_users"
+			    " or allowed_groups", (long)uc.uid, (long)uc.gid,
+			    (long)uc.pid);
 			s->refused++;
-			(void)close(fd);
+			refuse(fd, "refused");
+			continue;
+		}
+		while (s->nconns >= s->cap && drop_idle(s))
+			;
+		if (s->nconns >= s->cap) {
+			log_warnx("too many connections (%zu), none idle;"
+			    " refusing one", s->nconns);
+			s->refused++;
+			refuse(fd, "too many connections");
 			continue;
 		}
 		cn = xcalloc(1, sizeof(*cn));
 		cn->fd = fd;
 		cn->uid = uc.uid;
+		cn->last_active = now;
 		ns_init(&cn->in, TOK_MAX_MSG);
 		buf_init(&cn->out, 4 * TOK_MAX_MSG);
 		s->conns[s->nconns++] = cn;
 		s->accepted++;
+	}
+}
+
+/* drop_idle_peers - close peers silent longer than server.idle_timeout */
+
+static void
+drop_idle_peers(struct server *s, long long now)
+{
+	long long idle = s->conf->idle_timeout_ms;
+	size_t	 i = 0;
+
+	while (idle > 0 && i < s->nconns) {
+		if (s->conns[i]->waiting == NULL &&
+		    now - s->conns[i]->last_active > idle) {
+			log_debug("dropping a peer idle for %llds",
+			    (now - s->conns[i]->last_active) / 1000);
+			conn_drop(s, i);
+		} else
+			i++;
 	}
 }
 
@@ -461,6 +633,27 @@ wake_waiters(struct server *s, struct oidc_client *oc)
 	}
 }
 
+/* space_configured - does a cache space name an entry of the conf */
+
+static int
+space_configured(const char *sp, size_t splen, void *arg)
+{
+	const struct conf *c = arg;
+	const char *name = memchr(sp, '\0', splen);
+	size_t	 i;
+
+	if (name == NULL)
+		return (0);
+	name++;
+	for (i = 0; i < c->nentries; i++)
+		if (strcmp(conf_kind_section(c->entries[i].kind), sp) == 0 &&
+		    strlen(c->entries[i].name) == splen - (size_t)(name - sp) &&
+		    memcmp(c->entries[i].name, name, splen -
+		    (size_t)(name - sp)) == 0)
+			return (1);
+	return (0);
+}
+
 static void
 reload(struct server *s)
 {
@@ -485,12 +678,19 @@ reload(struct server *s)
 			reply2(s->conns[i], "TEMP", "configuration reloaded");
 			s->conns[i]->waiting = NULL;
 		}
+	if (strcmp(nc->tokend.socket, s->sock_path) != 0)
+		log_warnx("server.tokend.socket changed to %s: still listening"
+		    " on %s until pfxhttp-tokend is restarted",
+		    nc->tokend.socket, s->sock_path);
 	oidc_set_conf(s->oidc, nc);
 	cache_limits(s->cache, (size_t)nc->cache.max_entries,
 	    (size_t)nc->cache.max_bytes, nc->cache.ttl_ms);
+	/* entries gone from the configuration free their cache name slot */
+	cache_prune(s->cache, space_configured, nc);
 	log_set_level(nc->log_level);
 	conf_free(s->conf);
 	s->conf = nc;
+	s->cap = conn_cap();
 	log_info("configuration reloaded");
 }
 
@@ -515,10 +715,9 @@ reap(struct server *s)
 	while (i < s->nconns) {
 		struct conn *cn = s->conns[i];
 
-		if (cn->closing == 2 || (cn->closing == 1 && cn->out.len == 0)) {
-			conn_free(cn);
-			s->conns[i] = s->conns[--s->nconns];
-		} else
+		if (cn->closing == 2 || (cn->closing == 1 && cn->out.len == 0))
+			conn_drop(s, i);
+		else
 			i++;
 	}
 }
@@ -568,10 +767,10 @@ server_run(const char *conf_path, struct conf *c)
 	sigset_t mask;
 	long long last_sweep = clock_ms(), now;
 	size_t	 i, nw;
-	int	 running, left;
+	int	 running, left, timeout;
 
 	memset(&s, 0, sizeof(s));
-	s.conf_path = conf_path;
+	s.conf_path = xstrdup(conf_path);
 	s.conf = c;
 	if (resolve_peers(&s, c) != PFX_OK)
 		return (1);
@@ -584,6 +783,8 @@ server_run(const char *conf_path, struct conf *c)
 	if ((s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		fatalx("signalfd: %s", strerror(errno));
 	s.lfd = make_socket(c);
+	s.sock_path = xstrdup(c->tokend.socket);
+	s.cap = conn_cap();
 	s.oidc = oidc_new();
 	oidc_set_conf(s.oidc, c);
 	s.cache = cache_new((size_t)c->cache.max_entries,
@@ -593,7 +794,12 @@ server_run(const char *conf_path, struct conf *c)
 	while (!s.stop) {
 		nw = 0;
 		w[nw++] = (struct curl_waitfd){ s.sigfd, CURL_WAIT_POLLIN, 0 };
-		w[nw++] = (struct curl_waitfd){ s.lfd, CURL_WAIT_POLLIN, 0 };
+		now = clock_ms();
+		timeout = 1000;
+		if (now < s.accept_pause_until)
+			timeout = (int)(s.accept_pause_until - now);
+		w[nw++] = (struct curl_waitfd){ s.lfd, now <
+		    s.accept_pause_until ? 0 : CURL_WAIT_POLLIN, 0 };
 		for (i = 0; i < s.nconns; i++) {
 			short	 ev = 0;
 
@@ -603,7 +809,7 @@ server_run(const char *conf_path, struct conf *c)
 				ev |= CURL_WAIT_POLLOUT;
 			w[nw++] = (struct curl_waitfd){ s.conns[i]->fd, ev, 0 };
 		}
-		wait_events(&s, w, nw, 1000);
+		wait_events(&s, w, nw, timeout);
 		while ((multi = oidc_multi(s.oidc)) != NULL &&
 		    (capi.multi_perform(multi, &running), 1) &&
 		    (msg = capi.multi_info_read(multi, &left)) != NULL) {
@@ -616,9 +822,7 @@ server_run(const char *conf_path, struct conf *c)
 		}
 		if (w[0].revents)
 			handle_signals(&s);
-		if (w[1].revents)
-			accept_conns(&s);
-		/* new connections were appended after the polled ones */
+		/* w[i + 2] is conns[i] until reap() reorders them */
 		for (i = 0; i + 2 < nw && i < s.nconns; i++) {
 			if (w[i + 2].revents & (CURL_WAIT_POLLIN |
 			    CURL_WAIT_POLLPRI))
@@ -628,6 +832,10 @@ server_run(const char *conf_path, struct conf *c)
 		}
 		reap(&s);
 		now = clock_ms();
+		drop_idle_peers(&s, now);
+		if ((w[1].revents & CURL_WAIT_POLLIN) &&
+		    now >= s.accept_pause_until)
+			accept_conns(&s, now);
 		oidc_tick(s.oidc, now);
 		if (now - last_sweep > 10000) {
 			cache_sweep(s.cache, now);
@@ -639,7 +847,9 @@ server_run(const char *conf_path, struct conf *c)
 		conn_free(s.conns[i]);
 	oidc_free(s.oidc);
 	cache_free(s.cache);
-	(void)unlink(s.conf->tokend.socket);
+	(void)unlink(s.sock_path);
+	free(s.sock_path);
+	free(s.conf_path);
 	(void)close(s.lfd);
 	(void)close(s.sigfd);
 	free(s.uids);

@@ -11,8 +11,11 @@
  *	CGET section name key max_age_ms purpose -> HIT verdict age_ms text
  *					   | MISS   (purpose: fresh|fallback)
  *	CPUT section name key verdict text	(no reply)
+ *	CDEL section name key			(no reply; the backend said
+ *						 not found: forget the key)
  *	STATS				-> OK text
- *	Any request may be answered ERR reason (bad request, refused).
+ *	Any request may be answered ERR reason (bad request); a peer
+ *	tokend does not accept gets ERR refused before it is closed.
  *
  * LIMITS
  *	A message is at most TOK_MAX_MSG bytes and TOK_MAX_FIELDS fields.

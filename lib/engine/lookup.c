@@ -246,45 +246,61 @@ cache_get(struct lookup *lk, const struct conf_entry *e, long long max_age,
 	    PFX_OK || !tok_is(&rp, 0, "HIT") || rp.n != 4 ||
 	    (v = tok_num(&rp, 1)) != PFX_FOUND)
 		return (0);
-	result_set(res, PFX_FOUND, NULL);
-	if (buf_append(&res->text, rp.f[3], rp.len[3]) != PFX_OK)
+	/* res keeps the backend's failure unless the copy fits */
+	if (rp.len[3] > res->text.max)
 		return (0);
+	result_set(res, PFX_FOUND, NULL);
+	(void)buf_append(&res->text, rp.f[3], rp.len[3]);
 	return (1);
 }
 
+/* cache_put - store the answer (CPUT), or with del forget it (CDEL) */
+
 static void
 cache_put(struct lookup *lk, const struct conf_entry *e,
-    const struct pfx_result *res)
+    const struct pfx_result *res, int del)
 {
 	struct tok_msg rq;
 	char	 verdict[8];
 
 	snprintf(verdict, sizeof(verdict), "%d", (int)res->verdict);
-	tok_init(&rq, "CPUT");
+	tok_init(&rq, del ? "CDEL" : "CPUT");
 	tok_adds(&rq, conf_kind_section(e->kind));
 	tok_adds(&rq, e->name);
 	tok_add(&rq, lk->ckey.data, lk->ckey.len);
-	tok_adds(&rq, verdict);
-	tok_add(&rq, res->text.data, res->text.len);
+	if (!del) {
+		tok_adds(&rq, verdict);
+		tok_add(&rq, res->text.data, res->text.len);
+	}
 	(void)tokc_call(tokend(lk), &rq, 0, NULL, lk->c->tokend.timeout_ms);
 }
 
-/* definitive - answers worth keeping: found, and no "ask again" action */
+enum definite { DEF_NONE, DEF_KEEP, DEF_FORGET };
 
-static int
+/*
+ * definitive - DEF_KEEP for answers worth keeping (found, and no "ask
+ * again" action); DEF_FORGET when the backend said there is nothing
+ * (not found, or a policy's DUNNO): an older positive must not outlive
+ * it as a fallback
+ */
+static enum definite
 definitive(const struct conf_entry *e, const struct pfx_result *res)
 {
-	static const char *const soft[] = { "DUNNO", "DEFER", "4" };
+	static const char *const soft[] = { "DEFER", "4" };
 	size_t	 i;
 
+	if (res->verdict == PFX_NOTFOUND)
+		return (DEF_FORGET);
 	if (res->verdict != PFX_FOUND)
-		return (0);
+		return (DEF_NONE);
 	if (e->kind != KIND_POLICY)
-		return (1);
+		return (DEF_KEEP);
+	if (strncasecmp(res->text.data, "DUNNO", 5) == 0)
+		return (DEF_FORGET);
 	for (i = 0; i < sizeof(soft) / sizeof(soft[0]); i++)
 		if (strncasecmp(res->text.data, soft[i], strlen(soft[i])) == 0)
-			return (0);
-	return (1);
+			return (DEF_NONE);
+	return (DEF_KEEP);
 }
 
 void
@@ -294,6 +310,7 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 	const struct conf_cache *cc = &lk->c->cache;
 	const char *bearer = NULL;
 	int	 use_cache = cc->enabled && e->cache;
+	enum definite def;
 
 	if (use_cache) {
 		cache_key(lk, e, req);
@@ -314,8 +331,8 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 	}
 	if (!use_cache)
 		return;
-	if (definitive(e, res))
-		cache_put(lk, e, res);
+	if ((def = definitive(e, res)) != DEF_NONE)
+		cache_put(lk, e, res, def == DEF_FORGET);
 	else if ((res->verdict == PFX_TEMPFAIL ||
 	    res->verdict == PFX_TIMEOUT) && cache_get(lk, e, cc->ttl_ms, "fallback",
 	    res))

@@ -1,5 +1,9 @@
 /*
  * tokclient.c - framed, deadline-bounded calls to pfxhttp-tokend
+ *
+ * A connection tokend closed while it was idle (server.idle_timeout, or
+ * to make room) is reopened once, at the next call.  A refusal (peer
+ * check) is logged once; calls then fail at once for REFUSED_RETRY_MS.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,13 +15,18 @@
 
 #include "clock.h"
 #include "err.h"
+#include "log.h"
 #include "netstring.h"
 #include "tokclient.h"
 #include "xalloc.h"
 
+#define REFUSED_RETRY_MS	10000
+
 struct tokc {
 	char		*path;
 	int		 fd;
+	int		 refused_logged;
+	long long	 refused_until;
 	struct ns_dec	 ns;
 	struct buf	 out;
 };
@@ -152,21 +161,75 @@ tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
 	}
 }
 
+/* tokc_closed - tokend hung up on an idle connection (EOF or a frame) */
+
+static int
+tokc_closed(struct tokc *t)
+{
+	struct pollfd pfd = { t->fd, POLLIN, 0 };
+
+	return (poll(&pfd, 1, 0) != 0);
+}
+
+/* tokc_refused - "ERR refused": log it once, back off */
+
+static int
+tokc_refused(struct tokc *t, const struct tok_msg *reply)
+{
+	if (!tok_is(reply, 0, "ERR") || reply->n != 2 ||
+	    !tok_is(reply, 1, "refused"))
+		return (0);
+	if (!t->refused_logged)
+		log_errx("pfxhttp-tokend on %s refused this process (uid"
+		    " %ld): add its user or group to server.tokend."
+		    "allowed_users or allowed_groups", t->path, (long)getuid());
+	t->refused_logged = 1;
+	t->refused_until = clock_ms() + REFUSED_RETRY_MS;
+	tokc_close(t);
+	return (1);
+}
+
 int
 tokc_call(struct tokc *t, const struct tok_msg *req, int want_reply,
     struct tok_msg *reply, long long timeout_ms)
 {
-	long long deadline = clock_ms() + timeout_ms;
-	int	 r;
+	long long now = clock_ms(), deadline = now + timeout_ms;
+	struct tok_msg rp;
+	int	 r = PFX_EIO, reused, tries;
 
+	if (now < t->refused_until)
+		return (PFX_EPROTO);
 	buf_reset(&t->out);
 	if ((r = tok_encode(&t->out, req)) != PFX_OK)
 		return (r);
-	if (t->fd < 0 && (r = tokc_connect(t)) != PFX_OK)
-		return (r);
-	if ((r = tokc_send(t, deadline)) == PFX_OK && want_reply)
-		r = tokc_recv(t, reply, deadline);
-	if (r != PFX_OK)
+	if (reply == NULL)
+		reply = &rp;
+	tok_init(reply, "");
+	for (tries = 0; tries < 2; tries++) {
+		if (t->fd >= 0 && tokc_closed(t)) {
+			/* an unread "ERR refused" after a call without reply */
+			if (tokc_recv(t, reply, now) == PFX_OK &&
+			    tokc_refused(t, reply))
+				return (PFX_EPROTO);
+			tokc_close(t);
+		}
+		if ((reused = t->fd >= 0) == 0 &&
+		    (r = tokc_connect(t)) != PFX_OK)
+			return (r);
+		r = tokc_send(t, deadline);
+		if (r == PFX_OK && want_reply)
+			r = tokc_recv(t, reply, deadline);
+		else if (r != PFX_OK && !reused &&
+		    tokc_recv(t, reply, now) == PFX_OK)
+			r = PFX_EPROTO;	/* sent nothing, but told why */
+		if (tokc_refused(t, reply))
+			return (PFX_EPROTO);
+		if (r == PFX_OK)
+			return (PFX_OK);
 		tokc_close(t);
+		/* only a connection tokend may have dropped is tried again */
+		if (!reused || r != PFX_EIO)
+			return (r);
+	}
 	return (r);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -61,6 +63,7 @@ log_vemit(int level, int prio, const char *fmt, va_list ap)
 	int	 saved = errno;
 	va_list	 ap2;
 
+	/* level -1: always (fatal messages, even at logging.level none) */
 	if (level > log_level) {
 		errno = saved;
 		return;
@@ -98,9 +101,41 @@ fatalx(const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_vemit(LOG_LVL_ERROR, LOG_CRIT, fmt, ap);
+	log_vemit(-1, LOG_CRIT, fmt, ap);
 	va_end(ap);
 	_exit(1);
+}
+
+/*
+ * log_nomem - "out of memory" without allocating: syslog(3) and stdio
+ * may call malloc, so the datagram goes to /dev/log by hand
+ */
+void
+log_nomem(void)
+{
+	struct sockaddr_un sun;
+	char	 msg[192];
+	int	 fd, n, body;
+
+	body = snprintf(msg, sizeof(msg), "<%d>", LOG_MAIL | LOG_CRIT);
+	n = snprintf(msg + body, sizeof(msg) - (size_t)body,
+	    "%s[%ld]: fatal: out of memory", log_ident, (long)getpid());
+	if (n <= 0 || (size_t)n >= sizeof(msg) - (size_t)body)
+		return;
+	n += body;
+	if (log_stderr) {
+		msg[n] = '\n';
+		(void)write(STDERR_FILENO, msg + body, (size_t)(n + 1 - body));
+		msg[n] = '\0';
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, "/dev/log", sizeof("/dev/log"));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	(void)sendto(fd, msg, (size_t)n, MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, sizeof(sun));
+	(void)close(fd);
 }
 
 const char *

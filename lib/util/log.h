@@ -26,8 +26,11 @@ void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* fatalx - log (at every level, even none) and _exit(1) */
 __attribute__((noreturn, format(printf, 1, 2)))
 void	 fatalx(const char *, ...);
+/* log_nomem - "out of memory" to syslog and the terminal, no malloc */
+void	 log_nomem(void);
 
 /* log_safe - render untrusted bytes printable, at most max bytes */
 const char *log_safe(char *dst, size_t dstlen, const char *p, size_t n);

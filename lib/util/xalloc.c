@@ -6,12 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "xalloc.h"
 
 static void
 xalloc_die(void)
 {
-	/* no stdio, no syslog: both may allocate; spawn(8) logs the status */
+	log_nomem();		/* allocates nothing */
 	_exit(75);		/* EX_TEMPFAIL */
 }
 

@@ -10,9 +10,16 @@
 #      (cache_stale_serves grows); unseen keys and NOTFOUND keys get the
 #      temporary error; a cached REJECT is served for a request with the
 #      same cache_key_attributes but another queue_id/instance.
+#      A not-found (404, or for policy an answer without an action) after
+#      a cached positive deletes it: the outage then gets TEMP and
+#      default_action, never the old positive.
 #   3. SIGHUP: a broken config is refused (old limits kept, cache still
 #      answers), a good one changing max_entries is applied; 500 keys
-#      into max_entries = 50 evict.
+#      into max_entries = 50 evict.  An empty file is refused.  Names
+#      gone from the configuration free their cache slots (130 + 130
+#      names over a reload are all cached; 255 is the limit at a time).
+#      A changed socket path is logged, the old socket kept and removed
+#      at stop.
 #   4. tokend down or silent: spawn still answers (TEMP / 400 /
 #      default_action) within server.tokend.timeout (measured).
 #
@@ -48,6 +55,8 @@ server = {
 };
 socket_maps = {
   demo = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result"; };
+  flip = { target = "http://127.0.0.1:$BP${FLIP:-/map}"; value_field = "data.result"; };
+  ${MAPS:-}
   aux = { target = "http://127.0.0.1:$AP/map"; value_field = "data.result"; };
   # a token is needed first (nothing listens on port 1); a 5 s entry
   # timeout, longer than server.tokend.timeout, and no cache
@@ -62,6 +71,12 @@ tcp_tables = {
 policy_services = {
   demo = {
     target = "http://127.0.0.1:$BP/policy";
+    value_field = "policy.result";
+    default_action = "$DEFAULT_ACTION";
+    cache_key_attributes = [ "recipient", "sender" ];
+  };
+  flip = {
+    target = "http://127.0.0.1:$BP${PFLIP:-/policy}";
     value_field = "policy.result";
     default_action = "$DEFAULT_ACTION";
     cache_key_attributes = [ "recipient", "sender" ];
@@ -95,6 +110,18 @@ stores=$(tstat "$SC" cache_stores)
 entries=$(tstat "$SC" cache_entries)
 is "4 definitive answers stored (2 socketmap, 1 tcp, 1 REJECT; no NOTFOUND, no DUNNO)" \
     "$stores/$entries" "4/4" "cache_stores/cache_entries"
+
+# a positive, then the backend says 404 (socketmap) or has no action
+# (policy): the cached positive must go
+is "flip: found (backend up)" "$(sm "$SC" flip gone@example.com)" "OK found:gone@example.com"
+is "flip: policy REJECT (backend up)" "$(policy "$SC" flip policy-reject@example.com)" \
+    "action=REJECT 5.7.1 rejected by the HTTP policy"
+d0=$(tstat "$SC" cache_deletes)
+FLIP=/nosuch PFLIP=/map write_conf "$SC" 1000 false
+is "flip: now the backend answers 404: NOTFOUND" "$(sm "$SC" flip gone@example.com)" "NOTFOUND "
+like "flip: policy answer without an action" "$(policy "$SC" flip policy-reject@example.com)" '^action=(DUNNO|DEFER)'
+is "flip: both cached positives deleted (cache_deletes +2)" "$(($(tstat "$SC" cache_deletes) - d0))" 2
+write_conf "$SC" 1000 false
 
 # serve_fresh
 b0=$(map_count "$BP")
@@ -144,6 +171,10 @@ is "backend down: DUNNO was not cached (default_action)" \
     "$(policy "$SC" demo dunno@example.com)" "action=$DEFAULT_ACTION"
 ss=$(tstat "$SC" cache_stale_serves)
 is "cache_stale_serves counts every answer served from the cache" "$((ss - ss0))" 4
+like "backend down: a key the backend said 404 for gets TEMP, not the old positive" \
+    "$(sm "$SC" flip gone@example.com)" '^TEMP '
+is "backend down: a policy REJECT the backend withdrew is not served" \
+    "$(policy "$SC" flip policy-reject@example.com)" "action=$DEFAULT_ACTION"
 
 # ---------------------------------------------------------- 3. SIGHUP
 
@@ -193,6 +224,48 @@ ev=$(($(tstat "$SC" cache_evictions) - ev0))
 num_cmp "max_entries = 50: cache_entries <= 50 after 500 keys" "$entries" -le 50
 num_cmp "max_entries = 50: >= 450 evictions" "$ev" -ge 450 "evictions since reload: $ev"
 
+# an empty file (caught while being rewritten) is refused
+e0=$(tstat "$SC" cache_entries)
+: >"$TC"
+kill -HUP "$TOKEND_PID"
+wait_for 50 grep -q 'reload refused.*is empty' "$T/tokend.log"
+check "SIGHUP with an empty file: reload refused (logged)" $? "$(tail -3 "$T/tokend.log")"
+s0=$(tstat "$SC" cache_stores)
+sm "$SC" aux empty-reload@example.com >/dev/null
+is "empty file: the cache is still on (one more store)" "$(($(tstat "$SC" cache_stores) - s0))" 1
+
+# names gone from the configuration free their slots: 130 names, then
+# 130 others (more than 255 in all) are all cached
+names() { for ((i = 0; i < 130; i++)); do printf '%s%03d = { target = "http://127.0.0.1:%s/map"; value_field = "data.result"; };\n' "$1" "$i" "$AP"; done; }
+lookups() {
+	local j pids=()
+	for ((j = 0; j < 4; j++)); do
+		for ((i = j; i < 130; i += 4)); do ns "$(printf '%s%03d' "$1" "$i") k@example.com"; done |
+		    timeout 60 "$SPAWN" -c "$SC" socketmap 2>/dev/null >"$T/names.$j" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cat "$T"/names.* | grep -o 'OK found' | wc -l
+	rm -f "$T"/names.*
+}
+for n in a b; do
+	MAPS=$(names $n) write_conf "$TC" 1000 false
+	MAPS=$(names $n) write_conf "$SC" 1000 false
+	kill -HUP "$TOKEND_PID"
+	wait_for 50 test "$(grep -c 'configuration reloaded' "$T/tokend.log")" -ge "$([ $n = a ] && echo 2 || echo 3)"
+	s0=$(tstat "$SC" cache_stores)
+	is "130 names ($n...): found" "$(lookups $n)" 130
+	is "130 names ($n...): all 130 answers cached" "$(($(tstat "$SC" cache_stores) - s0))" 130
+done
+write_conf "$SC" 1000 false
+
+# a changed socket path needs a restart: the old socket stays in use
+SOCK=$T/other.sock write_conf "$TC" 1000 false
+kill -HUP "$TOKEND_PID"
+wait_for 50 grep -q 'still listening on' "$T/tokend.log"
+check "SIGHUP with another socket path: logged, restart needed" $? "$(tail -3 "$T/tokend.log")"
+is "... tokend still answers on the old socket" "$(tstat "$SC" connections_refused)" 0
+
 # ------------------------------------------------ 4. tokend down or silent
 
 tt_stop_tokend
@@ -200,7 +273,7 @@ is "tokend exits 0 on SIGTERM" "$?" 0
 ! grep -Ei 'fatal|crit|assert|sanitizer' "$T/tokend.log" >"$T/bad.log"
 check "tokend log has no fatal errors" $? "$(cat "$T/bad.log")"
 ! test -e "$SOCK"
-check "tokend removed its socket" $?
+check "tokend removed its socket (the one it bound, not the reloaded path)" $?
 
 # timed_check is|like NAME WANT TIME-NAME MAX-MS COMMAND... (test/lib/tap.sh)
 timed_check like "tokend down, backend down: socketmap TEMP" '^TEMP ' \

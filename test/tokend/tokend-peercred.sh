@@ -10,6 +10,10 @@
 # connections_refused.  A reload adding allowed_groups = [ "daemon" ] lets
 # daemon in.  Finally a 0660 socket with group nogroup: mode and group are
 # applied (stat), nobody (gid nogroup) gets in, daemon cannot connect.
+# allowed_groups also matches supplementary groups: daemon with the
+# supplementary group mail (setpriv --groups) gets in, and so does a user
+# who is a member of an allowed group in /etc/group only (if the system
+# has one).  A refused spawn is told "refused" and logs it (once).
 # Needs root.  Output is TAP.
 
 . "$(dirname "$0")/common.sh"
@@ -89,6 +93,56 @@ r0=$(tstat "$C" connections_refused)
 is "daemon via allowed_groups: answered from the cache" \
     "$(sm "$C" demo alice@example.com "${DAEMON[@]}")" "OK found:alice@example.com"
 is "daemon via allowed_groups: no new refusal" "$(($(tstat "$C" connections_refused) - r0))" 0
+
+# supplementary groups
+MAILGID=$(getent group mail | cut -d: -f3)
+write_conf 0666 'allowed_groups = [ "mail" ];'
+kill -HUP "$TOKEND_PID"
+wait_for 50 test "$(grep -c 'configuration reloaded' "$T/tokend.log")" -ge 2
+DAEMON_MAIL=(setpriv --reuid="$(id -u daemon)" --regid="$(id -g daemon)" --groups="$MAILGID")
+is "(setpriv: daemon with the supplementary group mail)" "$("${DAEMON_MAIL[@]}" id -G)" "$(id -g daemon) $MAILGID"
+is "daemon, supplementary group mail allowed: answered from the cache" \
+    "$(sm "$C" demo alice@example.com "${DAEMON_MAIL[@]}")" "OK found:alice@example.com"
+# a user whose allowed group comes from the group database only
+read -r dbgroup dbuser < <(awk -F: '$4 != "" { split($4, m, ","); print $1, m[1] }' /etc/group |
+    while read -r g u; do id "$u" >/dev/null 2>&1 && [ "$(id -gn "$u")" != "$g" ] && { echo "$g $u"; break; }; done)
+if [ -n "${dbuser:-}" ]; then
+	write_conf 0666 "allowed_groups = [ \"$dbgroup\" ];"
+	kill -HUP "$TOKEND_PID"
+	wait_for 50 test "$(grep -c 'configuration reloaded' "$T/tokend.log")" -ge 3
+	is "$dbuser, member of $dbgroup in /etc/group only (no supplementary groups): answered from the cache" \
+	    "$(sm "$C" demo alice@example.com setpriv --reuid="$(id -u "$dbuser")" --regid="$(id -g "$dbuser")" --clear-groups)" \
+	    "OK found:alice@example.com"
+else
+	ok "# SKIP no user is a supplementary member of a group in /etc/group"
+fi
+
+# refused: told so, and spawn logs it once (spawn logs to stderr on a tty)
+cat >"$T/ttyerr.py" <<'EOF'
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=s)
+os.close(s)
+out, _ = p.communicate(sys.stdin.buffer.read(), timeout=30)
+err = b""
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    err += d
+open(sys.argv[1], "wb").write(err)
+sys.stdout.buffer.write(out)
+EOF
+out=$({ ns "demo alice@example.com"; ns "demo bob@example.com"; } |
+    python3 "$T/ttyerr.py" "$T/spawn-err.log" "${DAEMON[@]}" "$SPAWN" -c "$C" socketmap)
+like "refused spawn (daemon, no allowed group): TEMP with the backend down" "$out" '^[0-9]+:TEMP '
+is "... spawn logged the refusal once for two lookups" "$(grep -c 'refused this process' "$T/spawn-err.log")" 1 \
+    "$(cat "$T/spawn-err.log")"
+grep -q "refused a connection from uid $(id -u daemon) .*allowed_groups" "$T/tokend.log"
+check "... tokend logged it, naming the setting" $? "$(grep refused "$T/tokend.log" | tail -2)"
 
 tt_stop_tokend
 is "tokend exits 0" "$?" 0
