@@ -2,10 +2,10 @@
  * drv.c - latency driver for bench/run
  *
  * SYNOPSIS
- *	bench-drv loop -n N [-s SMAPS_OUT] -- CMD [ARG...]
- *	bench-floorloop floorloop -n N -u URL
- *	bench-floorloop pair -n N -u URL -- CMD [ARG...]
- *	bench-drv oneshot -n N [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]
+ *	bench-drv loop -n N [-k BASE] [-s SMAPS_OUT] -- CMD [ARG...]
+ *	bench-floorloop floorloop -n N [-e E] -u URL
+ *	bench-floorloop pair -n N [-k BASE] [-e E] -u URL -- CMD [ARG...]
+ *	bench-drv oneshot -n N [-k BASE] [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]
  *	bench-drv echo -n N
  *
  * DESCRIPTION
@@ -34,6 +34,12 @@
  *	echo: N round trips of the same request bytes over a socketpair to
  *	an echo child: the floor of a lookup that needs no backend call.
  *
+ *	-k BASE: the keys are key<BASE+i> (default 0), so that runs against
+ *	one response cache never repeat a key; oneshot uses a new key per
+ *	run.  -e E: the floor iteration makes E socketpair round trips to
+ *	the echo child (default 1; 2 is the floor of a lookup through
+ *	pfxhttp-tokend: Postfix to spawn, spawn to tokend).
+ *
  *	Only bench-floorloop (built with -DWITH_CURL) links libcurl: the
  *	driver of the measured process must not map the libraries it uses,
  *	or their pages would count as shared, not private, in the child.
@@ -58,9 +64,10 @@
 #endif
 
 #define REPLY_OK	"14:OK bench-value,"
-#define EXIT_TIMEOUT_MS	5000
 
 static pid_t	 child_pid = -1;
+static unsigned long long key_base;	/* -k: keys key<key_base + i> */
+static size_t	 echo_rounds = 1;	/* -e: echo round trips per floor lookup */
 
 /* die() kills the child being measured */
 static void
@@ -82,128 +89,6 @@ read_reply(int fd, const char *expect)
 	if (memcmp(got, expect, n) != 0)
 		die("unexpected reply \"%.*s\", want \"%s\"", (int)n, got,
 		    expect);
-}
-
-/*
- * fork_pair - fork with a socketpair between parent and child; *fd is
- * the caller's end in both (returns 0 in the child, as fork does)
- */
-static pid_t
-fork_pair(int *fd)
-{
-	int	 sv[2];
-	pid_t	 pid;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		die("socketpair: %s", strerror(errno));
-	if ((pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	close(sv[pid == 0 ? 0 : 1]);
-	*fd = sv[pid == 0 ? 1 : 0];
-	return (pid);
-}
-
-/* spawn - run argv with stdin and stdout on a socketpair */
-
-static pid_t
-spawn(char **argv, int *fd)
-{
-	pid_t	 pid;
-
-	if ((pid = fork_pair(fd)) == 0) {
-		if (dup2(*fd, 0) < 0 || dup2(*fd, 1) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return (pid);
-}
-
-/* reap - wait for pid with a timeout; die unless it exited with 0 */
-
-static void
-reap(pid_t pid, const char *what)
-{
-	int64_t	 deadline = now_ns() + (int64_t)EXIT_TIMEOUT_MS * 1000000;
-	struct timespec nap = { 0, 20000 };
-	int	 st;
-	pid_t	 r;
-
-	for (;;) {
-		if ((r = waitpid(pid, &st, WNOHANG)) == pid)
-			break;
-		if (r < 0 && errno != EINTR)
-			die("waitpid: %s", strerror(errno));
-		if (now_ns() > deadline)
-			die("%s did not exit within %dms", what,
-			    EXIT_TIMEOUT_MS);
-		nanosleep(&nap, NULL);
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		die("%s exited abnormally (status 0x%x)", what, st);
-}
-
-static size_t
-make_request(char *out, size_t cap, size_t i)
-{
-	char	 payload[64];
-	int	 n;
-
-	n = snprintf(payload, sizeof(payload), "bench key%zu@example.org", i);
-	return ((size_t)snprintf(out, cap, "%d:%s,", n, payload));
-}
-
-/* smaps - Private_Clean, Private_Dirty and Rss in KiB, from smaps_rollup */
-
-struct mem {
-	long	 clean, dirty, rss;
-};
-
-/* smaps_field - the kB figure of a "Name:   123 kB" line, else -1 */
-static long
-smaps_field(const char *line, const char *name)
-{
-	size_t	 n = strlen(name);
-	char	*end;
-	long	 v;
-
-	if (strncmp(line, name, n) != 0)
-		return (-1);
-	v = strtol(line + n, &end, 10);
-	return (end == line + n || v < 0 ? -1 : v);
-}
-
-static void
-smaps(pid_t pid, struct mem *m)
-{
-	char	 path[64], line[256];
-	long	 v;
-	FILE	*f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	m->clean = m->dirty = m->rss = -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if ((v = smaps_field(line, "Private_Clean:")) >= 0)
-			m->clean = v;
-		else if ((v = smaps_field(line, "Private_Dirty:")) >= 0)
-			m->dirty = v;
-		else if ((v = smaps_field(line, "Rss:")) >= 0)
-			m->rss = v;
-	}
-	fclose(f);
-	if (m->clean < 0 || m->dirty < 0)
-		die("%s: no Private_* lines", path);
-}
-
-static void
-print_mem(const char *prefix, const struct mem *m)
-{
-	printf("%s_private_kib=%ld\n", prefix, m->clean + m->dirty);
-	printf("%s_private_clean_kib=%ld\n", prefix, m->clean);
-	printf("%s_private_dirty_kib=%ld\n", prefix, m->dirty);
-	printf("%s_rss_kib=%ld\n", prefix, m->rss);
 }
 
 static void
@@ -267,7 +152,7 @@ do_echo(size_t n)
 		die("out of memory");
 	pid = start_echo(&fd);
 	for (i = 0; i < n; i++) {
-		len = make_request(req, sizeof(req), i);
+		len = make_request(req, sizeof(req), key_base + i);
 		t0 = now_ns();
 		write_all(fd, req, len);
 		read_exact(fd, echo, len);
@@ -293,9 +178,9 @@ do_loop(size_t n, const char *smaps_out, char **argv)
 
 	if (t == NULL)
 		die("out of memory");
-	child_pid = spawn(argv, &fd);
+	child_pid = spawn_cmd(argv, &fd);
 	for (i = 0; i < n; i++) {
-		len = make_request(req, sizeof(req), i);
+		len = make_request(req, sizeof(req), key_base + i);
 		t0 = now_ns();
 		write_all(fd, req, len);
 		read_reply(fd, REPLY_OK);
@@ -330,10 +215,10 @@ floor_request(CURL *h, struct sink *s, const char *body, size_t bodylen)
 }
 
 static size_t
-make_body(char *out, size_t cap, size_t i)
+make_body(char *out, size_t cap, unsigned long long i)
 {
 	return ((size_t)snprintf(out, cap,
-	    "{\"name\":\"bench\",\"key\":\"key%zu@example.org\"}", i));
+	    "{\"name\":\"bench\",\"key\":\"key%llu@example.org\"}", i));
 }
 
 /*
@@ -347,7 +232,7 @@ do_pair(size_t n, const char *url, char **argv)
 	struct curl_slist *hdrs;
 	struct sink sink;
 	char	 req[128], echo[128], body[128];
-	size_t	 i, len, blen, k;
+	size_t	 i, len, blen, k, e;
 	pid_t	 echo_pid;
 	int	 efd, fd = -1;
 	long	 conns = 0;
@@ -358,11 +243,11 @@ do_pair(size_t n, const char *url, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	echo_pid = start_echo(&efd);
 	if (argv != NULL)
-		child_pid = spawn(argv, &fd);
+		child_pid = spawn_cmd(argv, &fd);
 	if ((h = floor_handle(url, &hdrs, &sink)) == NULL)
 		die("curl_easy_init failed");
 	for (i = 0; i < n; i++) {
-		len = make_request(req, sizeof(req), i);
+		len = make_request(req, sizeof(req), key_base + i);
 		for (k = 0; k < 2; k++) {
 			if ((k == (i & 1)) && argv != NULL) {
 				t0 = now_ns();
@@ -371,13 +256,15 @@ do_pair(size_t n, const char *url, char **argv)
 				tp[i] = now_ns() - t0;
 			} else if (k != (i & 1)) {
 				t0 = now_ns();
-				blen = make_body(body, sizeof(body), i);
-				write_all(efd, req, len);
-				read_exact(efd, echo, len);
+				blen = make_body(body, sizeof(body), key_base + i);
+				for (e = 0; e < echo_rounds; e++) {
+					write_all(efd, req, len);
+					read_exact(efd, echo, len);
+					if (memcmp(echo, req, len) != 0)
+						die("echo mismatch");
+				}
 				floor_request(h, &sink, body, blen);
 				tf[i] = now_ns() - t0;
-				if (memcmp(echo, req, len) != 0)
-					die("echo mismatch");
 			}
 		}
 	}
@@ -404,7 +291,8 @@ do_pair(size_t n, const char *url, char **argv)
 #endif /* WITH_CURL */
 
 static int64_t
-oneshot_once(char **argv, struct mem *m, const char *smaps_out)
+oneshot_once(char **argv, unsigned long long key, struct mem *m,
+    const char *smaps_out)
 {
 	char	 path[64];
 	char	 req[128];
@@ -412,9 +300,9 @@ oneshot_once(char **argv, struct mem *m, const char *smaps_out)
 	int64_t	 t0;
 	int	 fd;
 
-	len = make_request(req, sizeof(req), 0);
+	len = make_request(req, sizeof(req), key);
 	t0 = now_ns();
-	child_pid = spawn(argv, &fd);
+	child_pid = spawn_cmd(argv, &fd);
 	write_all(fd, req, len);
 	read_reply(fd, REPLY_OK);
 	if (m != NULL)
@@ -443,11 +331,11 @@ do_oneshot(size_t n, const char *smaps_out, char **a, char **b)
 	if (smaps_out != NULL && (asprintf(&sa, "%s.a", smaps_out) < 0 ||
 	    asprintf(&sb, "%s.b", smaps_out) < 0))
 		die("out of memory");
-	(void)oneshot_once(a, &pa, sa);
-	(void)oneshot_once(b, &pb, sb);
+	(void)oneshot_once(a, key_base + n, &pa, sa);
+	(void)oneshot_once(b, key_base + n, &pb, sb);
 	for (i = 0; i < n; i++) {
-		ta[i] = oneshot_once(a, NULL, NULL);
-		tb[i] = oneshot_once(b, NULL, NULL);
+		ta[i] = oneshot_once(a, key_base + i, NULL, NULL);
+		tb[i] = oneshot_once(b, key_base + i, NULL, NULL);
 	}
 	free(sa);
 	free(sb);
@@ -464,10 +352,10 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: bench-drv loop -n N [-s SMAPS_OUT] -- CMD [ARG...]\n"
-	    "       bench-floorloop floorloop -n N -u URL\n"
-	    "       bench-floorloop pair -n N -u URL -- CMD [ARG...]\n"
-	    "       bench-drv oneshot -n N [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]\n"
+	    "usage: bench-drv loop -n N [-k BASE] [-s SMAPS_OUT] -- CMD [ARG...]\n"
+	    "       bench-floorloop floorloop -n N [-e E] -u URL\n"
+	    "       bench-floorloop pair -n N [-k BASE] [-e E] -u URL -- CMD [ARG...]\n"
+	    "       bench-drv oneshot -n N [-k BASE] [-s SMAPS_OUT] CMD_A [ARG...] :: CMD_B [ARG...]\n"
 	    "       bench-drv echo -n N\n");
 	exit(2);
 }
@@ -493,6 +381,10 @@ main(int argc, char **argv)
 			url = argv[++i];
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			smaps_out = argv[++i];
+		else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
+			key_base = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc)
+			echo_rounds = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;

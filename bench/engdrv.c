@@ -1,0 +1,319 @@
+/*
+ * engdrv.c - many pfxhttp-spawn connections at once, for bench/run
+ *
+ * SYNOPSIS
+ *	bench-engdrv many -c K -n N [-k BASE] [-s SMAPS_OUT] [-P PID]...
+ *	    -- CMD [ARG...]
+ *
+ * DESCRIPTION
+ *	Start K copies of CMD, each with stdin and stdout on one end of a
+ *	socketpair (as Postfix's spawn(8) runs one pfxhttp-spawn per
+ *	connection), send each one lookup (the warm-up: every process has
+ *	exec'd, read its configuration and made its first call), then N
+ *	lookups on every connection at once, one outstanding per
+ *	connection, so that K processes are busy together.  Every key is
+ *	new: connection j's lookup i asks for "bench key<BASE + j*(N+1) +
+ *	i>@example.org", so no answer can come from a cache; every reply
+ *	must be exactly "OK bench-value".
+ *
+ *	Before the timed phase and after it, the CPU time of each copy and
+ *	of each -P PID (pfxhttp-tokend, nginx) is read (cpu_ns: schedstat,
+ *	else stat).  After the last reply, while all K are still alive,
+ *	Private_Clean + Private_Dirty of each (smaps_rollup) is read, and
+ *	that of each -P PID; SMAPS_OUT gets /proc/PID/smaps of the first
+ *	copy.  Then every connection is closed and every copy must exit 0.
+ *
+ *	Output: key=value lines:
+ *	  lookups, elapsed_ns, lookups_per_s	the timed phase
+ *	  lat_*_ns				per-lookup round trips in it
+ *	  cmd_cpu_ns				CPU of the K copies in it
+ *	  pid<J>_cpu_ns				CPU of the J-th -P PID in it
+ *	  mem_private_{median,max,min,sum}_kib	over the K copies
+ *	  mem_dirty_median_kib, mem_clean_median_kib
+ *	  pid<J>_private_kib, pid<J>_dirty_kib, pid<J>_clean_kib
+ *
+ *	Links libc and libpfxcore only (see drv.c on why the driver must not
+ *	map the libraries it measures).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define REPLY_OK	"14:OK bench-value,"
+#define MAX_PIDS	8
+
+struct conn {
+	pid_t		 pid;
+	int		 fd;
+	size_t		 done;		/* replies checked */
+	size_t		 got;		/* bytes of the current reply */
+	int64_t		 t0;		/* when the current request went out */
+	char		 reply[sizeof(REPLY_OK)];
+};
+
+static struct conn *conns;
+static size_t	 nconns;
+
+static void
+kill_all(void)
+{
+	size_t	 j;
+
+	for (j = 0; j < nconns; j++)
+		if (conns[j].pid > 0)
+			(void)kill(conns[j].pid, SIGKILL);
+}
+
+static unsigned long long key_base;
+static size_t	 per_conn;
+
+static void
+send_lookup(struct conn *c, size_t j, size_t i)
+{
+	char	 req[128];
+	size_t	 len;
+
+	len = make_request(req, sizeof(req),
+	    key_base + (unsigned long long)j * (per_conn + 1) + i);
+	c->got = 0;
+	c->t0 = now_ns();
+	write_all(c->fd, req, len);
+}
+
+/*
+ * take_reply - read what is there of c's reply; 1 once it is complete
+ * and right, 0 while more is due (dies on anything else)
+ */
+static int
+take_reply(struct conn *c, size_t j)
+{
+	const size_t want = sizeof(REPLY_OK) - 1;
+	ssize_t	 r;
+
+	r = read(c->fd, c->reply + c->got, want - c->got + 1);
+	if (r < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return (0);
+		die("connection %zu: read: %s", j, strerror(errno));
+	}
+	if (r == 0)
+		die("connection %zu: EOF after %zu replies", j, c->done);
+	c->got += (size_t)r;
+	if (c->got > want)
+		die("connection %zu: reply longer than \"%s\"", j, REPLY_OK);
+	if (c->got < want)
+		return (0);
+	if (memcmp(c->reply, REPLY_OK, want) != 0)
+		die("connection %zu: unexpected reply \"%.*s\", want \"%s\"",
+		    j, (int)want, c->reply, REPLY_OK);
+	return (1);
+}
+
+/*
+ * run_phase - lookup first..first+count-1 on every connection, one
+ * outstanding per connection; t[] gets each round trip (may be NULL)
+ */
+static void
+run_phase(size_t first, size_t count, int64_t *t)
+{
+	struct pollfd *pfd = calloc(nconns, sizeof(*pfd));
+	size_t	 j, active = 0, k = 0;
+	int	 pr;
+
+	if (pfd == NULL)
+		die("out of memory");
+	for (j = 0; j < nconns; j++) {
+		pfd[j].fd = conns[j].fd;
+		pfd[j].events = POLLIN;
+		conns[j].done = 0;
+		if (count > 0) {
+			send_lookup(&conns[j], j, first);
+			active++;
+		} else
+			pfd[j].fd = -1;
+	}
+	while (active > 0) {
+		if ((pr = poll(pfd, nconns, BENCH_IO_TIMEOUT_MS)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (pr == 0)
+			die("timed out after %dms waiting for replies "
+			    "(%zu connections still waiting)",
+			    BENCH_IO_TIMEOUT_MS, active);
+		for (j = 0; j < nconns; j++) {
+			if (pfd[j].fd < 0 || pfd[j].revents == 0)
+				continue;
+			if (!take_reply(&conns[j], j))
+				continue;
+			if (t != NULL)
+				t[k++] = now_ns() - conns[j].t0;
+			if (++conns[j].done == count) {
+				pfd[j].fd = -1;
+				active--;
+			} else
+				send_lookup(&conns[j], j,
+				    first + conns[j].done);
+		}
+	}
+	free(pfd);
+}
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long	 x = *(const long *)a, y = *(const long *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static long
+median_long(long *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_long);
+	return (v[n / 2]);
+}
+
+static void
+copy_smaps(pid_t pid, const char *to)
+{
+	char	 from[64], b[8192];
+	size_t	 n;
+	FILE	*in, *out;
+
+	snprintf(from, sizeof(from), "/proc/%d/smaps", (int)pid);
+	if ((in = fopen(from, "r")) == NULL || (out = fopen(to, "w")) == NULL)
+		die("copy %s: %s", from, strerror(errno));
+	while ((n = fread(b, 1, sizeof(b), in)) > 0)
+		fwrite(b, 1, n, out);
+	fclose(in);
+	fclose(out);
+}
+
+static int
+do_many(size_t k, size_t n, const char *smaps_out, pid_t *pids,
+    size_t npids, char **argv)
+{
+	int64_t	*t = calloc(k * n, sizeof(*t)), t0, el, c0 = 0, c1 = 0;
+	int64_t	 p0[MAX_PIDS], p1[MAX_PIDS];
+	long	*priv = calloc(k, sizeof(long)), *dirty = calloc(k, sizeof(long));
+	long	*clean = calloc(k, sizeof(long)), sum = 0;
+	struct mem m;
+	size_t	 j, i;
+
+	if (t == NULL || priv == NULL || dirty == NULL || clean == NULL ||
+	    (conns = calloc(k, sizeof(*conns))) == NULL)
+		die("out of memory");
+	for (j = 0; j < k; j++) {
+		conns[j].pid = spawn_cmd(argv, &conns[j].fd);
+		nconns = j + 1;
+	}
+	per_conn = n;
+	run_phase(n, 1, NULL);		/* warm-up: key index n */
+	for (i = 0; i < npids; i++)
+		p0[i] = cpu_ns(pids[i]);
+	for (j = 0; j < k; j++)
+		c0 += cpu_ns(conns[j].pid);
+	t0 = now_ns();
+	run_phase(0, n, t);
+	el = now_ns() - t0;
+	for (j = 0; j < k; j++)
+		c1 += cpu_ns(conns[j].pid);
+	for (i = 0; i < npids; i++)
+		p1[i] = cpu_ns(pids[i]);
+	for (j = 0; j < k; j++) {
+		smaps(conns[j].pid, &m);
+		priv[j] = m.clean + m.dirty;
+		dirty[j] = m.dirty;
+		clean[j] = m.clean;
+		sum += priv[j];
+	}
+	printf("lookups=%zu\n", k * n);
+	printf("connections=%zu\n", k);
+	printf("elapsed_ns=%lld\n", (long long)el);
+	printf("lookups_per_s=%.0f\n", (double)(k * n) * 1e9 / (double)el);
+	printf("cmd_cpu_ns=%lld\n", (long long)(c1 - c0));
+	for (i = 0; i < npids; i++) {
+		printf("pid%zu_cpu_ns=%lld\n", i, (long long)(p1[i] - p0[i]));
+		smaps(pids[i], &m);
+		printf("pid%zu_private_kib=%ld\n", i, m.clean + m.dirty);
+		printf("pid%zu_dirty_kib=%ld\n", i, m.dirty);
+		printf("pid%zu_clean_kib=%ld\n", i, m.clean);
+	}
+	if (smaps_out != NULL)
+		copy_smaps(conns[0].pid, smaps_out);
+	printf("mem_private_sum_kib=%ld\n", sum);
+	printf("mem_private_median_kib=%ld\n", median_long(priv, k));
+	printf("mem_private_min_kib=%ld\n", priv[0]);
+	printf("mem_private_max_kib=%ld\n", priv[k - 1]);
+	printf("mem_dirty_median_kib=%ld\n", median_long(dirty, k));
+	printf("mem_clean_median_kib=%ld\n", median_long(clean, k));
+	print_stats("lat", t, k * n);
+	for (j = 0; j < k; j++)
+		close(conns[j].fd);
+	for (j = 0; j < k; j++) {
+		reap(conns[j].pid, argv[0]);
+		conns[j].pid = -1;
+	}
+	free(t);
+	free(priv);
+	free(dirty);
+	free(clean);
+	free(conns);
+	conns = NULL;
+	nconns = 0;
+	return (0);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: bench-engdrv many -c K -n N [-k BASE]"
+	    " [-s SMAPS_OUT] [-P PID]... -- CMD [ARG...]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *smaps_out = NULL;
+	pid_t	 pids[MAX_PIDS];
+	size_t	 k = 0, n = 0, npids = 0;
+	int	 i;
+
+	bench_prog = "bench-engdrv";
+	bench_on_die = kill_all;
+	(void)signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || strcmp(argv[1], "many") != 0)
+		usage();
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			k = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			n = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
+			key_base = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			smaps_out = argv[++i];
+		else if (strcmp(argv[i], "-P") == 0 && i + 1 < argc &&
+		    npids < MAX_PIDS)
+			pids[npids++] = (pid_t)strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else
+			usage();
+	}
+	if (k == 0 || n == 0 || i >= argc)
+		usage();
+	return (do_many(k, n, smaps_out, pids, npids, argv + i));
+}
