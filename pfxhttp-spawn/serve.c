@@ -22,25 +22,30 @@
 
 #define READ_CHUNK	4096	/* stack pages count as private memory */
 
-static void
+static enum proto_status
 answer(const struct serve_args *a, struct lookup *lk, void *st,
     const struct pfx_req *req, struct pfx_result *res, struct buf *out)
 {
 	const struct conf_entry *e = a->entry;
+	const char *map = NULL, *key;
+	size_t	 maplen, keylen;
 	char	 safe[128];
 
-	if (e == NULL && (e = conf_find(a->conf, a->kind, req->map)) == NULL) {
-		log_warnx("socketmap: no socket_maps entry \"%s\"",
-		    log_safe(safe, sizeof(safe), req->map, strlen(req->map)));
+	if (e == NULL && ((map = pfx_req_get(req, "name", &maplen)) == NULL ||
+	    (e = conf_find(a->conf, a->kind, map)) == NULL)) {
+		log_warnx("%s: no %s entry \"%s\"", a->ops->name,
+		    conf_kind_section(a->kind), map != NULL ? log_safe(safe,
+		    sizeof(safe), map, maplen) : "");
 		result_set(res, PFX_PERMFAIL, "unknown map name");
 	} else
 		lookup_run(lk, e, req, res);
-	if (log_enabled(LOG_LVL_DEBUG))
+	if (log_enabled(LOG_LVL_DEBUG) && !(req->flags & PFX_REQ_SECRET))
 		log_debug("%s %s: \"%s\": %s", a->ops->name,
-		    e != NULL ? e->name : "?", req->key != NULL ?
-		    log_safe(safe, sizeof(safe), req->key, req->keylen) :
-		    "(policy)", verdict_name(res->verdict));
-	a->ops->reply(st, res, out);
+		    e != NULL ? e->name : "?",
+		    (key = pfx_req_get(req, "key", &keylen)) != NULL ?
+		    log_safe(safe, sizeof(safe), key, keylen) : "(policy)",
+		    verdict_name(res->verdict));
+	return (a->ops->reply(st, res, out));
 }
 
 int
@@ -73,6 +78,13 @@ serve(const struct serve_args *a)
 	    (int)a->conf->idle_timeout_ms;
 	pfd.fd = a->in;
 	pfd.events = POLLIN;
+	/* a server that speaks first (Dovecot auth) must not wait for us */
+	if (a->ops->greet != NULL) {
+		a->ops->greet(st, &out);
+		if (out.len > 0 && io_write_all(a->out, out.data, out.len) !=
+		    PFX_OK)
+			goto done;
+	}
 	for (;;) {
 		if ((n = poll(&pfd, 1, timeout)) == 0) {
 			log_info("%s: idle for %lldms, closing", a->ops->name,
@@ -108,7 +120,7 @@ serve(const struct serve_args *a)
 			ps = a->ops->feed(st, in + off, (size_t)n - off, &used,
 			    &req, &out, &why);
 			if (ps == PROTO_REQUEST)
-				answer(a, lk, st, &req, &res, &out);
+				ps = answer(a, lk, st, &req, &res, &out);
 			else if (why != NULL)
 				log_warnx("%s: %s", a->ops->name, why);
 			if (out.len > 0 && io_write_all(a->out, out.data,

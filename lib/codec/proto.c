@@ -22,6 +22,20 @@ proto_find(const char *name)
 	return (NULL);
 }
 
+const char *
+pfx_req_get(const struct pfx_req *req, const char *name, size_t *len)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->nattrs; i++)
+		if (strcmp(req->attrs[i].name, name) == 0) {
+			*len = req->attrs[i].valuelen;
+			return (req->attrs[i].value);
+		}
+	*len = 0;
+	return (NULL);
+}
+
 /*
  * proto_sanitize_into - reasons and diagnostics end up in Postfix logs
  * and replies; keep them to one line of printable text.

@@ -20,14 +20,18 @@ struct pfx_attr {
 	size_t		 valuelen;
 };
 
-/* A decoded request; pointers stay valid until the next feed. */
+/*
+ * A decoded request: named attributes only (socketmap: "name" and "key";
+ * tcp_table: "key"; policy: what Postfix sent).  Pointers stay valid
+ * until the next feed.
+ */
 struct pfx_req {
-	const char	*map;		/* socketmap map name, else NULL */
-	const char	*key;		/* lookup key (socketmap, tcp) */
-	size_t		 keylen;
-	const struct pfx_attr *attrs;	/* policy attributes */
+	const struct pfx_attr *attrs;
 	size_t		 nattrs;
+	unsigned int	 flags;
 };
+
+#define PFX_REQ_SECRET	0x1	/* never logged, never a cache key; wiped */
 
 struct proto_opts {
 	size_t		 max_request;	/* bytes buffered per request */
@@ -46,12 +50,17 @@ struct proto_ops {
 	const char	*name;
 	void		*(*create)(const struct proto_opts *);
 	void		 (*destroy)(void *);
+	/* Optional: what the server says at connect, before any input. */
+	void		 (*greet)(void *, struct buf *out);
 	/* Consume input; *used says how much.  Reasons go to *why. */
 	enum proto_status (*feed)(void *, const char *, size_t, size_t *used,
 			    struct pfx_req *, struct buf *out,
 			    const char **why);
-	/* Encode the answer to the request returned last. */
-	void		 (*reply)(void *, const struct pfx_result *,
+	/*
+	 * Encode the answer to the request returned last: PROTO_MORE to
+	 * go on, PROTO_CLOSE to close once out is written.
+	 */
+	enum proto_status (*reply)(void *, const struct pfx_result *,
 			    struct buf *out);
 	/* Is a request partly read (EOF now would lose it)? */
 	int		 (*in_progress)(const void *);
@@ -62,6 +71,10 @@ extern const struct proto_ops proto_tcptable;
 extern const struct proto_ops proto_policy;
 
 const struct proto_ops *proto_find(const char *);
+
+/* pfx_req_get - an attribute's value and length, NULL when absent */
+const char *pfx_req_get(const struct pfx_req *, const char *name,
+	    size_t *len);
 
 /*
  * policy_action_ok - may this text follow "action=" on the wire?  One

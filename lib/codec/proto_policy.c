@@ -197,7 +197,7 @@ policy_action_ok(const char *p, size_t n)
 	return (utf8_valid(p, n));
 }
 
-static void
+static enum proto_status
 policy_reply(void *arg, const struct pfx_result *res, struct buf *out)
 {
 	struct policy *pl = arg;
@@ -218,6 +218,7 @@ policy_reply(void *arg, const struct pfx_result *res, struct buf *out)
 		buf_reset(out);
 		(void)buf_puts(out, "action=DUNNO\n\n");
 	}
+	return (PROTO_MORE);
 }
 
 static int

@@ -32,6 +32,7 @@ struct sockmap {
 	struct ns_dec	 ns;
 	size_t		 max_reply;
 	struct buf	 scratch;
+	struct pfx_attr	 attrs[2];	/* name, key */
 };
 
 static void *
@@ -109,14 +110,17 @@ sockmap_feed(void *arg, const char *p, size_t n, size_t *used,
 		return (PROTO_REPLIED);
 	}
 	*sp = '\0';
+	s->attrs[0] = (struct pfx_attr){ "name", payload, (size_t)(sp -
+	    payload) };
+	s->attrs[1] = (struct pfx_attr){ "key", sp + 1, s->ns.payload.len -
+	    (size_t)(sp + 1 - payload) };
 	memset(req, 0, sizeof(*req));
-	req->map = payload;
-	req->key = sp + 1;
-	req->keylen = s->ns.payload.len - (size_t)(sp + 1 - payload);
+	req->attrs = s->attrs;
+	req->nattrs = 2;
 	return (PROTO_REQUEST);
 }
 
-static void
+static enum proto_status
 sockmap_reply(void *arg, const struct pfx_result *res, struct buf *out)
 {
 	struct sockmap *s = arg;
@@ -156,6 +160,7 @@ sockmap_reply(void *arg, const struct pfx_result *res, struct buf *out)
 		sockmap_put(s, out, "PERM", buf_str(t), t->len);
 		break;
 	}
+	return (PROTO_MORE);
 }
 
 static int

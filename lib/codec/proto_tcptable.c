@@ -30,6 +30,7 @@ struct tcptable {
 	struct linebuf	 lb;
 	struct buf	 key;
 	struct buf	 scratch;
+	struct pfx_attr	 attr;		/* key */
 	int		 pending;	/* a request was returned */
 };
 
@@ -110,14 +111,15 @@ tcp_feed(void *arg, const char *p, size_t n, size_t *used,
 		(void)buf_puts(out, "400 malformed%20key\n");
 		return (PROTO_REPLIED);
 	}
+	t->attr = (struct pfx_attr){ "key", t->key.data, t->key.len };
 	memset(req, 0, sizeof(*req));
-	req->key = t->key.data;
-	req->keylen = t->key.len;
+	req->attrs = &t->attr;
+	req->nattrs = 1;
 	t->pending = 1;
 	return (PROTO_REQUEST);
 }
 
-static void
+static enum proto_status
 tcp_reply(void *arg, const struct pfx_result *res, struct buf *out)
 {
 	struct tcptable *t = arg;
@@ -144,6 +146,7 @@ tcp_reply(void *arg, const struct pfx_result *res, struct buf *out)
 		tcp_put(out, "400", t->scratch.data, t->scratch.len);
 		break;
 	}
+	return (PROTO_MORE);
 }
 
 static int

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cacheable.h"
 #include "clock.h"
 #include "err.h"
 #include "http.h"
@@ -190,41 +191,14 @@ bearer_token(struct lookup *lk, const struct conf_entry *e, int renew,
 	return (lk->tokens[i]);
 }
 
-/*
- * cache_key - the lookup key; for policy every attribute the backend
- * sees (cache_all_attrs: all of them, as received), else the chosen
- * ones.  Attribute values hold no newline (the policy protocol).
- */
-static void
+/* cache_key - a key too large for the cache means no caching */
+
+static int
 cache_key(struct lookup *lk, const struct conf_entry *e,
     const struct pfx_req *req)
 {
-	unsigned int i;
-	size_t	 n;
-	const char *v;
-
 	buf_reset(&lk->ckey);
-	if (e->kind != KIND_POLICY) {
-		(void)buf_append(&lk->ckey, req->key, req->keylen);
-		return;
-	}
-	if (e->cache_all_attrs) {
-		for (n = 0; n < req->nattrs; n++) {
-			(void)buf_printf(&lk->ckey, "%s=", req->attrs[n].name);
-			(void)buf_append(&lk->ckey, req->attrs[n].value,
-			    req->attrs[n].valuelen);
-			(void)buf_putc(&lk->ckey, '\n');
-		}
-		return;
-	}
-	for (i = 0; i < policy_attr_count; i++) {
-		if (!(e->cache_attrs & (1ULL << i)))
-			continue;
-		v = req_attr(req, policy_attr_names[i], &n);
-		(void)buf_printf(&lk->ckey, "%s=", policy_attr_names[i]);
-		(void)buf_append(&lk->ckey, v, n);
-		(void)buf_putc(&lk->ckey, '\n');
-	}
+	return (cacheable_key(e, req, &lk->ckey) == PFX_OK);
 }
 
 static int
@@ -312,8 +286,9 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 	int	 use_cache = cc->enabled && e->cache;
 	enum definite def;
 
+	if (use_cache && !cache_key(lk, e, req))
+		use_cache = 0;
 	if (use_cache) {
-		cache_key(lk, e, req);
 		if (cc->serve_fresh && cache_get(lk, e, cc->fresh_ttl_ms, "fresh", res))
 			return;
 	}

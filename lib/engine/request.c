@@ -112,20 +112,6 @@ policy_json(struct buf *out, const struct pfx_req *req)
 	return (r);
 }
 
-const char *
-req_attr(const struct pfx_req *req, const char *name, size_t *len)
-{
-	size_t	 i;
-
-	for (i = 0; i < req->nattrs; i++)
-		if (strcmp(req->attrs[i].name, name) == 0) {
-			*len = req->attrs[i].valuelen;
-			return (req->attrs[i].value);
-		}
-	*len = 0;
-	return ("");
-}
-
 static int
 render_value(int id, struct tmpl_value *v, void *arg)
 {
@@ -140,14 +126,14 @@ render_value(int id, struct tmpl_value *v, void *arg)
 		v->p = rc->rq->attrjson.data;
 		v->n = rc->rq->attrjson.len;
 		v->json = 1;
-	} else if (id == VAR_KEY) {
-		v->p = req->key;
-		v->n = req->keylen;
 	} else if (id == VAR_NAME) {
 		v->p = rc->e->name;
 		v->n = strlen(rc->e->name);
 	} else {
-		v->p = req_attr(req, policy_attr_names[id - VAR_ATTR0], &v->n);
+		v->p = pfx_req_get(req, id == VAR_KEY ? "key" :
+		    policy_attr_names[id - VAR_ATTR0], &v->n);
+		if (v->p == NULL)
+			v->p = "";
 	}
 	return (PFX_OK);
 }
@@ -158,7 +144,8 @@ static int
 rest_query(struct buf *u, const struct conf_entry *e,
     const struct pfx_req *req)
 {
-	size_t	 i;
+	const char *key;
+	size_t	 i, keylen;
 	int	 r;
 
 	if ((r = buf_putc(u, strchr(e->target, '?') != NULL ? '&' : '?')) !=
@@ -174,7 +161,9 @@ rest_query(struct buf *u, const struct conf_entry *e,
 	case KIND_TCP:
 		if ((r = buf_puts(u, "key=")) != PFX_OK)
 			return (r);
-		return (escape_url(u, req->key, req->keylen));
+		if ((key = pfx_req_get(req, "key", &keylen)) == NULL)
+			key = "";
+		return (escape_url(u, key, keylen));
 	default:
 		for (i = 0; i < req->nattrs; i++) {
 			if ((i > 0 && (r = buf_putc(u, '&')) != PFX_OK) ||

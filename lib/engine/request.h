@@ -32,7 +32,5 @@ void	 request_http(const struct request *, const struct conf_entry *,
 /* request_clear - wipe what may hold credentials, drop the headers */
 void	 request_clear(struct request *);
 void	 request_free(struct request *);
-/* req_attr - a request attribute's value, "" when absent */
-const char *req_attr(const struct pfx_req *, const char *name, size_t *len);
 
 #endif

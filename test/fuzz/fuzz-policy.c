@@ -68,8 +68,7 @@ pol_check_req(const struct fz_codec *c, const struct pfx_req *req,
 	const struct pfx_attr *a;
 	size_t	 i, j, total = 0;
 
-	CHECK(req->map == NULL && req->key == NULL && req->keylen == 0);
-	CHECK(req->attrs != NULL);
+	CHECK(req->attrs != NULL && req->flags == 0);
 	CHECK(req->nattrs >= 1 && req->nattrs <= POLICY_MAX_ATTRS);
 	for (i = 0; i < req->nattrs; i++) {
 		a = &req->attrs[i];

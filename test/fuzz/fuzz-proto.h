@@ -85,9 +85,7 @@ fz_text(const struct fz_codec *c, const struct pfx_req *req, unsigned which,
 	buf_reset(t);
 	switch (which) {
 	case 0:
-		if (req->key != NULL)
-			fz_append_max(t, req->key, req->keylen);
-		else if (req->nattrs > 0)
+		if (req->nattrs > 0)
 			fz_append_max(t, req->attrs[req->nattrs - 1].value,
 			    req->attrs[req->nattrs - 1].valuelen);
 		break;
@@ -120,12 +118,12 @@ fz_answer(const struct fz_codec *c, void *st, const struct pfx_req *req,
 			res.verdict = fz_verdicts[v];
 			fz_text(c, req, t, &res.text);
 			buf_reset(&tmp);
-			c->ops->reply(st, &res, &tmp);
+			CHECK(c->ops->reply(st, &res, &tmp) == PROTO_MORE);
 			c->check_reply(c, &res, tmp.data, tmp.len);
 		}
 	res.verdict = fz_verdicts[reqno % FZ_NVERDICTS];
 	fz_text(c, req, (reqno / FZ_NVERDICTS) % FZ_NTEXTS, &res.text);
-	c->ops->reply(st, &res, out);
+	CHECK(c->ops->reply(st, &res, out) == PROTO_MORE);
 	c->check_reply(c, &res, out->data, out->len);
 	buf_free(&tmp);
 	result_free(&res);
@@ -136,14 +134,7 @@ fz_log_req(struct buf *log, const struct pfx_req *req)
 {
 	size_t	 i;
 
-	CHECK(buf_printf(log, "R map=%zu:", req->map != NULL ?
-	    strlen(req->map) : 0) == PFX_OK);
-	if (req->map != NULL)
-		CHECK(buf_puts(log, req->map) == PFX_OK);
-	CHECK(buf_printf(log, " key=%zu:", req->keylen) == PFX_OK);
-	if (req->key != NULL)
-		CHECK(buf_append(log, req->key, req->keylen) == PFX_OK);
-	CHECK(buf_printf(log, " attrs=%zu\n", req->nattrs) == PFX_OK);
+	CHECK(buf_printf(log, "R attrs=%zu\n", req->nattrs) == PFX_OK);
 	for (i = 0; i < req->nattrs; i++)
 		CHECK(buf_printf(log, " %s=%zu:", req->attrs[i].name,
 		    req->attrs[i].valuelen) == PFX_OK &&

@@ -63,23 +63,28 @@ static void
 sm_check_req(const struct fz_codec *c, const struct pfx_req *req,
     const char *blk, size_t n)
 {
-	size_t	 maplen, i = 0, len = 0;
+	const char *map, *key;
+	size_t	 maplen, keylen, i = 0, len = 0;
 
-	CHECK(req->map != NULL && req->key != NULL);
-	maplen = strlen(req->map);
-	CHECK(maplen > 0 && strchr(req->map, ' ') == NULL);
-	CHECK(req->keylen > 0 && strlen(req->key) == req->keylen);
+	/* exactly two attributes: name, then key */
+	CHECK(req->nattrs == 2 && strcmp(req->attrs[0].name, "name") == 0 &&
+	    strcmp(req->attrs[1].name, "key") == 0);
+	map = pfx_req_get(req, "name", &maplen);
+	key = pfx_req_get(req, "key", &keylen);
+	CHECK(map != NULL && key != NULL);
+	CHECK(maplen > 0 && strlen(map) == maplen &&
+	    memchr(map, ' ', maplen) == NULL);
+	CHECK(keylen > 0 && strlen(key) == keylen);
 	/* the map name, a space and the key were one netstring */
-	CHECK(maplen + 1 + req->keylen <= c->opts.max_request);
-	CHECK(req->attrs == NULL && req->nattrs == 0);
+	CHECK(maplen + 1 + keylen <= c->opts.max_request);
 	/* the request is exactly "<digits>:<map> <key>," */
 	while (i < n && blk[i] >= '0' && blk[i] <= '9')
 		len = len * 10 + (size_t)(blk[i++] - '0');
 	CHECK(i > 0 && i <= 10 && i < n && blk[i] == ':');
-	CHECK(len == maplen + 1 + req->keylen && n == i + len + 2);
-	CHECK(memcmp(blk + i + 1, req->map, maplen) == 0 &&
+	CHECK(len == maplen + 1 + keylen && n == i + len + 2);
+	CHECK(memcmp(blk + i + 1, map, maplen) == 0 &&
 	    blk[i + 1 + maplen] == ' ' &&
-	    memcmp(blk + i + 2 + maplen, req->key, req->keylen) == 0 &&
+	    memcmp(blk + i + 2 + maplen, key, keylen) == 0 &&
 	    blk[n - 1] == ',');
 }
 

@@ -58,18 +58,20 @@ tcp_check_req(const struct fz_codec *c, const struct pfx_req *req,
     const char *blk, size_t n)
 {
 	struct buf enc, dec;
+	const char *key;
+	size_t	 keylen;
 
-	CHECK(req->map == NULL && req->attrs == NULL && req->nattrs == 0);
-	CHECK(req->key != NULL && req->keylen > 0);
-	CHECK(memchr(req->key, '\0', req->keylen) == NULL);
-	CHECK(req->keylen + 4 <= c->opts.max_request);
+	CHECK(req->nattrs == 1 && strcmp(req->attrs[0].name, "key") == 0);
+	key = pfx_req_get(req, "key", &keylen);
+	CHECK(key != NULL && keylen > 0);
+	CHECK(memchr(key, '\0', keylen) == NULL);
+	CHECK(keylen + 4 <= c->opts.max_request);
 	/* our quoting round-trips whatever Postfix sent */
 	buf_init(&enc, BUF_UNLIMITED);
 	buf_init(&dec, BUF_UNLIMITED);
-	CHECK(hexq_encode(&enc, req->key, req->keylen) == PFX_OK);
+	CHECK(hexq_encode(&enc, key, keylen) == PFX_OK);
 	CHECK(hexq_decode(&dec, enc.data, enc.len) == PFX_OK);
-	CHECK(dec.len == req->keylen &&
-	    memcmp(dec.data, req->key, dec.len) == 0);
+	CHECK(dec.len == keylen && memcmp(dec.data, key, dec.len) == 0);
 	/* the request is exactly "get <key>\n" (or "\r\n") */
 	CHECK(n >= 5 && memcmp(blk, "get ", 4) == 0 && blk[n - 1] == '\n');
 	n--;
@@ -77,8 +79,7 @@ tcp_check_req(const struct fz_codec *c, const struct pfx_req *req,
 		n--;
 	buf_reset(&dec);
 	CHECK(hexq_decode(&dec, blk + 4, n - 4) == PFX_OK);
-	CHECK(dec.len == req->keylen &&
-	    memcmp(dec.data, req->key, dec.len) == 0);
+	CHECK(dec.len == keylen && memcmp(dec.data, key, dec.len) == 0);
 	buf_free(&enc);
 	buf_free(&dec);
 }

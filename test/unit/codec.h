@@ -57,7 +57,11 @@ run_codec(const struct proto_ops *ops, const struct proto_opts *po,
 			if (ps == PROTO_REQUEST) {
 				describe(&req, ev);
 				answer(&req, &res);
-				ops->reply(st, &res, out);
+				/* lookup codecs never close after a reply */
+				if (ops->reply(st, &res, out) != PROTO_MORE) {
+					(void)buf_puts(ev, "?bad-reply");
+					goto done;
+				}
 			} else if (ps == PROTO_CLOSE) {
 				(void)buf_puts(ev, "C");
 				goto done;
@@ -111,7 +115,7 @@ check_reply(const char *name, const struct proto_ops *ops,
 	res.verdict = v;
 	(void)buf_append(&res.text, text, textlen);
 	buf_init(&out, BUF_UNLIMITED);
-	ops->reply(st, &res, &out);
+	(void)ops->reply(st, &res, &out);
 	is_mem(buf_str(&out), out.len, want, wantlen, "reply: %s", name);
 	buf_free(&out);
 	result_free(&res);
@@ -145,9 +149,13 @@ struct reply_case {
 static inline void
 answer_key(const struct pfx_req *req, struct pfx_result *res)
 {
+	const char *key;
+	size_t	 len;
+
 	res->verdict = PFX_FOUND;
 	buf_reset(&res->text);
-	(void)buf_append(&res->text, req->key, req->keylen);
+	if ((key = pfx_req_get(req, "key", &len)) != NULL)
+		(void)buf_append(&res->text, key, len);
 }
 
 /*

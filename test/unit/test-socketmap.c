@@ -147,10 +147,15 @@ static const struct reply_case replies[] = {
 static void
 describe(const struct pfx_req *req, struct buf *ev)
 {
+	const char *v;
+	size_t	 n;
+
 	(void)buf_puts(ev, "R[");
-	(void)buf_puts(ev, req->map != NULL ? req->map : "(null)");
+	v = pfx_req_get(req, "name", &n);
+	(void)buf_append(ev, v != NULL ? v : "(null)", v != NULL ? n : 6);
 	(void)buf_putc(ev, '|');
-	(void)buf_append(ev, req->key, req->keylen);
+	if ((v = pfx_req_get(req, "key", &n)) != NULL)
+		(void)buf_append(ev, v, n);
 	(void)buf_putc(ev, ']');
 }
 

@@ -97,12 +97,15 @@ static const struct reply_case replies[] = {
 static void
 describe(const struct pfx_req *req, struct buf *ev)
 {
-	size_t	 i;
+	const char *key;
+	size_t	 i, keylen;
 	unsigned char c;
 
 	(void)buf_puts(ev, "R[");
-	for (i = 0; i < req->keylen; i++) {
-		c = (unsigned char)req->key[i];
+	if ((key = pfx_req_get(req, "key", &keylen)) == NULL)
+		keylen = 0;
+	for (i = 0; i < keylen; i++) {
+		c = (unsigned char)key[i];
 		if (c >= 0x20 && c < 0x7f)
 			(void)buf_putc(ev, c);
 		else
