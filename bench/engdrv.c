@@ -28,6 +28,9 @@
  *	  lookups, elapsed_ns, lookups_per_s	the timed phase
  *	  lat_*_ns				per-lookup round trips in it
  *	  cmd_cpu_ns				CPU of the K copies in it
+ *	  self_cpu_ns				CPU of this driver in it
+ *	  machine_busy_ns			all CPUs, not idle, in it
+ *						(/proc/stat: what else ran)
  *	  pid<J>_cpu_ns				CPU of the J-th -P PID in it
  *	  mem_private_{median,max,min,sum}_kib	over the K copies
  *	  mem_dirty_median_kib, mem_clean_median_kib
@@ -43,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -200,12 +204,43 @@ copy_smaps(pid_t pid, const char *to)
 	fclose(out);
 }
 
+/* machine_busy_ns - CPU time all CPUs spent not idle, from /proc/stat */
+static int64_t
+machine_busy_ns(void)
+{
+	unsigned long long v[8] = { 0 };
+	long	 hz = sysconf(_SC_CLK_TCK);
+	FILE	*f;
+	int	 ok;
+
+	if ((f = fopen("/proc/stat", "r")) == NULL)
+		die("/proc/stat: %s", strerror(errno));
+	/* cpu user nice system idle iowait irq softirq steal */
+	ok = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8;
+	fclose(f);
+	if (!ok)
+		die("/proc/stat: cannot parse");
+	return ((int64_t)((v[0] + v[1] + v[2] + v[5] + v[6]) *
+	    (1000000000ULL / (unsigned long long)hz)));
+}
+
+static int64_t
+self_cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+	    (int64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000);
+}
+
 static int
 do_many(size_t k, size_t n, const char *smaps_out, pid_t *pids,
     size_t npids, char **argv)
 {
 	int64_t	*t = calloc(k * n, sizeof(*t)), t0, el, c0 = 0, c1 = 0;
-	int64_t	 p0[MAX_PIDS], p1[MAX_PIDS];
+	int64_t	 p0[MAX_PIDS], p1[MAX_PIDS], m0, m1, s0, s1;
 	long	*priv = calloc(k, sizeof(long)), *dirty = calloc(k, sizeof(long));
 	long	*clean = calloc(k, sizeof(long)), sum = 0;
 	struct mem m;
@@ -231,9 +266,13 @@ do_many(size_t k, size_t n, const char *smaps_out, pid_t *pids,
 		p0[i] = cpu_ns(pids[i]);
 	for (j = 0; j < k; j++)
 		c0 += cpu_ns(conns[j].pid);
+	m0 = machine_busy_ns();
+	s0 = self_cpu_ns();
 	t0 = now_ns();
 	run_phase(0, 0, n, t);
 	el = now_ns() - t0;
+	s1 = self_cpu_ns();
+	m1 = machine_busy_ns();
 	for (j = 0; j < k; j++)
 		c1 += cpu_ns(conns[j].pid);
 	for (i = 0; i < npids; i++)
@@ -250,6 +289,8 @@ do_many(size_t k, size_t n, const char *smaps_out, pid_t *pids,
 	printf("elapsed_ns=%lld\n", (long long)el);
 	printf("lookups_per_s=%.0f\n", (double)(k * n) * 1e9 / (double)el);
 	printf("cmd_cpu_ns=%lld\n", (long long)(c1 - c0));
+	printf("self_cpu_ns=%lld\n", (long long)(s1 - s0));
+	printf("machine_busy_ns=%lld\n", (long long)(m1 - m0));
 	for (i = 0; i < npids; i++) {
 		printf("pid%zu_cpu_ns=%lld\n", i, (long long)(p1[i] - p0[i]));
 		smaps(pids[i], &m);
