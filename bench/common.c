@@ -233,10 +233,10 @@ int64_t
 cpu_ns(pid_t pid)
 {
 	unsigned long long run, ut, st;
-	char	 path[64], line[1024], *p;
+	char	 path[64], line[1024], *p, *end;
 	long	 hz;
 	FILE	*f;
-	int	 ok;
+	int	 ok, i;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	if ((f = fopen(path, "r")) != NULL) {
@@ -252,10 +252,16 @@ cpu_ns(pid_t pid)
 		die("%s: empty", path);
 	fclose(f);
 	/* fields after "(comm)": state is field 3, utime 14, stime 15 */
-	if ((p = strrchr(line, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-	    &ut, &st) != 2)
+	if ((p = strrchr(line, ')')) == NULL)
 		die("%s: cannot parse", path);
+	for (i = 3; i <= 14 && p != NULL; i++)	/* to the space before 14 */
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		die("%s: cannot parse", path);
+	ut = strtoull(p + 1, &end, 10);
+	if (end == p + 1 || *end != ' ')
+		die("%s: cannot parse", path);
+	st = strtoull(end + 1, &end, 10);
 	hz = sysconf(_SC_CLK_TCK);
 	return ((int64_t)((ut + st) * (1000000000ULL / (unsigned long long)hz)));
 }

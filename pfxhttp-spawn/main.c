@@ -189,6 +189,7 @@ main(int argc, char **argv)
 	sa.conf = conf;
 	sa.in = STDIN_FILENO;
 	sa.out = STDOUT_FILENO;
+	sa.log_to_stderr = tty;
 	rc = serve(&sa);
 	conf_free(conf);
 	return (rc);

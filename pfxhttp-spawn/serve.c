@@ -8,22 +8,46 @@
  *	it is used up.  Each reply is written in full before the next read.
  *	EOF ends the connection; a request cut short by EOF is dropped
  *	without a backend call.
+ *
+ *	Each request goes to pfxhttp-tokend when it is configured (one
+ *	round trip, remote.c), and to the backend directly otherwise or
+ *	when tokend cannot answer (fallback.c).  Either way it has one
+ *	deadline: the entry's timeout from the moment it was decoded.
  */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
+#include "fallback.h"
 #include "io.h"
 #include "log.h"
-#include "lookup.h"
+#include "remote.h"
 #include "serve.h"
 
 #define READ_CHUNK	4096	/* stack pages count as private memory */
 
+/* look_up - through tokend when it answers, else directly */
+
+static void
+look_up(const struct serve_args *a, struct remote *rm,
+    const struct conf_entry *e, const struct pfx_req *req,
+    struct pfx_result *res)
+{
+	const char *section = conf_kind_section(e->kind);
+	long long deadline = clock_ms() + e->timeout_ms;
+
+	if (rm != NULL && remote_lookup(rm, section, e->name, req, deadline,
+	    res) == PFX_OK)
+		return;
+	fallback_lookup(a->conf->file, a->log_to_stderr, section, e->name,
+	    req, deadline, res);
+}
+
 static enum proto_status
-answer(const struct serve_args *a, struct lookup *lk, void *st,
+answer(const struct serve_args *a, struct remote *rm, void *st,
     const struct pfx_req *req, struct pfx_result *res, struct buf *out)
 {
 	const struct conf_entry *e = a->entry;
@@ -38,7 +62,7 @@ answer(const struct serve_args *a, struct lookup *lk, void *st,
 		    sizeof(safe), map, maplen) : "");
 		result_set(res, PFX_PERMFAIL, "unknown map name");
 	} else
-		lookup_run(lk, e, req, res);
+		look_up(a, rm, e, req, res);
 	if (log_enabled(LOG_LVL_DEBUG) && !(req->flags & PFX_REQ_SECRET))
 		log_debug("%s %s: \"%s\": %s", a->ops->name,
 		    e != NULL ? e->name : "?",
@@ -54,7 +78,7 @@ serve(const struct serve_args *a)
 	struct proto_opts po;
 	struct pfx_result res;
 	struct pfx_req req;
-	struct lookup *lk;
+	struct remote *rm = NULL;
 	struct pollfd pfd;
 	struct buf out;
 	enum proto_status ps;
@@ -71,7 +95,9 @@ serve(const struct serve_args *a)
 	po.default_action = a->entry != NULL && a->entry->default_action ?
 	    a->entry->default_action : "DUNNO";
 	st = a->ops->create(&po);
-	lk = lookup_new(a->conf);
+	if (a->conf->tokend.use)
+		rm = remote_new(a->conf->tokend.socket,
+		    a->conf->tokend.timeout_ms);
 	result_init(&res, po.max_reply);
 	buf_init(&out, po.max_reply + 64);
 	timeout = a->conf->idle_timeout_ms > 0x7fffffff ? -1 :
@@ -120,7 +146,7 @@ serve(const struct serve_args *a)
 			ps = a->ops->feed(st, in + off, (size_t)n - off, &used,
 			    &req, &out, &why);
 			if (ps == PROTO_REQUEST)
-				ps = answer(a, lk, st, &req, &res, &out);
+				ps = answer(a, rm, st, &req, &res, &out);
 			else if (why != NULL)
 				log_warnx("%s: %s", a->ops->name, why);
 			if (out.len > 0 && io_write_all(a->out, out.data,
@@ -136,7 +162,8 @@ serve(const struct serve_args *a)
 done:
 	buf_free(&out);
 	result_free(&res);
-	lookup_free(lk);
+	remote_free(rm);
+	fallback_unload();
 	a->ops->destroy(st);
 	return (0);
 }

@@ -13,6 +13,7 @@ struct serve_args {
 	enum conf_kind	 kind;
 	const struct conf_entry *entry;	/* NULL: chosen per request */
 	int		 in, out;
+	int		 log_to_stderr;
 };
 
 /* serve - answer requests until EOF or idle timeout; exit status */

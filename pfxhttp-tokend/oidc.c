@@ -31,7 +31,6 @@
 #include "base64.h"
 #include "err.h"
 #include "escape.h"
-#include "curlapi.h"
 #include "http.h"
 #include "jwt.h"
 #include "log.h"
@@ -74,10 +73,11 @@ struct oidc {
 };
 
 struct oidc *
-oidc_new(void)
+oidc_new(CURLM *multi)
 {
 	struct oidc *o = xcalloc(1, sizeof(*o));
 
+	o->multi = multi;
 	buf_init(&o->scratch, 64 * 1024);
 	return (o);
 }
@@ -96,12 +96,12 @@ static void
 client_abort(struct oidc_client *oc)
 {
 	if (oc->easy != NULL) {
-		capi.multi_remove_handle(oc->o->multi, oc->easy);
-		capi.easy_cleanup(oc->easy);
+		curl_multi_remove_handle(oc->o->multi, oc->easy);
+		curl_easy_cleanup(oc->easy);
 		oc->easy = NULL;
 	}
 	/* the list holds libcurl's copy of a Basic header */
-	http_slist_free_secret(oc->hdrs, capi.slist_free_all);
+	http_slist_free_secret(oc->hdrs, curl_slist_free_all);
 	oc->hdrs = NULL;
 	buf_free_secret(&oc->form);
 	buf_free(&oc->body);
@@ -130,16 +130,8 @@ oidc_free(struct oidc *o)
 		next = oc->next;
 		client_free(oc);
 	}
-	if (o->multi != NULL)
-		capi.multi_cleanup(o->multi);
 	buf_free(&o->scratch);
 	free(o);
-}
-
-CURLM *
-oidc_multi(struct oidc *o)
-{
-	return (o->multi);
 }
 
 /* oidc_set_conf - keep tokens of clients that still exist, drop others */
@@ -226,33 +218,28 @@ client_transfer(struct oidc_client *oc, const char *url, int post)
 	const struct conf *c = oc->o->conf;
 
 	buf_init(&oc->body, BODY_MAX);
-	if (curlapi_load() != 0)
+	if ((oc->easy = http_easy_new(c, &oc->body)) == NULL)
 		return (PFX_EHTTP);
-	if (oc->o->multi == NULL && (oc->o->multi = capi.multi_init()) == NULL)
-		return (PFX_EHTTP);
-	if ((oc->easy = capi.easy_init()) == NULL)
-		return (PFX_EHTTP);
-	http_easy_options(oc->easy, c, &oc->body, capi.easy_setopt);
-	capi.easy_setopt(oc->easy, CURLOPT_URL, url);
-	capi.easy_setopt(oc->easy, CURLOPT_TIMEOUT_MS,
+	curl_easy_setopt(oc->easy, CURLOPT_URL, url);
+	curl_easy_setopt(oc->easy, CURLOPT_TIMEOUT_MS,
 	    (long)c->http.timeout_ms);
-	capi.easy_setopt(oc->easy, CURLOPT_PRIVATE, oc);
-	oc->hdrs = capi.slist_append(oc->hdrs, "Accept: application/json");
+	curl_easy_setopt(oc->easy, CURLOPT_PRIVATE, oc);
+	oc->hdrs = curl_slist_append(oc->hdrs, "Accept: application/json");
 	if (c->http.user_agent != NULL) {
-		capi.easy_setopt(oc->easy, CURLOPT_USERAGENT,
+		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
 		    c->http.user_agent);
 	} else
-		capi.easy_setopt(oc->easy, CURLOPT_USERAGENT,
+		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
 		    "pfxhttp-tokend/" PFXHTTP_VERSION);
 	if (post) {
-		oc->hdrs = capi.slist_append(oc->hdrs, "Content-Type:"
+		oc->hdrs = curl_slist_append(oc->hdrs, "Content-Type:"
 		    " application/x-www-form-urlencoded");
-		capi.easy_setopt(oc->easy, CURLOPT_POSTFIELDS, oc->form.data);
-		capi.easy_setopt(oc->easy, CURLOPT_POSTFIELDSIZE,
+		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDS, oc->form.data);
+		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDSIZE,
 		    (long)oc->form.len);
 	}
-	capi.easy_setopt(oc->easy, CURLOPT_HTTPHEADER, oc->hdrs);
-	if (capi.multi_add_handle(oc->o->multi, oc->easy) != CURLM_OK)
+	curl_easy_setopt(oc->easy, CURLOPT_HTTPHEADER, oc->hdrs);
+	if (curl_multi_add_handle(oc->o->multi, oc->easy) != CURLM_OK)
 		return (PFX_EHTTP);
 	return (PFX_OK);
 }
@@ -342,7 +329,7 @@ token_request(struct oidc_client *oc, long long now)
 		buf_reset(&assertion);
 		(void)buf_puts(&assertion, "Authorization: Basic ");
 		(void)base64_encode(&assertion, cred.data, cred.len, 0);
-		oc->hdrs = capi.slist_append(oc->hdrs, assertion.data);
+		oc->hdrs = curl_slist_append(oc->hdrs, assertion.data);
 		break;
 	case OIDC_CLIENT_SECRET_POST:
 		if ((r = read_secret(cfg, &secret)) != PFX_OK)
@@ -572,16 +559,16 @@ oidc_done(struct oidc *o, CURL *easy, CURLcode cc, long long now)
 	long	 status = 0;
 
 	(void)o;
-	capi.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&oc);
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&oc);
 	if (oc == NULL)
 		return (NULL);
 	if (cc != CURLE_OK) {
 		client_fail(oc, now, "%s request failed: %s",
 		    oc->state == O_DISCOVERY ? "discovery" : "token",
-		    capi.easy_strerror(cc));
+		    curl_easy_strerror(cc));
 		return (oc);
 	}
-	capi.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (oc->state == O_DISCOVERY)
 		discovery_done(oc, status, now);
 	else

@@ -18,9 +18,8 @@ struct oidc_stats {
 
 enum oidc_answer { OIDC_TOKEN, OIDC_WAIT, OIDC_FAIL };
 
-struct oidc *oidc_new(void);
-/* oidc_multi - the transfers to drive, NULL before the first fetch */
-CURLM	*oidc_multi(struct oidc *);
+/* oidc_new - token fetches run on the caller's multi handle */
+struct oidc *oidc_new(CURLM *);
 void	 oidc_free(struct oidc *);
 /* oidc_set_conf - bind clients to a (re)loaded configuration */
 void	 oidc_set_conf(struct oidc *, const struct conf *);

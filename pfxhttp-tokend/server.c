@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "curlapi.h"
+#include "engine.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -64,7 +64,9 @@ struct conn {
 	struct ns_dec	 in;
 	struct buf	 out;
 	size_t		 outoff;
-	struct oidc_client *waiting;
+	int		 waiting;	/* a LOOKUP is with the engine */
+	int		 pending_sent;	/* PENDING went out for it */
+	long long	 asked_at;	/* ms: when the LOOKUP came */
 	int		 closing;	/* close once out is written */
 };
 
@@ -72,6 +74,9 @@ struct server {
 	char		*conf_path;	/* a copy: it may be the conf's own */
 	struct conf	*conf;
 	int		 lfd, sigfd;
+	CURLM		*multi;		/* every transfer: lookups, tokens */
+	struct engine	*eng;
+	struct pfx_result res;		/* answers given at once */
 	struct oidc	*oidc;
 	struct cache	*cache;
 	struct conn	*conns[MAX_CONNS];
@@ -242,115 +247,114 @@ reply2(struct conn *cn, const char *verb, const char *text)
 	reply(cn, &m);
 }
 
-static void
-reply_token(struct conn *cn, const char *token, long long expires_in)
+/*
+ * lookup_request - a LOOKUP message to its entry and a request.  The
+ * attribute names are copied so they end in NUL; the values stay in the
+ * message (the engine copies what it keeps).
+ */
+static const char *
+lookup_request(const struct conf *c, const struct tok_msg *m,
+    const struct conf_entry **ep, struct pfx_req *req,
+    struct pfx_attr *attrs, char *names, size_t namesz, long long *left)
 {
-	struct tok_msg m;
-	char	 life[32];
-
-	snprintf(life, sizeof(life), "%lld", expires_in);
-	tok_init(&m, "OK");
-	tok_adds(&m, token);
-	tok_adds(&m, life);
-	reply(cn, &m);
-}
-
-static const struct conf_entry *
-find_entry(const struct conf *c, const struct tok_msg *m)
-{
+	const struct conf_entry *e;
 	char	 sec[32], name[256];
+	size_t	 i, na, off = 0;
 	int	 k;
 
-	if (m->len[1] >= sizeof(sec) || m->len[2] >= sizeof(name))
-		return (NULL);
+	if (m->n < 5 || (m->n - 5) % 2 != 0 ||
+	    (m->n - 5) / 2 > PFX_REQ_MAX_ATTRS)
+		return ("malformed LOOKUP");
+	if (m->len[1] >= sizeof(sec) || m->len[2] >= sizeof(name) ||
+	    (*left = tok_num(m, 3)) < 0)
+		return ("malformed LOOKUP");
 	memcpy(sec, m->f[1], m->len[1]);
 	sec[m->len[1]] = '\0';
 	memcpy(name, m->f[2], m->len[2]);
 	name[m->len[2]] = '\0';
-	for (k = 0; k < KIND_COUNT; k++)
+	for (k = 0, e = NULL; k < KIND_COUNT && e == NULL; k++)
 		if (strcmp(conf_kind_section((enum conf_kind)k), sec) == 0)
-			return (conf_find(c, (enum conf_kind)k, name));
+			e = conf_find(c, (enum conf_kind)k, name);
+	if (e == NULL)
+		return ("entry unknown to pfxhttp-tokend");
+	memset(req, 0, sizeof(*req));
+	if (tok_is(m, 4, "secret"))
+		req->flags |= PFX_REQ_SECRET;
+	else if (m->len[4] != 0)
+		return ("malformed LOOKUP flags");
+	na = (m->n - 5) / 2;
+	for (i = 0; i < na; i++) {
+		const char *an = m->f[5 + 2 * i];
+		size_t	 alen = m->len[5 + 2 * i];
+
+		if (alen == 0 || alen > 64 || memchr(an, '\0', alen) != NULL ||
+		    off + alen + 1 > namesz)
+			return ("malformed LOOKUP attribute");
+		memcpy(names + off, an, alen);
+		names[off + alen] = '\0';
+		attrs[i].name = names + off;
+		off += alen + 1;
+		attrs[i].value = m->f[6 + 2 * i];
+		attrs[i].valuelen = m->len[6 + 2 * i];
+	}
+	req->attrs = attrs;
+	req->nattrs = na;
+	*ep = e;
 	return (NULL);
 }
 
-static void
-do_token(struct server *s, struct conn *cn, const struct tok_msg *m)
-{
-	const struct conf_entry *e = find_entry(s->conf, m);
-	struct oidc_client *oc;
-	const char *token = NULL, *why = NULL;
-	long long life = 0;
+/* answer - ANSWER verdict value reason */
 
-	if (e == NULL || !e->backend_oidc_auth.enabled) {
-		reply2(cn, "ERR", "no backend_oidc_auth for this entry");
+static void
+answer(struct conn *cn, const struct pfx_result *res)
+{
+	struct tok_msg m;
+	int	 found = res->verdict == PFX_FOUND;
+
+	tok_init(&m, "ANSWER");
+	tok_adds(&m, verdict_word(res->verdict));
+	tok_add(&m, found ? res->text.data : "", found ? res->text.len : 0);
+	tok_add(&m, found ? "" : res->text.data, found ? 0 : res->text.len);
+	reply(cn, &m);
+}
+
+/* engine_reply - the engine's answer for a parked connection */
+
+static void
+engine_reply(void *waiter, const struct pfx_result *res, void *arg)
+{
+	struct conn *cn = waiter;
+
+	(void)arg;
+	answer(cn, res);
+	cn->waiting = 0;
+	cn->pending_sent = 0;
+}
+
+static void
+do_lookup(struct server *s, struct conn *cn, const struct tok_msg *m)
+{
+	static struct pfx_attr attrs[PFX_REQ_MAX_ATTRS];
+	static char names[PFX_REQ_MAX_ATTRS * 65];
+	const struct conf_entry *e;
+	struct pfx_req req;
+	long long left;
+	const char *why;
+
+	if ((why = lookup_request(s->conf, m, &e, &req, attrs, names,
+	    sizeof(names), &left)) != NULL) {
+		buf_reset(&s->res.text);
+		result_set(&s->res, PFX_TEMPFAIL, why);
+		answer(cn, &s->res);
 		return;
 	}
-	switch (oidc_token(s->oidc, &e->backend_oidc_auth, tok_is(m, 3,
-	    "renew"), clock_ms(), &oc,
-	    &token, &life, &why)) {
-	case OIDC_TOKEN:
-		reply_token(cn, token, life);
-		break;
-	case OIDC_WAIT:
-		cn->waiting = oc;
-		break;
-	case OIDC_FAIL:
-		reply2(cn, "TEMP", why);
-		break;
+	cn->waiting = 1;
+	cn->asked_at = clock_ms();
+	if (engine_lookup(s->eng, e, &req, cn->asked_at + left, cn,
+	    &s->res) == PFX_OK) {
+		answer(cn, &s->res);
+		cn->waiting = 0;
 	}
-}
-
-/* cache_space - "section NUL name": which entry a cached key belongs to */
-
-static int
-cache_space(const struct tok_msg *m, struct buf *sp)
-{
-	buf_reset(sp);
-	return (buf_append(sp, m->f[1], m->len[1]) || buf_putc(sp, 0) ||
-	    buf_append(sp, m->f[2], m->len[2]));
-}
-
-/* do_cache - put 0: CGET, 1: CPUT, -1: CDEL (no reply to either) */
-
-static void
-do_cache(struct server *s, struct conn *cn, const struct tok_msg *m,
-    int put)
-{
-	struct tok_msg r;
-	struct buf sp;
-	const char *val;
-	size_t	 vallen;
-	long long age, maxage, verdict;
-	int	 v;
-	char	 vs[16], as[32];
-
-	buf_init(&sp, 1024);
-	if (!s->conf->cache.enabled || cache_space(m, &sp) != PFX_OK) {
-		if (put == 0)
-			reply2(cn, "MISS", NULL);
-	} else if (put < 0)
-		cache_del(s->cache, sp.data, sp.len, m->f[3], m->len[3]);
-	else if (put) {
-		if ((verdict = tok_num(m, 4)) >= 0)
-			cache_put(s->cache, sp.data, sp.len, m->f[3], m->len[3],
-			    (int)verdict, m->f[5], m->len[5], clock_ms());
-	} else if ((maxage = tok_num(m, 4)) >= 0 &&
-	    cache_get(s->cache, sp.data, sp.len, m->f[3], m->len[3], maxage,
-	    clock_ms(), &v, &val, &vallen, &age)) {
-		if (tok_is(m, 5, "fallback"))
-			s->stale_serves++;
-		else
-			s->fresh_serves++;
-		snprintf(vs, sizeof(vs), "%d", v);
-		snprintf(as, sizeof(as), "%lld", age);
-		tok_init(&r, "HIT");
-		tok_adds(&r, vs);
-		tok_adds(&r, as);
-		tok_add(&r, val, vallen);
-		reply(cn, &r);
-	} else
-		reply2(cn, "MISS", NULL);
-	buf_free(&sp);
 }
 
 static void
@@ -358,9 +362,17 @@ do_stats(struct server *s, struct conn *cn)
 {
 	struct oidc_stats *os = oidc_stats(s->oidc);
 	struct cache_stats *cs = cache_stats(s->cache);
+	const struct entry_counters *ec;
+	unsigned long long stale = 0, fresh = 0;
 	struct buf b;
+	size_t	 i;
 
-	buf_init(&b, 8192);
+	for (i = 0; i < s->conf->nentries; i++) {
+		ec = engine_counters(s->eng, &s->conf->entries[i]);
+		stale += ec->stale_serves;
+		fresh += ec->cache_hits;
+	}
+	buf_init(&b, TOK_MAX_MSG / 2);
 	(void)buf_printf(&b,
 	    "tokens_fetched %llu\ntokens_failed %llu\ntokens_served %llu\n"
 	    "discoveries %llu\ncache_hits %llu\ncache_misses %llu\n"
@@ -369,13 +381,17 @@ do_stats(struct server *s, struct conn *cn)
 	    "cache_expired %llu\n"
 	    "cache_entries %zu\ncache_bytes %zu\nconnections %zu\n"
 	    "connections_accepted %llu\nconnections_refused %llu\n"
-	    "requests %llu\n",
+	    "requests %llu\nlookups_under_way %zu\n",
 	    os->tokens_fetched, os->tokens_failed, os->tokens_served,
-	    os->discoveries, cs->hits, cs->misses, s->stale_serves,
-	    s->fresh_serves, cs->stores, cs->deletes, cs->evictions,
-	    cs->expired,
+	    os->discoveries, cs->hits, cs->misses, stale, fresh, cs->stores,
+	    cs->deletes, cs->evictions, cs->expired,
 	    cache_entries(s->cache), cache_bytes(s->cache), s->nconns,
-	    s->accepted, s->refused, s->requests);
+	    s->accepted, s->refused, s->requests, engine_jobs(s->eng));
+	for (i = 0; i < s->conf->nentries; i++)
+		if (counters_render(&b, conf_kind_section(
+		    s->conf->entries[i].kind), s->conf->entries[i].name,
+		    engine_counters(s->eng, &s->conf->entries[i])) != PFX_OK)
+			break;
 	reply2(cn, "OK", b.data);
 	buf_free(&b);
 }
@@ -389,15 +405,8 @@ dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
 	if (tok_parse(p, n, &m) != PFX_OK) {
 		reply2(cn, "ERR", "malformed request");
 		cn->closing = 1;
-	} else if (tok_is(&m, 0, "TOKEN") && (m.n == 3 ||
-	    (m.n == 4 && tok_is(&m, 3, "renew"))))
-		do_token(s, cn, &m);
-	else if (tok_is(&m, 0, "CGET") && m.n == 6)
-		do_cache(s, cn, &m, 0);
-	else if (tok_is(&m, 0, "CPUT") && m.n == 6)
-		do_cache(s, cn, &m, 1);
-	else if (tok_is(&m, 0, "CDEL") && m.n == 4)
-		do_cache(s, cn, &m, -1);
+	} else if (tok_is(&m, 0, "LOOKUP"))
+		do_lookup(s, cn, &m);
 	else if (tok_is(&m, 0, "STATS") && m.n == 1)
 		do_stats(s, cn);
 	else
@@ -432,7 +441,7 @@ conn_read(struct server *s, struct conn *cn)
 			break;
 		dispatch(s, cn, cn->in.payload.data, cn->in.payload.len);
 		ns_reset(&cn->in);
-		if (cn->waiting != NULL && off < (size_t)n) {
+		if (cn->waiting && off < (size_t)n) {
 			/* clients do not pipeline; refuse to buffer */
 			cn->closing = 1;
 			return;
@@ -476,6 +485,8 @@ conn_cap(void)
 static void
 conn_drop(struct server *s, size_t i)
 {
+	if (s->conns[i]->waiting)
+		engine_forget(s->eng, s->conns[i]);
 	conn_free(s->conns[i]);
 	s->conns[i] = s->conns[--s->nconns];
 }
@@ -488,7 +499,7 @@ drop_idle(struct server *s)
 	size_t	 i, best = s->nconns;
 
 	for (i = 0; i < s->nconns; i++) {
-		if (s->conns[i]->waiting != NULL || s->conns[i]->out.len > 0)
+		if (s->conns[i]->waiting || s->conns[i]->out.len > 0)
 			continue;
 		if (best == s->nconns || s->conns[i]->last_active <
 		    s->conns[best]->last_active)
@@ -597,39 +608,13 @@ drop_idle_peers(struct server *s, long long now)
 	size_t	 i = 0;
 
 	while (idle > 0 && i < s->nconns) {
-		if (s->conns[i]->waiting == NULL &&
+		if (!s->conns[i]->waiting &&
 		    now - s->conns[i]->last_active > idle) {
 			log_debug("dropping a peer idle for %llds",
 			    (now - s->conns[i]->last_active) / 1000);
 			conn_drop(s, i);
 		} else
 			i++;
-	}
-}
-
-/* wake_waiters - answer connections parked on a finished fetch */
-
-static void
-wake_waiters(struct server *s, struct oidc_client *oc)
-{
-	const char *token = NULL, *why = NULL;
-	long long life = 0;
-	size_t	 i;
-
-	for (i = 0; i < s->nconns; i++) {
-		if (s->conns[i]->waiting != oc)
-			continue;
-		switch (oidc_result(oc, clock_ms(), &token, &life, &why)) {
-		case OIDC_TOKEN:
-			reply_token(s->conns[i], token, life);
-			break;
-		case OIDC_FAIL:
-			reply2(s->conns[i], "TEMP", why);
-			break;
-		case OIDC_WAIT:
-			continue;
-		}
-		s->conns[i]->waiting = NULL;
 	}
 }
 
@@ -659,7 +644,6 @@ reload(struct server *s)
 {
 	struct conf *nc;
 	char	 err[1024];
-	size_t	 i;
 
 	if ((nc = conf_load(s->conf_path, CONF_SECRETS, err,
 	    sizeof(err))) == NULL) {
@@ -673,11 +657,8 @@ reload(struct server *s)
 		log_errx("reload refused, keeping the old configuration");
 		return;
 	}
-	for (i = 0; i < s->nconns; i++)
-		if (s->conns[i]->waiting != NULL) {
-			reply2(s->conns[i], "TEMP", "configuration reloaded");
-			s->conns[i]->waiting = NULL;
-		}
+	/* calls under way belong to the old entries: answer them now */
+	engine_abort(s->eng, "configuration reloaded");
 	if (strcmp(nc->tokend.socket, s->sock_path) != 0)
 		log_warnx("server.tokend.socket changed to %s: still listening"
 		    " on %s until pfxhttp-tokend is restarted",
@@ -688,6 +669,7 @@ reload(struct server *s)
 	/* entries gone from the configuration free their cache name slot */
 	cache_prune(s->cache, space_configured, nc);
 	log_set_level(nc->log_level);
+	engine_set_conf(s->eng, nc);
 	conf_free(s->conf);
 	s->conf = nc;
 	s->cap = conn_cap();
@@ -722,38 +704,49 @@ reap(struct server *s)
 	}
 }
 
-/*
- * wait_events - poll the connections; once libcurl is loaded, let
- * curl_multi_wait() poll them together with its transfers
- */
-static void
-wait_events(struct server *s, struct curl_waitfd *w, size_t nw, int timeout)
+/* pending - PENDING for lookups past half of server.tokend.timeout */
+
+static int
+pending(struct server *s, long long now)
 {
-	struct pollfd pfd[MAX_CONNS + 2];
-	CURLM	*multi = oidc_multi(s->oidc);
+	long long half = s->conf->tokend.timeout_ms / 2, due, next = -1;
+	struct tok_msg m;
 	size_t	 i;
 
-	if (multi != NULL) {
-		if (capi.multi_wait(multi, w, (unsigned)nw, timeout, NULL) !=
-		    CURLM_OK)
-			fatalx("curl_multi_wait failed");
-		return;
+	for (i = 0; i < s->nconns; i++) {
+		struct conn *cn = s->conns[i];
+
+		if (!cn->waiting || cn->pending_sent)
+			continue;
+		if ((due = cn->asked_at + half) <= now) {
+			tok_init(&m, "PENDING");
+			reply(cn, &m);
+			cn->pending_sent = 1;
+		} else if (next < 0 || due - now < next)
+			next = due - now;
 	}
-	for (i = 0; i < nw; i++) {
-		pfd[i].fd = w[i].fd;
-		pfd[i].events = (short)((w[i].events & CURL_WAIT_POLLIN ?
-		    POLLIN : 0) | (w[i].events & CURL_WAIT_POLLOUT ?
-		    POLLOUT : 0));
+	return (next < 0 ? 1000 : (int)next + 1);
+}
+
+/* transfers - drive libcurl; hand finished transfers to their owner */
+
+static void
+transfers(struct server *s)
+{
+	struct CURLMsg *msg;
+	struct oidc_client *oc;
+	int	 running, left;
+
+	(void)curl_multi_perform(s->multi, &running);
+	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		if (engine_done(s->eng, msg->easy_handle, msg->data.result))
+			continue;
+		if ((oc = oidc_done(s->oidc, msg->easy_handle,
+		    msg->data.result, clock_ms())) != NULL && !oidc_busy(oc))
+			engine_token(s->eng, oc);
 	}
-	if (poll(pfd, nw, timeout) < 0) {
-		for (i = 0; i < nw; i++)
-			w[i].revents = 0;
-		return;
-	}
-	for (i = 0; i < nw; i++)
-		w[i].revents = (short)((pfd[i].revents & (POLLIN | POLLHUP |
-		    POLLERR) ? CURL_WAIT_POLLIN : 0) | (pfd[i].revents &
-		    POLLOUT ? CURL_WAIT_POLLOUT : 0));
 }
 
 int
@@ -761,13 +754,11 @@ server_run(const char *conf_path, struct conf *c)
 {
 	struct server s;
 	struct curl_waitfd w[MAX_CONNS + 2];
-	struct CURLMsg *msg;
-	struct oidc_client *oc;
-	CURLM	*multi;
+	struct engine_limits lim = { ENGINE_MAX_JOBS, ENGINE_MAX_WAITERS };
 	sigset_t mask;
 	long long last_sweep = clock_ms(), now;
 	size_t	 i, nw;
-	int	 running, left, timeout;
+	int	 timeout, t;
 
 	memset(&s, 0, sizeof(s));
 	s.conf_path = xstrdup(conf_path);
@@ -785,10 +776,21 @@ server_run(const char *conf_path, struct conf *c)
 	s.lfd = make_socket(c);
 	s.sock_path = xstrdup(c->tokend.socket);
 	s.cap = conn_cap();
-	s.oidc = oidc_new();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (s.multi = curl_multi_init()) == NULL)
+		fatalx("cannot initialise libcurl");
+	/* the pool: libcurl queues what exceeds it, per backend host */
+	curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)c->http.max_connections_per_host);
+	curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS,
+	    (long)c->http.max_connections_per_host * 4);
+	s.oidc = oidc_new(s.multi);
 	oidc_set_conf(s.oidc, c);
 	s.cache = cache_new((size_t)c->cache.max_entries,
 	    (size_t)c->cache.max_bytes, c->cache.ttl_ms, clock_ms());
+	result_init(&s.res, (size_t)c->socketmap_max_reply_size);
+	s.eng = engine_new(s.multi, s.cache, s.oidc, engine_reply, &s, &lim);
+	engine_set_conf(s.eng, c);
 	log_info("listening on %s", c->tokend.socket);
 
 	while (!s.stop) {
@@ -803,23 +805,18 @@ server_run(const char *conf_path, struct conf *c)
 		for (i = 0; i < s.nconns; i++) {
 			short	 ev = 0;
 
-			if (s.conns[i]->waiting == NULL && !s.conns[i]->closing)
+			if (!s.conns[i]->waiting && !s.conns[i]->closing)
 				ev |= CURL_WAIT_POLLIN;
 			if (s.conns[i]->out.len > 0)
 				ev |= CURL_WAIT_POLLOUT;
 			w[nw++] = (struct curl_waitfd){ s.conns[i]->fd, ev, 0 };
 		}
-		wait_events(&s, w, nw, timeout);
-		while ((multi = oidc_multi(s.oidc)) != NULL &&
-		    (capi.multi_perform(multi, &running), 1) &&
-		    (msg = capi.multi_info_read(multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			if ((oc = oidc_done(s.oidc, msg->easy_handle,
-			    msg->data.result, clock_ms())) != NULL &&
-			    !oidc_busy(oc))
-				wake_waiters(&s, oc);
-		}
+		if ((t = pending(&s, now)) < timeout)
+			timeout = t;
+		if (curl_multi_wait(s.multi, w, (unsigned)nw, timeout, NULL) !=
+		    CURLM_OK)
+			fatalx("curl_multi_wait failed");
+		transfers(&s);
 		if (w[0].revents)
 			handle_signals(&s);
 		/* w[i + 2] is conns[i] until reap() reorders them */
@@ -837,6 +834,8 @@ server_run(const char *conf_path, struct conf *c)
 		    now >= s.accept_pause_until)
 			accept_conns(&s, now);
 		oidc_tick(s.oidc, now);
+		engine_tick(s.eng, now);
+		(void)pending(&s, now);
 		if (now - last_sweep > 10000) {
 			cache_sweep(s.cache, now);
 			last_sweep = now;
@@ -845,7 +844,10 @@ server_run(const char *conf_path, struct conf *c)
 	log_info("stopping");
 	for (i = 0; i < s.nconns; i++)
 		conn_free(s.conns[i]);
+	engine_free(s.eng);
 	oidc_free(s.oidc);
+	curl_multi_cleanup(s.multi);
+	result_free(&s.res);
 	cache_free(s.cache);
 	(void)unlink(s.sock_path);
 	free(s.sock_path);
@@ -866,7 +868,7 @@ server_stats(const struct conf *c)
 	int	 rc = 1;
 
 	tok_init(&rq, "STATS");
-	if (tokc_call(t, &rq, 1, &rp, 5000) != PFX_OK)
+	if (tokc_call(t, &rq, &rp, 5000, clock_ms() + 5000) != PFX_OK)
 		fprintf(stderr, "pfxhttp-tokend: no answer on %s\n",
 		    c->tokend.socket);
 	else if (!tok_is(&rp, 0, "OK") || rp.n != 2)

@@ -32,6 +32,7 @@ struct pfx_req {
 };
 
 #define PFX_REQ_SECRET	0x1	/* never logged, never a cache key; wiped */
+#define PFX_REQ_MAX_ATTRS	128	/* per request, any kind */
 
 struct proto_opts {
 	size_t		 max_request;	/* bytes buffered per request */

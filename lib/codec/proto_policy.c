@@ -30,7 +30,7 @@
 #include "utf8.h"
 #include "xalloc.h"
 
-#define POLICY_MAX_ATTRS	128
+#define POLICY_MAX_ATTRS	PFX_REQ_MAX_ATTRS
 
 struct policy {
 	struct linebuf	 lb;

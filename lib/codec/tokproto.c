@@ -15,16 +15,19 @@ void
 tok_init(struct tok_msg *m, const char *verb)
 {
 	m->n = 0;
+	m->overflow = 0;
 	tok_adds(m, verb);
 }
 
 void
 tok_add(struct tok_msg *m, const char *p, size_t n)
 {
-	if (m->n < TOK_MAX_FIELDS) {
-		m->f[m->n] = p;
-		m->len[m->n++] = n;
+	if (m->n == TOK_MAX_FIELDS) {
+		m->overflow = 1;
+		return;
 	}
+	m->f[m->n] = p;
+	m->len[m->n++] = n;
 }
 
 void
@@ -40,6 +43,8 @@ tok_encode(struct buf *out, const struct tok_msg *m)
 	size_t	 i;
 	int	 r;
 
+	if (m->overflow)
+		return (PFX_ETOOBIG);
 	buf_init(&inner, TOK_MAX_MSG);
 	r = ns_encode(&inner, TOK_VERSION, sizeof(TOK_VERSION) - 1);
 	for (i = 0; i < m->n && r == PFX_OK; i++)
@@ -56,6 +61,7 @@ tok_parse(const char *p, size_t n, struct tok_msg *m)
 	size_t	 i = 0, len, digits;
 
 	m->n = 0;
+	m->overflow = 0;
 	while (i < n) {
 		len = 0;
 		for (digits = 0; i < n && p[i] >= '0' && p[i] <= '9';

@@ -4,21 +4,24 @@
  * PROTOCOL
  *	Each message is one netstring whose payload is a sequence of
  *	netstrings (fields), so keys and values are binary-safe.  The first
- *	field is the protocol version "PFXTOK1"; the second is the verb.
+ *	field is the protocol version "PFXTOK2"; the second is the verb.
+ *	Every request gets exactly one answer (LOOKUP may send PENDING
+ *	before it); a peer sends its next request only after the answer.
  *
- *	TOKEN section name [renew]	-> OK token expires_in_ms | TEMP reason
- *		(renew: a backend refused the last token; fetch another)
- *	CGET section name key max_age_ms purpose -> HIT verdict age_ms text
- *					   | MISS   (purpose: fresh|fallback)
- *	CPUT section name key verdict text	(no reply)
- *	CDEL section name key			(no reply; the backend said
- *						 not found: forget the key)
- *	STATS				-> OK text
+ *	LOOKUP section name left_ms flags [attr value]...
+ *		-> ANSWER verdict value reason
+ *		   verdict: found notfound temp timeout perm (verdict_word);
+ *		   left_ms: what is left of the peer's deadline;
+ *		   flags: "" or "secret" (never logged, never cached)
+ *		-> PENDING first, when the answer takes more than half of
+ *		   server.tokend.timeout: tokend is alive, keep waiting
+ *	STATS	-> OK text
  *	Any request may be answered ERR reason (bad request); a peer
  *	tokend does not accept gets ERR refused before it is closed.
  *
  * LIMITS
- *	A message is at most TOK_MAX_MSG bytes and TOK_MAX_FIELDS fields.
+ *	A message is at most TOK_MAX_MSG bytes and TOK_MAX_FIELDS fields;
+ *	more is an error on both sides, never a silent cut.
  */
 #ifndef PFX_TOKPROTO_H
 #define PFX_TOKPROTO_H
@@ -26,13 +29,15 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "proto.h"
 
-#define TOK_VERSION	"PFXTOK1"
-#define TOK_MAX_FIELDS	8
+#define TOK_VERSION	"PFXTOK2"
+#define TOK_MAX_FIELDS	(5 + 2 * PFX_REQ_MAX_ATTRS)
 #define TOK_MAX_MSG	(256 * 1024)
 
 struct tok_msg {
 	size_t		 n;
+	int		 overflow;	/* tok_add past TOK_MAX_FIELDS */
 	const char	*f[TOK_MAX_FIELDS];
 	size_t		 len[TOK_MAX_FIELDS];
 };
@@ -40,7 +45,8 @@ struct tok_msg {
 void	 tok_init(struct tok_msg *, const char *verb);
 void	 tok_add(struct tok_msg *, const char *, size_t);
 void	 tok_adds(struct tok_msg *, const char *);
-/* tok_encode - append the framed message (version added first) */
+/* tok_encode - append the framed message (version added first);
+ * PFX_ETOOBIG after an overflow */
 int	 tok_encode(struct buf *, const struct tok_msg *);
 /* tok_parse - split a frame payload; PFX_EPROTO unless well formed */
 int	 tok_parse(const char *, size_t, struct tok_msg *);

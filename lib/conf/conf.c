@@ -105,7 +105,7 @@ static const struct keydef http_keys[] = {
 	STR(struct conf_http, proxy),
 	INT(struct conf_http, max_response_size, 1024, 1LL << 30),
 	STR(struct conf_http, user_agent),
-	INT(struct conf_http, max_connections_per_host, 0, 16384),
+	INT(struct conf_http, max_connections_per_host, 1, 16384),
 	UNUSED("max_idle_connections", NO_POOL),
 	UNUSED("max_idle_connections_per_host", NO_POOL),
 	END
@@ -128,6 +128,8 @@ static const struct keydef cache_keys[] = {
 	INT(struct conf_cache, max_bytes, 4096, 1LL << 40),
 	BOOL(struct conf_cache, serve_fresh),
 	DUR("fresh_ttl", struct conf_cache, fresh_ttl_ms, 1000,
+	    168LL * 3600 * 1000),
+	DUR("negative_ttl", struct conf_cache, negative_ttl_ms, 0,
 	    168LL * 3600 * 1000),
 	END
 };
@@ -1163,6 +1165,7 @@ conf_defaults(struct conf *c)
 	c->http.timeout_ms = 10000;
 	c->http.connect_timeout_ms = 5000;
 	c->http.max_response_size = 1 << 20;
+	c->http.max_connections_per_host = 16;
 	c->socketmap_max_reply_size = 100000;
 	c->idle_timeout_ms = 3600 * 1000;
 	c->tokend.socket = xstrdup("/run/pfxhttp/tokend.sock");
@@ -1286,6 +1289,12 @@ conf_load(const char *path, int flags, char *err, size_t errlen)
 			r = load_section(&L, c, m, (enum conf_kind)k);
 	if (r == PFX_OK)
 		r = check_conf_mode(&L, c);
+	/* lookups go to tokend when it is configured or needed */
+	c->tokend.use = config_lookup(&cfg, "server.tokend") != NULL ||
+	    c->cache.enabled;
+	for (i = 0; r == PFX_OK && (size_t)i < c->nentries &&
+	    !c->tokend.use; i++)
+		c->tokend.use = c->entries[i].backend_oidc_auth.enabled;
 out:
 	config_destroy(&cfg);
 	if (r != PFX_OK) {

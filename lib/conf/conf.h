@@ -35,7 +35,7 @@ struct conf_http {
 	char		*proxy;
 	long long	 max_response_size;
 	char		*user_agent;
-	long long	 max_connections_per_host;	/* tokend's pool (coming) */
+	long long	 max_connections_per_host;	/* tokend's pool */
 };
 
 enum oidc_method {
@@ -69,7 +69,9 @@ struct conf_tokend {
 	size_t		 nallowed_users;
 	char		**allowed_groups;
 	size_t		 nallowed_groups;
-	long long	 timeout_ms;	/* spawn's bound on one tokend call */
+	long long	 timeout_ms;	/* tokend's first answer or PENDING */
+	int		 use;		/* configured, or the cache or a
+					   token needs it: lookups go there */
 	unsigned int	 mode_bits;
 };
 
@@ -80,6 +82,7 @@ struct conf_cache {
 	long long	 max_bytes;
 	int		 serve_fresh;
 	long long	 fresh_ttl_ms;
+	long long	 negative_ttl_ms;	/* 0: a not-found is not kept */
 };
 
 struct conf_entry {

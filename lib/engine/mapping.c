@@ -504,3 +504,20 @@ map_failure(const struct http_response *resp, struct pfx_result *res)
 		break;
 	}
 }
+
+void
+map_exchange(const struct conf_entry *e, const struct http_response *resp,
+    int answered, struct pfx_result *res)
+{
+	if (!answered) {
+		log_warnx("%s %s: backend request failed: %s",
+		    conf_kind_section(e->kind), e->name, resp->error);
+		map_failure(resp, res);
+		return;
+	}
+	lookup_map_body(e, resp->status, resp->content_type,
+	    buf_str(&resp->body), resp->body.len, res);
+	if (res->verdict == PFX_TEMPFAIL || res->verdict == PFX_PERMFAIL)
+		log_warnx("%s %s: %s", conf_kind_section(e->kind), e->name,
+		    buf_str(&res->text));
+}

@@ -20,6 +20,12 @@ void	 lookup_map_response(const struct conf_entry *, long status,
 void	 lookup_map_body(const struct conf_entry *, long status,
 	    const char *ctype, const char *body, size_t len,
 	    struct pfx_result *);
+/*
+ * map_exchange - one finished exchange to a verdict (answered: a status
+ * came back), failures logged with the entry's name only
+ */
+void	 map_exchange(const struct conf_entry *, const struct http_response *,
+	    int answered, struct pfx_result *);
 /* map_failure - a transport failure to a verdict */
 void	 map_failure(const struct http_response *, struct pfx_result *);
 

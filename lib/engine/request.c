@@ -21,6 +21,7 @@
 #include "escape.h"
 #include "request.h"
 #include "template.h"
+#include "xalloc.h"
 
 #define URL_MAX		(64 * 1024)
 
@@ -85,12 +86,12 @@ attr_cmp(const void *a, const void *b)
 static int
 policy_json(struct buf *out, const struct pfx_req *req)
 {
-	const struct pfx_attr *sorted[128];
+	const struct pfx_attr *sorted[PFX_REQ_MAX_ATTRS];
 	size_t	 i, n = req->nattrs;
 	int	 r = PFX_OK;
 
-	if (n > sizeof(sorted) / sizeof(sorted[0]))
-		n = sizeof(sorted) / sizeof(sorted[0]);
+	if (n > PFX_REQ_MAX_ATTRS)
+		return (PFX_ETOOBIG);	/* the codecs never return more */
 	for (i = 0; i < n; i++)
 		sorted[i] = &req->attrs[i];
 	qsort(sorted, n, sizeof(sorted[0]), attr_cmp);
@@ -296,4 +297,18 @@ request_http(const struct request *rq, const struct conf_entry *e,
 	hr->timeout_ms = timeout_ms;
 	hr->gzip_request = e->http_request_compression;
 	hr->gzip_response = e->http_response_compression;
+}
+
+char *
+request_user_agent(const struct conf *c)
+{
+	struct buf b;
+	char	*ua;
+
+	buf_init(&b, 4096);
+	(void)buf_printf(&b, "User-Agent: %s", c->http.user_agent != NULL ?
+	    c->http.user_agent : "pfxhttp/" PFXHTTP_VERSION);
+	ua = xstrdup(buf_str(&b));
+	buf_free(&b);
+	return (ua);
 }

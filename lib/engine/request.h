@@ -21,7 +21,12 @@ struct request {
 	struct curl_slist *headers;
 };
 
+/* the largest request body: a policy request's attributes, as JSON */
+#define REQUEST_MAX_BODY	(2 * 1024 * 1024)
+
 void	 request_init(struct request *, size_t max_body);
+/* request_user_agent - the "User-Agent: ..." header line (allocated) */
+char	*request_user_agent(const struct conf *);
 /* request_build - PFX_OK, or an error when something does not fit */
 int	 request_build(struct request *, const struct conf_entry *,
 	    const struct pfx_req *, const char *user_agent_header,

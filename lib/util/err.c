@@ -23,6 +23,8 @@ pfx_strerror(int e)
 		return ("configuration error");
 	case PFX_EINVAL:
 		return ("invalid value");
+	case PFX_EAGAIN:
+		return ("answer pending");
 	}
 	return ("unknown error");
 }

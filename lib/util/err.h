@@ -16,6 +16,7 @@ enum pfx_err {
 	PFX_EHTTP,	/* upstream failure: DNS, TLS, HTTP status */
 	PFX_ECONFIG,	/* configuration rejected */
 	PFX_EINVAL,	/* malformed value */
+	PFX_EAGAIN,	/* not yet: the answer comes later */
 };
 
 const char *pfx_strerror(int);

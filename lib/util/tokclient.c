@@ -28,6 +28,7 @@ struct tokc {
 	int		 refused_logged;
 	long long	 refused_until;
 	struct ns_dec	 ns;
+	struct buf	 in;		/* read, not yet decoded */
 	struct buf	 out;
 };
 
@@ -39,6 +40,7 @@ tokc_new(const char *path)
 	t->path = xstrdup(path);
 	t->fd = -1;
 	ns_init(&t->ns, TOK_MAX_MSG);
+	buf_init(&t->in, TOK_MAX_MSG + 32);
 	buf_init(&t->out, TOK_MAX_MSG + 32);
 	return (t);
 }
@@ -50,6 +52,7 @@ tokc_close(struct tokc *t)
 		(void)close(t->fd);
 	t->fd = -1;
 	ns_reset(&t->ns);
+	buf_reset(&t->in);
 }
 
 void
@@ -59,6 +62,7 @@ tokc_free(struct tokc *t)
 		return;
 	tokc_close(t);
 	ns_free(&t->ns);
+	buf_free(&t->in);
 	buf_free(&t->out);
 	free(t->path);
 	free(t);
@@ -129,6 +133,10 @@ tokc_send(struct tokc *t, long long deadline)
 	return (PFX_OK);
 }
 
+/*
+ * tokc_recv - the next frame.  Bytes past it (an ANSWER right behind a
+ * PENDING) wait in t->in for the next call.
+ */
 static int
 tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
 {
@@ -139,6 +147,17 @@ tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
 
 	ns_reset(&t->ns);
 	for (;;) {
+		if (t->in.len > 0) {
+			if (ns_feed(&t->ns, t->in.data, t->in.len, &used,
+			    &done) != PFX_OK || t->ns.toobig)
+				return (PFX_EPROTO);
+			memmove(t->in.data, t->in.data + used, t->in.len -
+			    used);
+			buf_truncate(&t->in, t->in.len - used);
+			if (done)
+				return (tok_parse(t->ns.payload.data,
+				    t->ns.payload.len, reply));
+		}
 		if ((n = recv(t->fd, in, sizeof(in), 0)) <= 0) {
 			if (n == 0)
 				return (PFX_EIO);
@@ -148,16 +167,8 @@ tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
 				return (r);
 			continue;
 		}
-		if (ns_feed(&t->ns, in, (size_t)n, &used, &done) != PFX_OK ||
-		    t->ns.toobig)
+		if (buf_append(&t->in, in, (size_t)n) != PFX_OK)
 			return (PFX_EPROTO);
-		if (done) {
-			/* tokend answers one request at a time */
-			if ((size_t)n > used)
-				return (PFX_EPROTO);
-			return (tok_parse(t->ns.payload.data,
-			    t->ns.payload.len, reply));
-		}
 	}
 }
 
@@ -190,24 +201,23 @@ tokc_refused(struct tokc *t, const struct tok_msg *reply)
 }
 
 int
-tokc_call(struct tokc *t, const struct tok_msg *req, int want_reply,
-    struct tok_msg *reply, long long timeout_ms)
+tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
+    long long first_ms, long long deadline)
 {
-	long long now = clock_ms(), deadline = now + timeout_ms;
-	struct tok_msg rp;
+	long long now = clock_ms(), first = now + first_ms;
 	int	 r = PFX_EIO, reused, tries;
 
+	if (first > deadline)
+		first = deadline;
 	if (now < t->refused_until)
 		return (PFX_EPROTO);
 	buf_reset(&t->out);
 	if ((r = tok_encode(&t->out, req)) != PFX_OK)
 		return (r);
-	if (reply == NULL)
-		reply = &rp;
 	tok_init(reply, "");
 	for (tries = 0; tries < 2; tries++) {
 		if (t->fd >= 0 && tokc_closed(t)) {
-			/* an unread "ERR refused" after a call without reply */
+			/* tokend dropped the idle connection, maybe saying why */
 			if (tokc_recv(t, reply, now) == PFX_OK &&
 			    tokc_refused(t, reply))
 				return (PFX_EPROTO);
@@ -216,12 +226,15 @@ tokc_call(struct tokc *t, const struct tok_msg *req, int want_reply,
 		if ((reused = t->fd >= 0) == 0 &&
 		    (r = tokc_connect(t)) != PFX_OK)
 			return (r);
-		r = tokc_send(t, deadline);
-		if (r == PFX_OK && want_reply)
-			r = tokc_recv(t, reply, deadline);
-		else if (r != PFX_OK && !reused &&
-		    tokc_recv(t, reply, now) == PFX_OK)
+		r = tokc_send(t, first);
+		if (r == PFX_OK)
+			r = tokc_recv(t, reply, first);
+		else if (!reused && tokc_recv(t, reply, now) == PFX_OK)
 			r = PFX_EPROTO;	/* sent nothing, but told why */
+		/* tokend is alive and working: wait for the answer */
+		while (r == PFX_OK && tok_is(reply, 0, "PENDING") &&
+		    reply->n == 1)
+			r = tokc_recv(t, reply, deadline);
 		if (tokc_refused(t, reply))
 			return (PFX_EPROTO);
 		if (r == PFX_OK)

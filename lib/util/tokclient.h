@@ -8,15 +8,17 @@
 #ifndef PFX_TOKCLIENT_H
 #define PFX_TOKCLIENT_H
 
-#include "conf.h"
 #include "tokproto.h"
 
 struct tokc;
 
 struct tokc *tokc_new(const char *socket_path);
 void	 tokc_free(struct tokc *);
-/* tokc_call - send; wait for a reply unless want_reply is 0 */
-int	 tokc_call(struct tokc *, const struct tok_msg *, int want_reply,
-	    struct tok_msg *reply, long long timeout_ms);
+/*
+ * tokc_call - send, then wait for the answer: at most first_ms for the
+ * first frame, and after a PENDING until the deadline (monotonic ms)
+ */
+int	 tokc_call(struct tokc *, const struct tok_msg *, struct tok_msg *reply,
+	    long long first_ms, long long deadline);
 
 #endif

@@ -154,10 +154,8 @@ check "nobody can run the helper and read its config (-t)" $? "$out"
 SAN_ENV="ASAN_OPTIONS=log_path=$T/san/asan:detect_leaks=1"
 SAN_ENV="$SAN_ENV UBSAN_OPTIONS=log_path=$T/san/ubsan:print_stacktrace=1"
 
-pf_write_main_cf e2e <<EOF
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY
-    LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME $SAN_ENV
-export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS UBSAN_OPTIONS
+PF_IMPORT_EXTRA=$SAN_ENV PF_EXPORT_EXTRA="ASAN_OPTIONS UBSAN_OPTIONS" \
+    pf_write_main_cf e2e <<EOF
 
 sockmap_time_limit = 3600s
 policy_time_limit = 3600s

@@ -14,7 +14,7 @@
 #include "conf.h"
 #include "fuzz.h"
 #include "jpath.h"
-#include "lookup.h"
+#include "mapping.h"
 #include "verdict.h"
 
 #define MAX_REPLY	512

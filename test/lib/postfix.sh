@@ -77,6 +77,16 @@ relay_transport = discard:$tag
 service_throttle_time = 2s
 smtpd_banner = \$myhostname ESMTP $tag
 EOF
+		# spawn(8) passes only what is exported: the uninstalled
+		# build's direct module, and what the caller adds
+		# (PF_IMPORT_EXTRA NAME=value..., PF_EXPORT_EXTRA NAME...)
+		echo "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ" \
+		    "XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME" \
+		    "${PFXHTTP_DIRECT_MODULE:+PFXHTTP_DIRECT_MODULE=$PFXHTTP_DIRECT_MODULE}" \
+		    "${PF_IMPORT_EXTRA:-}"
+		echo "export_environment = TZ MAIL_CONFIG LANG" \
+		    "${PFXHTTP_DIRECT_MODULE:+PFXHTTP_DIRECT_MODULE}" \
+		    "${PF_EXPORT_EXTRA:-}"
 		cat
 	} >"$CONF_DIR/main.cf"
 }

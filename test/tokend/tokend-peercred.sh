@@ -149,11 +149,12 @@ is "tokend exits 0" "$?" 0
 
 # mode 0660 with a group
 write_conf 0660 'group = "nogroup";'
+# the lookups run in tokend: it must know the backend that is up
+start_backend second
+sed -i "s/127.0.0.1:$BP/127.0.0.1:$BPORT_second/" "$C"
 tt_start_tokend "$C" || bail "tokend did not restart"
 is "socket mode 0660 and group nogroup applied" "$(stat -c '%a %G' "$SOCK")" "660 nogroup"
 s0=$(tstat "$C" cache_stores)
-start_backend second
-sed -i "s/127.0.0.1:$BP/127.0.0.1:$BPORT_second/" "$C"
 is "0660 socket: nobody (group nogroup) gets in" \
     "$(sm "$C" demo carol@example.com "${NOBODY[@]}")" "OK found:carol@example.com"
 is "0660 socket: nobody's answer was stored" "$(($(tstat "$C" cache_stores) - s0))" 1

@@ -1,0 +1,71 @@
+/*
+ * direct.c - pfxhttp-direct.so: the backend call inside pfxhttp-spawn
+ *
+ * DESCRIPTION
+ *	The module behind direct.h.  It loads the configuration with every
+ *	check (templates, field paths, JSON payloads) and answers lookups
+ *	with lookup_run(), without the cache or tokens: those live in
+ *	pfxhttp-tokend, and an entry that needs an OIDC token gets a
+ *	temporary error here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "direct.h"
+#include "log.h"
+#include "lookup.h"
+#include "xalloc.h"
+
+struct direct {
+	struct conf	*c;
+	struct lookup	*lk;
+};
+
+static struct direct *
+direct_open(const char *path, int log_to_stderr, char *err, size_t errlen)
+{
+	struct direct *d;
+	struct conf *c;
+
+	log_init("pfxhttp", log_to_stderr);
+	if ((c = conf_load(path, 0, err, errlen)) == NULL)
+		return (NULL);
+	log_set_level(c->log_level);
+	d = xcalloc(1, sizeof(*d));
+	d->c = c;
+	d->lk = lookup_new(c);
+	return (d);
+}
+
+static void
+direct_lookup(struct direct *d, const char *section, const char *name,
+    const struct pfx_req *req, long long deadline, struct pfx_result *res)
+{
+	const struct conf_entry *e;
+	enum conf_kind k;
+
+	for (k = 0; k < KIND_COUNT; k++)
+		if (strcmp(conf_kind_section(k), section) == 0)
+			break;
+	if (k == KIND_COUNT || (e = conf_find(d->c, k, name)) == NULL) {
+		result_set(res, PFX_TEMPFAIL, "entry unknown");
+		return;
+	}
+	lookup_run(d->lk, e, req, deadline, res);
+}
+
+static void
+direct_close(struct direct *d)
+{
+	if (d == NULL)
+		return;
+	lookup_free(d->lk);
+	conf_free(d->c);
+	free(d);
+}
+
+__attribute__((visibility("default")))
+const struct direct_api pfxhttp_direct = {
+	DIRECT_ABI, direct_open, direct_lookup, direct_close,
+};

@@ -1,0 +1,21 @@
+/*
+ * remote.h - lookups through pfxhttp-tokend's engine
+ */
+#ifndef PFX_REMOTE_H
+#define PFX_REMOTE_H
+
+#include "proto.h"
+#include "verdict.h"
+
+struct remote;
+
+struct remote *remote_new(const char *socket_path, long long timeout_ms);
+void	 remote_free(struct remote *);
+/*
+ * remote_lookup - PFX_OK with a verdict in *res, or PFX_EIO when tokend
+ * cannot answer and the caller should call the backend itself
+ */
+int	 remote_lookup(struct remote *, const char *section, const char *name,
+	    const struct pfx_req *, long long deadline_ms, struct pfx_result *);
+
+#endif

@@ -1,0 +1,675 @@
+/*
+ * engine.c - pfxhttp-tokend's lookups: cache, single flight, backend
+ *
+ * DESCRIPTION
+ *	A lookup is answered at once from the cache (serve_fresh, or a
+ *	cached not-found within negative_ttl), or joins the call already
+ *	under way for the same entry and cache key, or starts a job: get
+ *	a token if the entry wants one, render the request (request.c),
+ *	add the transfer to the shared multi handle, map the answer
+ *	(mapping.c), renew the token once after a 401, keep or forget the
+ *	answer in the cache, fall back to a cached answer when the backend
+ *	failed, and reply to everyone waiting.  Each lookup carries its
+ *	peer's deadline; no step may outlast it.
+ *
+ *	libcurl bounds the connections per backend host
+ *	(CURLMOPT_MAX_HOST_CONNECTIONS) and queues the rest; the engine
+ *	bounds the jobs, so a dead backend costs a temporary error, not
+ *	memory.
+ *
+ * SECURITY
+ *	Requests are built from tokend's configuration only.  Header lists
+ *	that held credentials are wiped before they are freed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cacheable.h"
+#include "clock.h"
+#include "engine.h"
+#include "err.h"
+#include "flight.h"
+#include "log.h"
+#include "mapping.h"
+#include "request.h"
+#include "transfer.h"
+#include "xalloc.h"
+
+#define KEY_MAX		(128 * 1024)
+#define SPARE_JOBS	32	/* finished jobs kept for reuse */
+
+struct job {
+	const void	*tag;		/* &job_tag: CURLOPT_PRIVATE is a job */
+	struct engine	*eng;
+	const struct conf *c;
+	const struct conf_entry *e;
+	struct flight	*fl;
+	void		*owner;
+	struct buf	 fkey;		/* "section\0name\0cache key" */
+	size_t		 spacelen;	/* of "section\0name" */
+	char		*store;		/* copies of the request's values */
+	size_t		 storecap, storelen;
+	struct pfx_attr	*av;
+	size_t		 nav, avcap;
+	struct pfx_req	 req;
+	struct request	 rq;
+	struct transfer	 tr;
+	int		 tr_ready;
+	struct http_request hr;
+	struct pfx_result res;
+	struct oidc_client *token_wait;
+	long long	 deadline, started;
+	int		 renewed, in_multi;
+	struct job	*prev, *next;
+};
+
+struct engine {
+	CURLM		*multi;
+	struct cache	*cache;
+	struct oidc	*oidc;
+	const struct conf *conf;
+	engine_reply_fn	*reply;
+	void		*arg;
+	struct engine_limits lim;
+	struct flights	*flights;
+	struct job	*jobs;		/* under way */
+	size_t		 njobs;
+	struct job	*spare;
+	size_t		 nspare;
+	struct entry_counters *counters;	/* per entry of conf */
+	size_t		*busy;		/* per entry: transfers in the multi */
+	size_t		 ncounters;
+	char		*user_agent;
+};
+
+static const char job_tag;
+static void	 job_start(struct job *, int renew);
+
+struct engine *
+engine_new(CURLM *multi, struct cache *cache, struct oidc *oidc,
+    engine_reply_fn *reply, void *arg, const struct engine_limits *lim)
+{
+	struct engine *eng = xcalloc(1, sizeof(*eng));
+	unsigned char kb[16];
+	struct sipkey k;
+
+	if (getrandom(kb, sizeof(kb), 0) != (ssize_t)sizeof(kb))
+		fatalx("getrandom failed");
+	sipkey_from_bytes(&k, kb);
+	explicit_bzero(kb, sizeof(kb));
+	eng->multi = multi;
+	eng->cache = cache;
+	eng->oidc = oidc;
+	eng->reply = reply;
+	eng->arg = arg;
+	eng->lim = *lim;
+	eng->flights = flights_new(&k);
+	return (eng);
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j->tr_ready)
+		transfer_free(&j->tr);
+	request_free(&j->rq);
+	buf_free(&j->fkey);
+	if (j->store != NULL)
+		explicit_bzero(j->store, j->storelen);
+	free(j->store);
+	result_free(&j->res);
+	free(j->av);
+	free(j);
+}
+
+void
+engine_free(struct engine *eng)
+{
+	struct job *j;
+
+	if (eng == NULL)
+		return;
+	while ((j = eng->jobs) != NULL) {
+		eng->jobs = j->next;
+		if (j->in_multi)
+			curl_multi_remove_handle(eng->multi, j->tr.h);
+		job_free(j);
+	}
+	while ((j = eng->spare) != NULL) {
+		eng->spare = j->next;
+		job_free(j);
+	}
+	flights_free(eng->flights);
+	free(eng->counters);
+	free(eng->busy);
+	free(eng->user_agent);
+	free(eng);
+}
+
+void
+engine_set_conf(struct engine *eng, const struct conf *c)
+{
+	eng->conf = c;
+	free(eng->counters);
+	free(eng->busy);
+	eng->counters = xcalloc(c->nentries + 1, sizeof(*eng->counters));
+	eng->busy = xcalloc(c->nentries + 1, sizeof(*eng->busy));
+	eng->ncounters = c->nentries;
+	free(eng->user_agent);
+	eng->user_agent = request_user_agent(c);
+}
+
+size_t
+engine_jobs(const struct engine *eng)
+{
+	return (eng->njobs);
+}
+
+/* counters - this entry's counters; entries of an older conf share none */
+
+struct entry_counters *
+engine_counters(struct engine *eng, const struct conf_entry *e)
+{
+	static struct entry_counters orphan;
+	size_t	 i;
+
+	if (eng->conf == NULL || e < eng->conf->entries ||
+	    e >= eng->conf->entries + eng->ncounters)
+		return (&orphan);
+	i = (size_t)(e - eng->conf->entries);
+	return (&eng->counters[i]);
+}
+
+/* busy - this entry's transfers in the multi, when it is of this conf */
+
+static size_t *
+busy(struct engine *eng, const struct conf_entry *e)
+{
+	static size_t orphan;
+
+	if (eng->conf == NULL || e < eng->conf->entries ||
+	    e >= eng->conf->entries + eng->ncounters)
+		return (&orphan);
+	return (&eng->busy[e - eng->conf->entries]);
+}
+
+/* leave_multi - the transfer is done or abandoned */
+
+static void
+leave_multi(struct job *j)
+{
+	size_t	*b;
+
+	if (!j->in_multi)
+		return;
+	curl_multi_remove_handle(j->eng->multi, j->tr.h);
+	j->in_multi = 0;
+	if (*(b = busy(j->eng, j->e)) > 0)
+		(*b)--;
+}
+
+/* flight_key - "section\0name\0cache key": an entry's calls are its own */
+
+static int
+flight_key(struct buf *k, size_t *spacelen, const struct conf_entry *e,
+    const struct pfx_req *req)
+{
+	int	 r;
+
+	buf_reset(k);
+	if ((r = buf_puts(k, conf_kind_section(e->kind))) != PFX_OK ||
+	    (r = buf_putc(k, '\0')) != PFX_OK ||
+	    (r = buf_puts(k, e->name)) != PFX_OK)
+		return (r);
+	*spacelen = k->len;
+	if ((r = buf_putc(k, '\0')) != PFX_OK)
+		return (r);
+	return (cacheable_key(e, req, k));
+}
+
+/* cache_answer - a cached answer younger than max_age, into *res */
+
+static int
+cache_answer(struct engine *eng, const struct buf *fk, size_t spacelen,
+    long long max_age, int want, struct pfx_result *res)
+{
+	const char *val;
+	size_t	 vallen;
+	long long age;
+	int	 verdict;
+
+	if (!cache_get(eng->cache, fk->data, spacelen, fk->data + spacelen + 1,
+	    fk->len - spacelen - 1, max_age, clock_ms(), &verdict, &val,
+	    &vallen, &age) || verdict != want || vallen > res->text.max)
+		return (0);
+	result_set(res, (enum pfx_verdict)verdict, NULL);
+	(void)buf_append(&res->text, val, vallen);
+	return (1);
+}
+
+static struct job *
+job_new(struct engine *eng)
+{
+	struct job *j;
+
+	if ((j = eng->spare) != NULL) {
+		eng->spare = j->next;
+		eng->nspare--;
+	} else {
+		j = xcalloc(1, sizeof(*j));
+		buf_init(&j->fkey, KEY_MAX);
+		request_init(&j->rq, REQUEST_MAX_BODY);
+		result_init(&j->res, 1 << 20);
+	}
+	j->tag = &job_tag;
+	j->eng = eng;
+	j->prev = NULL;
+	j->next = eng->jobs;
+	if (eng->jobs != NULL)
+		eng->jobs->prev = j;
+	eng->jobs = j;
+	eng->njobs++;
+	return (j);
+}
+
+static void
+job_recycle(struct job *j)
+{
+	struct engine *eng = j->eng;
+
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		eng->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	eng->njobs--;
+	request_clear(&j->rq);
+	if (j->store != NULL)
+		explicit_bzero(j->store, j->storelen);
+	j->storelen = 0;
+	j->nav = 0;
+	j->fl = NULL;
+	j->owner = NULL;
+	j->token_wait = NULL;
+	j->renewed = j->in_multi = 0;
+	if (eng->nspare >= SPARE_JOBS) {
+		job_free(j);
+		return;
+	}
+	j->next = eng->spare;
+	eng->spare = j;
+	eng->nspare++;
+}
+
+/* copy_req - the job outlives the peer's input buffer */
+
+static int
+copy_req(struct job *j, const struct pfx_req *req)
+{
+	size_t	 i, total = 0;
+	char	*p;
+
+	for (i = 0; i < req->nattrs; i++)
+		total += strlen(req->attrs[i].name) + 1 +
+		    req->attrs[i].valuelen + 1;
+	if (total > 2 * KEY_MAX)
+		return (PFX_ETOOBIG);
+	if (total == 0)
+		total = 1;
+	if (total > j->storecap) {
+		free(j->store);
+		j->store = xmalloc(total);
+		j->storecap = total;
+	}
+	if (req->nattrs > j->avcap) {
+		j->avcap = req->nattrs;
+		j->av = xreallocarray(j->av, j->avcap, sizeof(*j->av));
+	}
+	p = j->store;
+#define COPY(dst, src, n) do {				\
+	memcpy(p, (src), (n));				\
+	p[(n)] = '\0';					\
+	(dst) = p;					\
+	p += (n) + 1;					\
+} while (0)
+	memset(&j->req, 0, sizeof(j->req));
+	for (i = 0; i < req->nattrs; i++) {
+		COPY(j->av[i].name, req->attrs[i].name,
+		    strlen(req->attrs[i].name));
+		COPY(j->av[i].value, req->attrs[i].value,
+		    req->attrs[i].valuelen);
+		j->av[i].valuelen = req->attrs[i].valuelen;
+	}
+#undef COPY
+	j->storelen = (size_t)(p - j->store);
+	j->req.attrs = j->av;
+	j->req.nattrs = req->nattrs;
+	j->req.flags = req->flags;
+	j->nav = req->nattrs;
+	return (PFX_OK);
+}
+
+/* finish - keep or forget the answer, fall back, reply to everyone */
+
+static void
+finish(struct job *j, struct pfx_result *res)
+{
+	struct engine *eng = j->eng;
+	struct entry_counters *ec = engine_counters(eng, j->e);
+	const struct conf_cache *cc = &j->c->cache;
+	struct flight *fl = j->fl;
+	size_t	 i;
+
+	if (cc->enabled && j->e->cache) {
+		switch (cacheable_keep(j->e, res)) {
+		case KEEP_STORE:
+			cache_put(eng->cache, j->fkey.data, j->spacelen,
+			    j->fkey.data + j->spacelen + 1,
+			    j->fkey.len - j->spacelen - 1, (int)res->verdict,
+			    res->text.data, res->text.len, clock_ms());
+			break;
+		case KEEP_FORGET:
+			/* a not-found replaces an older positive */
+			if (cc->negative_ttl_ms > 0)
+				cache_put(eng->cache, j->fkey.data,
+				    j->spacelen, j->fkey.data + j->spacelen + 1,
+				    j->fkey.len - j->spacelen - 1, PFX_NOTFOUND,
+				    "", 0, clock_ms());
+			else
+				cache_del(eng->cache, j->fkey.data,
+				    j->spacelen, j->fkey.data + j->spacelen + 1,
+				    j->fkey.len - j->spacelen - 1);
+			break;
+		case KEEP_NONE:
+			if ((res->verdict == PFX_TEMPFAIL ||
+			    res->verdict == PFX_TIMEOUT) && cache_answer(eng,
+			    &j->fkey, j->spacelen, cc->ttl_ms, PFX_FOUND,
+			    res)) {
+				ec->stale_serves++;
+				log_info("%s %s: backend failed; answered from"
+				    " the cache", conf_kind_section(j->e->kind),
+				    j->e->name);
+			}
+			break;
+		}
+	}
+	counters_latency(ec, clock_ms() - j->started);
+	if (j->owner != NULL) {
+		ec->requests[res->verdict]++;
+		eng->reply(j->owner, res, eng->arg);
+	}
+	for (i = 0; fl != NULL && i < fl->nwaiters; i++)
+		if (fl->waiters[i] != NULL) {
+			ec->requests[res->verdict]++;
+			eng->reply(fl->waiters[i], res, eng->arg);
+		}
+	if (fl != NULL)
+		flight_end(eng->flights, fl);
+	job_recycle(j);
+}
+
+static void
+fail_job(struct job *j, enum pfx_verdict v, const char *why,
+    enum backend_error cls)
+{
+	engine_counters(j->eng, j->e)->backend_errors[cls]++;
+	result_set(&j->res, v, why);
+	finish(j, &j->res);
+}
+
+static void
+job_send(struct job *j, const char *bearer)
+{
+	struct engine *eng = j->eng;
+	struct entry_counters *ec;
+	long long left = j->deadline - clock_ms();
+
+	if (left <= 0) {
+		fail_job(j, PFX_TIMEOUT, "deadline passed", BERR_TIMEOUT);
+		return;
+	}
+	if (!j->tr_ready) {
+		if (transfer_init(&j->tr, j->c, j) != PFX_OK) {
+			fail_job(j, PFX_TEMPFAIL, "HTTP client unavailable",
+			    BERR_CONNECT);
+			return;
+		}
+		j->tr_ready = 1;
+	}
+	if (request_build(&j->rq, j->e, &j->req, eng->user_agent, bearer) !=
+	    PFX_OK) {
+		log_warnx("%s %s: request too large",
+		    conf_kind_section(j->e->kind), j->e->name);
+		result_set(&j->res, PFX_PERMFAIL, "request too large");
+		finish(j, &j->res);
+		return;
+	}
+	request_http(&j->rq, j->e, j->e->timeout_ms < left ? j->e->timeout_ms :
+	    left, &j->hr);
+	if (transfer_prepare(&j->tr, &j->hr) != PFX_OK ||
+	    curl_multi_add_handle(eng->multi, j->tr.h) != CURLM_OK) {
+		request_clear(&j->rq);
+		fail_job(j, PFX_TEMPFAIL, "backend unavailable", BERR_CONNECT);
+		return;
+	}
+	j->in_multi = 1;
+	ec = engine_counters(eng, j->e);
+	ec->backend_calls++;
+	/* libcurl queues it when the host's connections are all busy */
+	if ((*busy(eng, j->e))++ >= (size_t)j->c->http.max_connections_per_host)
+		ec->queue_waits++;
+}
+
+/* job_token - go on with the token, or fail the lookup */
+
+static void
+job_token(struct job *j, enum oidc_answer a, const char *token,
+    const char *why)
+{
+	switch (a) {
+	case OIDC_TOKEN:
+		job_send(j, token);
+		break;
+	case OIDC_FAIL:
+		/* oidc.c logged why, once per fetch */
+		(void)why;
+		fail_job(j, PFX_TEMPFAIL, "backend token unavailable",
+		    BERR_TOKEN);
+		break;
+	case OIDC_WAIT:
+		break;
+	}
+}
+
+static void
+job_start(struct job *j, int renew)
+{
+	const char *token = NULL, *why = NULL;
+	long long life;
+	enum oidc_answer a;
+
+	if (!j->e->backend_oidc_auth.enabled) {
+		job_send(j, NULL);
+		return;
+	}
+	a = oidc_token(j->eng->oidc, &j->e->backend_oidc_auth, renew,
+	    clock_ms(), &j->token_wait, &token, &life, &why);
+	if (a != OIDC_WAIT)
+		j->token_wait = NULL;
+	job_token(j, a, token, why);
+}
+
+int
+engine_lookup(struct engine *eng, const struct conf_entry *e,
+    const struct pfx_req *req, long long deadline, void *waiter,
+    struct pfx_result *res)
+{
+	const struct conf_cache *cc = &eng->conf->cache;
+	struct entry_counters *ec = engine_counters(eng, e);
+	struct flight *fl;
+	struct job *j;
+	int	 cached = cc->enabled && e->cache;
+
+	j = job_new(eng);
+	j->c = eng->conf;
+	j->e = e;
+	j->deadline = deadline;
+	j->started = clock_ms();
+	if (flight_key(&j->fkey, &j->spacelen, e, req) != PFX_OK) {
+		job_recycle(j);
+		result_set(res, PFX_PERMFAIL, "request too large");
+		ec->requests[PFX_PERMFAIL]++;
+		return (PFX_OK);
+	}
+	if (cached && ((cc->serve_fresh && cache_answer(eng, &j->fkey,
+	    j->spacelen, cc->fresh_ttl_ms, PFX_FOUND, res)) ||
+	    (cc->negative_ttl_ms > 0 && cache_answer(eng, &j->fkey,
+	    j->spacelen, cc->negative_ttl_ms, PFX_NOTFOUND, res)))) {
+		job_recycle(j);
+		ec->cache_hits++;
+		ec->requests[res->verdict]++;
+		return (PFX_OK);
+	}
+	if ((fl = flight_find(eng->flights, j->fkey.data, j->fkey.len)) !=
+	    NULL) {
+		job_recycle(j);
+		if (flight_wait(fl, waiter, eng->lim.max_waiters) != PFX_OK) {
+			result_set(res, PFX_TEMPFAIL, "backend busy");
+			ec->requests[PFX_TEMPFAIL]++;
+			return (PFX_OK);
+		}
+		ec->coalesced++;
+		return (PFX_EAGAIN);
+	}
+	if (eng->njobs > eng->lim.max_jobs || copy_req(j, req) != PFX_OK) {
+		job_recycle(j);
+		result_set(res, PFX_TEMPFAIL, "backend busy");
+		ec->requests[PFX_TEMPFAIL]++;
+		return (PFX_OK);
+	}
+	j->owner = waiter;
+	j->fl = flight_begin(eng->flights, j->fkey.data, j->fkey.len, j);
+	job_start(j, 0);
+	return (PFX_EAGAIN);
+}
+
+void
+engine_abort(struct engine *eng, const char *why)
+{
+	struct job *j;
+	size_t	 i;
+
+	while ((j = eng->jobs) != NULL) {
+		leave_multi(j);
+		request_clear(&j->rq);
+		result_set(&j->res, PFX_TEMPFAIL, why);
+		if (j->owner != NULL)
+			eng->reply(j->owner, &j->res, eng->arg);
+		for (i = 0; j->fl != NULL && i < j->fl->nwaiters; i++)
+			if (j->fl->waiters[i] != NULL)
+				eng->reply(j->fl->waiters[i], &j->res,
+				    eng->arg);
+		if (j->fl != NULL)
+			flight_end(eng->flights, j->fl);
+		job_recycle(j);
+	}
+}
+
+void
+engine_forget(struct engine *eng, void *waiter)
+{
+	struct job *j;
+	size_t	 i;
+
+	for (j = eng->jobs; j != NULL; j = j->next) {
+		if (j->owner == waiter)
+			j->owner = NULL;
+		for (i = 0; j->fl != NULL && i < j->fl->nwaiters; i++)
+			if (j->fl->waiters[i] == waiter)
+				j->fl->waiters[i] = NULL;
+	}
+}
+
+int
+engine_done(struct engine *eng, CURL *h, CURLcode cc)
+{
+	struct entry_counters *ec;
+	struct job *j;
+	char	*priv = NULL;
+	long	 status;
+	int	 answered;
+
+	/* the token fetches share the multi handle: is this a job? */
+	if (curl_easy_getinfo(h, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
+	    priv == NULL || *(const void *const *)(void *)priv != &job_tag)
+		return (0);
+	j = (struct job *)(void *)priv;
+	if (j->eng != eng || !j->in_multi || j->tr.h != h)
+		return (0);
+	leave_multi(j);
+	request_clear(&j->rq);
+	ec = engine_counters(eng, j->e);
+	answered = transfer_finish(&j->tr, cc) == PFX_OK;
+	status = answered ? j->tr.resp.status : 0;
+	if (status == 401 && j->e->backend_oidc_auth.enabled) {
+		ec->backend_errors[BERR_TOKEN]++;
+		if (!j->renewed) {
+			/* the token was refused: one retry with a new one */
+			j->renewed = 1;
+			job_start(j, 1);
+		} else {
+			log_warnx("%s %s: backend refused a new token too",
+			    conf_kind_section(j->e->kind), j->e->name);
+			result_set(&j->res, PFX_TEMPFAIL,
+			    "backend refused the token");
+			finish(j, &j->res);
+		}
+		return (1);
+	}
+	map_exchange(j->e, &j->tr.resp, answered, &j->res);
+	if (!answered)
+		ec->backend_errors[j->tr.resp.failure == HTTP_FAIL_TIMEOUT ?
+		    BERR_TIMEOUT : j->tr.resp.failure == HTTP_FAIL_TOOBIG ?
+		    BERR_BODY : BERR_CONNECT]++;
+	else if (j->res.verdict == PFX_TEMPFAIL ||
+	    j->res.verdict == PFX_PERMFAIL)
+		ec->backend_errors[status >= 500 ? BERR_HTTP_5XX : status >=
+		    400 ? BERR_HTTP_4XX : BERR_BODY]++;
+	finish(j, &j->res);
+	return (1);
+}
+
+void
+engine_token(struct engine *eng, struct oidc_client *oc)
+{
+	const char *token = NULL, *why = NULL;
+	struct job *j, *next;
+	long long life;
+	enum oidc_answer a;
+
+	for (j = eng->jobs; j != NULL; j = next) {
+		next = j->next;	/* a failed job leaves the list */
+		if (j->token_wait != oc)
+			continue;
+		j->token_wait = NULL;
+		a = oidc_result(oc, clock_ms(), &token, &life, &why);
+		job_token(j, a == OIDC_WAIT ? OIDC_FAIL : a, token, why);
+	}
+}
+
+void
+engine_tick(struct engine *eng, long long now)
+{
+	struct job *j, *next;
+
+	for (j = eng->jobs; j != NULL; j = next) {
+		next = j->next;
+		if (j->token_wait != NULL && now >= j->deadline) {
+			j->token_wait = NULL;
+			fail_job(j, PFX_TIMEOUT, "no backend token in time",
+			    BERR_TOKEN);
+		}
+	}
+}
