@@ -12,7 +12,6 @@
  * SEE ALSO
  *	pfxhttp.conf(5), libconfig
  */
-#include <json-c/json.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +27,7 @@
 #include "duration.h"
 #include "err.h"
 #include "jpath.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "proto.h"
 #include "template.h"
@@ -854,10 +854,9 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	char	 terr[256];
 	const char *jerr = NULL, *colon, *why;
 	struct buf b;
-	struct json_object *jo;
 	enum conf_kind kind = e->kind;
 	size_t	 i, nlen;
-	int	 r;
+	int	 r, ok, big;
 
 	L->ent = s;
 	unset_empty(&e->value_field);
@@ -891,13 +890,12 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	if (body_ctx(e->content_type) == TMPL_JSON && !e->is_get) {
 		buf_init(&b, 1 << 20);
 		r = tmpl_render(e->payload_t, &b, sample_value, &kind);
-		jo = r == PFX_OK ? json_tokener_parse(buf_str(&b)) : NULL;
+		ok = r == PFX_OK && json_strict(b.data, b.len, &big, NULL);
 		buf_free(&b);
-		if (jo == NULL)
+		if (!ok)
 			return (entry_error(L, e, "payload", -1, "payload is"
 			    " not valid JSON once its variables are filled"
 			    " in"));
-		json_object_put(jo);
 	}
 	e->header_t = xcalloc(e->ncustom_headers + 1, sizeof(*e->header_t));
 	for (i = 0; i < e->ncustom_headers; i++) {

@@ -12,217 +12,17 @@
 #include <strings.h>
 
 #include "err.h"
-#include "jpath.h"
+#include "jvalue.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "mapping.h"
 #include "proto.h"
 
-#define JSON_MAX_DEPTH	64
 
 static int
 is_space(char c)
 {
 	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-}
-
-/*
- * A strict RFC 8259 syntax check runs before json-c, which accepts
- * single quotes, NaN and Infinity even in strict mode and clamps
- * integers to 64 bits.  The check also finds integer literals beyond 64
- * bits; parse_json() hands those to json-c with "e0" appended, so that
- * they become doubles that keep their text and print exactly.
- */
-struct jscan {
-	const char	*p;
-	size_t		 n, i;
-	struct buf	*copy;		/* NULL: check only */
-	size_t		 copied;	/* p[0..copied) is in copy */
-	int		 big;		/* integers beyond 64 bits seen */
-};
-
-static int	 scan_value(struct jscan *, int);
-
-static void
-scan_ws(struct jscan *js)
-{
-	while (js->i < js->n && is_space(js->p[js->i]))
-		js->i++;
-}
-
-static int
-scan_digits(struct jscan *js)
-{
-	size_t	 b = js->i;
-
-	while (js->i < js->n && js->p[js->i] >= '0' && js->p[js->i] <= '9')
-		js->i++;
-	return (js->i > b);
-}
-
-/* beyond64 - does the integer literal p[0..n) overflow int64/uint64? */
-static int
-beyond64(const char *p, size_t n)
-{
-	const char *lim = "18446744073709551615";
-
-	if (*p == '-') {
-		p++;
-		n--;
-		lim = "9223372036854775808";
-	}
-	return (n > strlen(lim) || (n == strlen(lim) &&
-	    memcmp(p, lim, n) > 0));
-}
-
-static int
-scan_number(struct jscan *js)
-{
-	size_t	 b = js->i;
-	int	 integer = 1;
-
-	if (js->p[js->i] == '-')
-		js->i++;
-	if (js->i < js->n && js->p[js->i] == '0')
-		js->i++;
-	else if (!scan_digits(js))
-		return (0);
-	if (js->i < js->n && js->p[js->i] == '.') {
-		js->i++;
-		integer = 0;
-		if (!scan_digits(js))
-			return (0);
-	}
-	if (js->i < js->n && (js->p[js->i] == 'e' || js->p[js->i] == 'E')) {
-		js->i++;
-		integer = 0;
-		if (js->i < js->n && (js->p[js->i] == '+' ||
-		    js->p[js->i] == '-'))
-			js->i++;
-		if (!scan_digits(js))
-			return (0);
-	}
-	if (integer && beyond64(js->p + b, js->i - b)) {
-		js->big = 1;
-		if (js->copy != NULL && (buf_append(js->copy, js->p +
-		    js->copied, js->i - js->copied) != PFX_OK ||
-		    buf_puts(js->copy, "e0") != PFX_OK))
-			return (0);
-		js->copied = js->i;
-	}
-	return (1);
-}
-
-static int
-scan_string(struct jscan *js)
-{
-	unsigned char c;
-	int	 k;
-
-	for (js->i++; js->i < js->n; js->i++) {
-		c = (unsigned char)js->p[js->i];
-		if (c == '"') {
-			js->i++;
-			return (1);
-		}
-		if (c < 0x20)
-			return (0);
-		if (c != '\\')
-			continue;
-		if (++js->i == js->n)
-			return (0);
-		c = (unsigned char)js->p[js->i];
-		if (c == 'u') {
-			for (k = 0; k < 4; k++)
-				if (++js->i == js->n ||
-				    strchr("0123456789abcdefABCDEF",
-				    js->p[js->i]) == NULL || js->p[js->i] == 0)
-					return (0);
-		} else if (c == 0 || strchr("\"\\/bfnrt", c) == NULL)
-			return (0);
-	}
-	return (0);
-}
-
-static int
-scan_word(struct jscan *js, const char *w)
-{
-	size_t	 n = strlen(w);
-
-	if (js->n - js->i < n || memcmp(js->p + js->i, w, n) != 0)
-		return (0);
-	js->i += n;
-	return (1);
-}
-
-/* scan_list - the members of an object or array; js->i is past the { or [ */
-static int
-scan_list(struct jscan *js, int depth, char close)
-{
-	scan_ws(js);
-	if (js->i < js->n && js->p[js->i] == close) {
-		js->i++;
-		return (1);
-	}
-	for (;;) {
-		if (close == '}') {
-			scan_ws(js);
-			if (js->i == js->n || js->p[js->i] != '"' ||
-			    !scan_string(js))
-				return (0);
-			scan_ws(js);
-			if (js->i == js->n || js->p[js->i++] != ':')
-				return (0);
-		}
-		if (!scan_value(js, depth + 1))
-			return (0);
-		scan_ws(js);
-		if (js->i == js->n)
-			return (0);
-		if (js->p[js->i] == close) {
-			js->i++;
-			return (1);
-		}
-		if (js->p[js->i++] != ',')
-			return (0);
-	}
-}
-
-static int
-scan_value(struct jscan *js, int depth)
-{
-	scan_ws(js);
-	if (js->i == js->n)
-		return (0);
-	switch (js->p[js->i]) {
-	case '{':
-	case '[':
-		if (depth >= JSON_MAX_DEPTH)
-			return (0);
-		js->i++;
-		return (scan_list(js, depth, js->p[js->i - 1] == '{' ? '}' :
-		    ']'));
-	case '"':
-		return (scan_string(js));
-	case 't':
-		return (scan_word(js, "true"));
-	case 'f':
-		return (scan_word(js, "false"));
-	case 'n':
-		return (scan_word(js, "null"));
-	default:
-		return (js->p[js->i] == '-' || (js->p[js->i] >= '0' &&
-		    js->p[js->i] <= '9') ? scan_number(js) : 0);
-	}
-}
-
-/* json_valid - one strict JSON text, nothing but white space after it */
-static int
-json_valid(struct jscan *js)
-{
-	if (!scan_value(js, 0))
-		return (0);
-	scan_ws(js);
-	return (js->i == js->n);
 }
 
 /* skip_bom - a leading UTF-8 byte order mark is not part of the text */
@@ -241,27 +41,20 @@ parse_json(const char *body, size_t len, struct json_object **out)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
-	struct jscan js;
 	struct buf copy;
 	size_t	 bom;
-	int	 valid;
+	int	 valid, big;
 
 	*out = NULL;
 	bom = skip_bom(body, len);
 	body += bom;
 	len -= bom;
-	memset(&js, 0, sizeof(js));
-	js.p = body;
-	js.n = len;
-	if (len > INT32_MAX / 2 || !json_valid(&js))
+	if (len > INT32_MAX / 2 || !json_strict(body, len, &big, NULL))
 		return (0);
 	buf_init(&copy, BUF_UNLIMITED);
-	if (js.big) {
-		/* again, copying with "e0" after the long integers */
-		js.i = js.copied = 0;
-		js.copy = &copy;
-		if (!json_valid(&js) || buf_append(&copy, body + js.copied,
-		    len - js.copied) != PFX_OK) {
+	if (big) {
+		/* json-c clamps long integers: "e0" makes them exact doubles */
+		if (!json_strict(body, len, &big, &copy)) {
 			buf_free(&copy);
 			return (0);
 		}

@@ -13,7 +13,7 @@
 
 #include "conf.h"
 #include "fuzz.h"
-#include "jpath.h"
+#include "jvalue.h"
 #include "mapping.h"
 #include "verdict.h"
 

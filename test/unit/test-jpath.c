@@ -4,7 +4,7 @@
 #include <json-c/json.h>
 
 #include "err.h"
-#include "jpath.h"
+#include "jvalue.h"
 #include "t.h"
 
 #define DOC	"{\"data\":{\"result\":\"r1\",\"n\":3}," \
