@@ -87,13 +87,10 @@ remote_lookup(struct remote *rm, const char *section, const char *name,
 	}
 	if (r == PFX_OK && tok_is(&rp, 0, "ANSWER") && rp.n == 4 &&
 	    (v = verdict_from_word(rp.f[1], rp.len[1])) < PFX_VERDICT_COUNT &&
-	    rp.len[2] <= res->text.max && rp.len[3] <= res->text.max) {
+	    rp.len[2] <= res->value.max && rp.len[3] <= res->reason.max) {
 		result_set(res, v, NULL);
-		/* the value when found, else the reason */
-		if (v == PFX_FOUND)
-			(void)buf_append(&res->text, rp.f[2], rp.len[2]);
-		else
-			(void)buf_append(&res->text, rp.f[3], rp.len[3]);
+		(void)buf_append(&res->value, rp.f[2], rp.len[2]);
+		(void)buf_append(&res->reason, rp.f[3], rp.len[3]);
 		rm->logged = 0;
 		return (PFX_OK);
 	}

@@ -241,10 +241,10 @@ cache_answer(struct engine *eng, const struct buf *fk, size_t spacelen,
 
 	if (!cache_get(eng->cache, fk->data, spacelen, fk->data + spacelen + 1,
 	    fk->len - spacelen - 1, max_age, clock_ms(), &verdict, &val,
-	    &vallen, &age) || verdict != want || vallen > res->text.max)
+	    &vallen, &age) || verdict != want || vallen > res->value.max)
 		return (0);
 	result_set(res, (enum pfx_verdict)verdict, NULL);
-	(void)buf_append(&res->text, val, vallen);
+	(void)buf_append(&res->value, val, vallen);
 	return (1);
 }
 
@@ -368,7 +368,7 @@ finish(struct job *j, struct pfx_result *res)
 			cache_put(eng->cache, j->fkey.data, j->spacelen,
 			    j->fkey.data + j->spacelen + 1,
 			    j->fkey.len - j->spacelen - 1, (int)res->verdict,
-			    res->text.data, res->text.len, clock_ms());
+			    res->value.data, res->value.len, clock_ms());
 			break;
 		case KEEP_FORGET:
 			/* a not-found replaces an older positive */
@@ -657,6 +657,20 @@ engine_token(struct engine *eng, struct oidc_client *oc)
 		a = oidc_result(oc, clock_ms(), &token, &life, &why);
 		job_token(j, a == OIDC_WAIT ? OIDC_FAIL : a, token, why);
 	}
+}
+
+int
+engine_next_ms(const struct engine *eng, long long now)
+{
+	const struct job *j;
+	long long next = -1;
+
+	for (j = eng->jobs; j != NULL; j = j->next)
+		if (j->token_wait != NULL && (next < 0 || j->deadline - now <
+		    next))
+			next = j->deadline - now;
+	return (next < 0 ? -1 : next <= 0 ? 0 : (int)(next > 1000 ? 1000 :
+	    next));
 }
 
 void

@@ -53,6 +53,8 @@ void	 engine_forget(struct engine *, void *waiter);
 int	 engine_done(struct engine *, CURL *, CURLcode);
 /* engine_token - a token fetch finished: calls waiting for it go on */
 void	 engine_token(struct engine *, struct oidc_client *);
+/* engine_next_ms - when engine_tick has work next, -1: none (ms) */
+int	 engine_next_ms(const struct engine *, long long now_ms);
 /* engine_tick - time out calls that still wait for a token */
 void	 engine_tick(struct engine *, long long now_ms);
 size_t	 engine_jobs(const struct engine *);

@@ -309,12 +309,11 @@ static void
 answer(struct conn *cn, const struct pfx_result *res)
 {
 	struct tok_msg m;
-	int	 found = res->verdict == PFX_FOUND;
 
 	tok_init(&m, "ANSWER");
 	tok_adds(&m, verdict_word(res->verdict));
-	tok_add(&m, found ? res->text.data : "", found ? res->text.len : 0);
-	tok_add(&m, found ? "" : res->text.data, found ? 0 : res->text.len);
+	tok_add(&m, buf_str(&res->value), res->value.len);
+	tok_add(&m, buf_str(&res->reason), res->reason.len);
 	reply(cn, &m);
 }
 
@@ -343,7 +342,6 @@ do_lookup(struct server *s, struct conn *cn, const struct tok_msg *m)
 
 	if ((why = lookup_request(s->conf, m, &e, &req, attrs, names,
 	    sizeof(names), &left)) != NULL) {
-		buf_reset(&s->res.text);
 		result_set(&s->res, PFX_TEMPFAIL, why);
 		answer(cn, &s->res);
 		return;
@@ -812,6 +810,8 @@ server_run(const char *conf_path, struct conf *c)
 			w[nw++] = (struct curl_waitfd){ s.conns[i]->fd, ev, 0 };
 		}
 		if ((t = pending(&s, now)) < timeout)
+			timeout = t;
+		if ((t = engine_next_ms(s.eng, now)) >= 0 && t < timeout)
 			timeout = t;
 		if (curl_multi_wait(s.multi, w, (unsigned)nw, timeout, NULL) !=
 		    CURLM_OK)

@@ -205,9 +205,9 @@ policy_reply(void *arg, const struct pfx_result *res, struct buf *out)
 	size_t	 len = strlen(action);
 
 	if (res->verdict == PFX_FOUND &&
-	    policy_action_ok(res->text.data, res->text.len)) {
-		action = res->text.data;
-		len = res->text.len;
+	    policy_action_ok(res->value.data, res->value.len)) {
+		action = res->value.data;
+		len = res->value.len;
 	} else if (res->verdict == PFX_NOTFOUND) {
 		action = "DUNNO";
 		len = 5;

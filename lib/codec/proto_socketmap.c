@@ -124,7 +124,7 @@ static enum proto_status
 sockmap_reply(void *arg, const struct pfx_result *res, struct buf *out)
 {
 	struct sockmap *s = arg;
-	const struct buf *t = &res->text;
+	const struct buf *t = result_ctext(res);
 	static const char toolong[] = "reply exceeds socketmap_max_reply_size";
 
 	switch (res->verdict) {

@@ -123,7 +123,7 @@ static enum proto_status
 tcp_reply(void *arg, const struct pfx_result *res, struct buf *out)
 {
 	struct tcptable *t = arg;
-	const struct buf *v = &res->text;
+	const struct buf *v = result_ctext(res);
 
 	switch (res->verdict) {
 	case PFX_FOUND:

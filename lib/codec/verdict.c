@@ -9,24 +9,37 @@ void
 result_init(struct pfx_result *res, size_t max)
 {
 	res->verdict = PFX_NOTFOUND;
-	buf_init(&res->text, max);
+	buf_init(&res->value, max);
+	buf_init(&res->reason, max);
 }
 
 void
 result_free(struct pfx_result *res)
 {
-	buf_free(&res->text);
+	buf_free(&res->value);
+	buf_free(&res->reason);
 }
-
-/* result_set - set a verdict with a short fixed text (reasons fit) */
 
 void
 result_set(struct pfx_result *res, enum pfx_verdict v, const char *text)
 {
 	res->verdict = v;
-	buf_reset(&res->text);
+	buf_reset(&res->value);
+	buf_reset(&res->reason);
 	if (text != NULL)
-		(void)buf_puts(&res->text, text);
+		(void)buf_puts(result_text(res), text);
+}
+
+struct buf *
+result_text(struct pfx_result *res)
+{
+	return (res->verdict == PFX_FOUND ? &res->value : &res->reason);
+}
+
+const struct buf *
+result_ctext(const struct pfx_result *res)
+{
+	return (res->verdict == PFX_FOUND ? &res->value : &res->reason);
 }
 
 const char *

@@ -69,10 +69,11 @@ cacheable_keep(const struct conf_entry *e, const struct pfx_result *res)
 		return (KEEP_NONE);
 	if (e->kind != KIND_POLICY)
 		return (KEEP_STORE);
-	if (strncasecmp(res->text.data, "DUNNO", 5) == 0)
+	if (strncasecmp(buf_str(&res->value), "DUNNO", 5) == 0)
 		return (KEEP_FORGET);
 	for (i = 0; i < sizeof(soft) / sizeof(soft[0]); i++)
-		if (strncasecmp(res->text.data, soft[i], strlen(soft[i])) == 0)
+		if (strncasecmp(buf_str(&res->value), soft[i],
+		    strlen(soft[i])) == 0)
 			return (KEEP_NONE);
 	return (KEEP_STORE);
 }

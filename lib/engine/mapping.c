@@ -97,7 +97,7 @@ temporary_4xx(long status)
 static void
 value_check(const struct conf_entry *e, struct pfx_result *res)
 {
-	struct buf *t = &res->text;
+	struct buf *t = &res->value;
 	size_t	 b = 0;
 
 	while (t->len > 0 && is_space(t->data[t->len - 1]))
@@ -228,7 +228,8 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 	char	 msg[128];
 	int	 is_json;
 
-	buf_reset(&res->text);
+	buf_reset(&res->value);
+	buf_reset(&res->reason);
 	if (status != e->status_code) {
 		if (status == 404 && e->kind == KIND_POLICY &&
 		    e->not_found_action != NULL)
@@ -260,7 +261,8 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 		if (backend_error(e, v, &ev)) {
 			result_set(res, e->error_is_permanent ? PFX_PERMFAIL :
 			    PFX_TEMPFAIL, "backend reported an error: ");
-			proto_sanitize_into(&res->text, ev.data, ev.len, 100);
+			proto_sanitize_into(&res->reason, ev.data, ev.len,
+			    100);
 			buf_free(&ev);
 			json_object_put(root);
 			return;
@@ -269,12 +271,12 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 	}
 	if (e->value_jp != NULL)
 		set_value(e, res, jvalue_text(jpath_get(e->value_jp, root),
-		    &res->text));
+		    &res->value));
 	else if (is_json)
-		set_value(e, res, jvalue_text(root, &res->text));
+		set_value(e, res, jvalue_text(root, &res->value));
 	else {
 		/* a plain-text answer, as postfix-rest-connector's policy */
-		if (buf_append(&res->text, body, len) != PFX_OK)
+		if (buf_append(&res->value, body, len) != PFX_OK)
 			set_value(e, res, JV_TOOBIG);
 		else
 			set_value(e, res, JV_VALUE);
@@ -312,5 +314,5 @@ map_exchange(const struct conf_entry *e, const struct http_response *resp,
 	    buf_str(&resp->body), resp->body.len, res);
 	if (res->verdict == PFX_TEMPFAIL || res->verdict == PFX_PERMFAIL)
 		log_warnx("%s %s: %s", conf_kind_section(e->kind), e->name,
-		    buf_str(&res->text));
+		    buf_str(&res->reason));
 }

@@ -55,7 +55,7 @@ compile(const char *s)
 static void
 check_result(const struct pfx_result *res)
 {
-	const struct buf *t = &res->text;
+	const struct buf *t = result_ctext(res);
 	size_t	 i;
 
 	CHECK(t->len <= MAX_REPLY);

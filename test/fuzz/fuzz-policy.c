@@ -115,9 +115,9 @@ pol_check_reply(const struct fz_codec *c, const struct pfx_result *res,
 	CHECK(memchr(act, '\0', len) == NULL);
 	CHECK(policy_action_ok(act, len));
 	if (res->verdict == PFX_FOUND &&
-	    policy_action_ok(res->text.data, res->text.len))
-		CHECK(len == res->text.len &&
-		    memcmp(act, res->text.data, len) == 0);
+	    policy_action_ok(res->value.data, res->value.len))
+		CHECK(len == res->value.len &&
+		    memcmp(act, res->value.data, len) == 0);
 	else if (res->verdict == PFX_NOTFOUND)
 		CHECK(len == 5 && memcmp(act, "DUNNO", 5) == 0);
 	else

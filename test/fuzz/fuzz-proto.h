@@ -116,13 +116,13 @@ fz_answer(const struct fz_codec *c, void *st, const struct pfx_req *req,
 	for (t = 0; all && t < FZ_NTEXTS; t++)
 		for (v = 0; v < FZ_NVERDICTS; v++) {
 			res.verdict = fz_verdicts[v];
-			fz_text(c, req, t, &res.text);
+			fz_text(c, req, t, result_text(&res));
 			buf_reset(&tmp);
 			CHECK(c->ops->reply(st, &res, &tmp) == PROTO_MORE);
 			c->check_reply(c, &res, tmp.data, tmp.len);
 		}
 	res.verdict = fz_verdicts[reqno % FZ_NVERDICTS];
-	fz_text(c, req, (reqno / FZ_NVERDICTS) % FZ_NTEXTS, &res.text);
+	fz_text(c, req, (reqno / FZ_NVERDICTS) % FZ_NTEXTS, result_text(&res));
 	CHECK(c->ops->reply(st, &res, out) == PROTO_MORE);
 	c->check_reply(c, &res, out->data, out->len);
 	buf_free(&tmp);

@@ -112,7 +112,7 @@ static void
 sm_check_reply(const struct fz_codec *c, const struct pfx_result *res,
     const char *p, size_t n)
 {
-	const struct buf *t = &res->text;
+	const struct buf *t = result_ctext(res);
 	const char *pl, *word = NULL;
 	size_t	 len, want;
 

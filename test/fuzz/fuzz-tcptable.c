@@ -102,7 +102,7 @@ static void
 tcp_check_reply(const struct fz_codec *c, const struct pfx_result *res,
     const char *p, size_t n)
 {
-	const struct buf *v = &res->text;
+	const struct buf *v = result_ctext(res);
 	struct buf text;
 	size_t	 i;
 	int	 code;

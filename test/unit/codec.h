@@ -113,7 +113,7 @@ check_reply(const char *name, const struct proto_ops *ops,
 
 	result_init(&res, 1 << 20);
 	res.verdict = v;
-	(void)buf_append(&res.text, text, textlen);
+	(void)buf_append(result_text(&res), text, textlen);
 	buf_init(&out, BUF_UNLIMITED);
 	(void)ops->reply(st, &res, &out);
 	is_mem(buf_str(&out), out.len, want, wantlen, "reply: %s", name);
@@ -153,9 +153,9 @@ answer_key(const struct pfx_req *req, struct pfx_result *res)
 	size_t	 len;
 
 	res->verdict = PFX_FOUND;
-	buf_reset(&res->text);
+	buf_reset(&res->value);
 	if ((key = pfx_req_get(req, "key", &len)) != NULL)
-		(void)buf_append(&res->text, key, len);
+		(void)buf_append(&res->value, key, len);
 }
 
 /*

@@ -278,7 +278,7 @@ check(const struct conf *c, enum conf_kind kind, const struct mcase *mc,
 	ok(res->verdict == mc->v, "%s: %s (got %s)", desc,
 	    verdict_name(mc->v), verdict_name(res->verdict));
 	if (mc->text != NULL)
-		is_str(buf_str(&res->text), mc->text, "%s: text", desc);
+		is_str(buf_str(result_text(res)), mc->text, "%s: text", desc);
 }
 
 int
