@@ -10,7 +10,23 @@
 # The HTTP side is test/backend/backend.py, twice (the second for /access, whose
 # values are access(5) actions).  Output is TAP.
 #
-# Environment (set by meson): PFXHTTP_SPAWN, PFXHTTP_BACKEND.
+# Two modes (issue 7: the suite runs once with tokend and once without):
+#   direct  pfxhttp-spawn calls the backend itself (pfxhttp-direct.so);
+#           the config has no server.tokend, no response cache, no OIDC,
+#           no tokend runs for it, and the helpers map pfxhttp-direct.so.
+#   tokend  pfxhttp-tokend runs as root (allowed_users = [ "nobody" ], a
+#           0660 socket of group nogroup, as in test/tokend/tokend-postfix.sh)
+#           and the config has server.tokend: every lookup goes through
+#           tokend.  The same checks, then tokend's per-entry counters
+#           (pfxhttp-tokend -s) must have counted every lookup the test
+#           made, its backend_calls must match the backends' own request
+#           counts, and no helper may have mapped pfxhttp-direct.so (the
+#           fallback): a run that silently went direct fails.
+# The mode is PFX_E2E_MODE (direct or tokend; default direct) or the first
+# argument (meson passes it so: its environment objects are shared).
+#
+# Environment (set by meson): PFXHTTP_SPAWN, PFXHTTP_BACKEND, PFXHTTP_TOKEND,
+# PFXHTTP_DIRECT_MODULE.
 # Needs root (postfix start, spawn's setuid), Postfix, python3.
 # Sanitizer reports from the helpers go to files (ASAN_OPTIONS and
 # UBSAN_OPTIONS log_path, passed through spawn's export_environment);
@@ -28,19 +44,33 @@ SMTP_RCPT=$HERE/smtp_rcpt.py
 export PFXHTTP_BACKEND=$BACKEND
 
 SRCDIR=${PFXHTTP_SRCDIR:-$HERE/../..}
-. "$SRCDIR/test/lib/tap.sh"
+MODE=${1:-${PFX_E2E_MODE:-direct}}
+# common.sh (tokend's test helpers: tt_start_tokend, tt_stop_tokend,
+# tcount) sources tap.sh; nothing of it runs until called
+. "$SRCDIR/test/tokend/common.sh"
+export LC_ALL=C.UTF-8
 . "$SRCDIR/test/lib/postfix.sh"
 
+case $MODE in
+direct | tokend) ;;
+*) echo "Bail out! PFX_E2E_MODE must be direct or tokend, not '$MODE'"; exit 1 ;;
+esac
+echo "# mode: $MODE"
 pf_require
 command -v python3 >/dev/null || skip_all "python3 is not installed"
 [ -x "$SPAWN_BIN" ] || { echo "Bail out! PFXHTTP_SPAWN is not executable: $SPAWN_BIN"; exit 1; }
 [ -r "$BACKEND" ] || { echo "Bail out! backend not found: $BACKEND"; exit 1; }
+if [ "$MODE" = tokend ]; then
+	[ -x "$TOKEND" ] || { echo "Bail out! PFXHTTP_TOKEND is not executable: $TOKEND"; exit 1; }
+	getent group nogroup >/dev/null || skip_all "no group nogroup (tokend's socket group)"
+fi
 
 T=$(mktemp -d /tmp/pfxhttp-e2e.XXXXXX) || exit 1
 chmod 0755 "$T"
 OUT=$T/out
 pf_init
-mkdir -p "$T/san" "$OUT"
+mkdir -p "$T/san" "$OUT" "$T/run"
+chmod 0755 "$T/run"
 chown nobody "$T/san"
 
 BACKEND_PID=
@@ -49,7 +79,7 @@ ACCESS_PID=
 print_diagnostics() {
 	local f
 	pf_print_maillog 200
-	for f in "$T"/postfix-start.log "$T"/backend.log "$T"/access.log; do
+	for f in "$T"/postfix-start.log "$T"/backend.log "$T"/access.log "$T"/tokend.log; do
 		[ -s "$f" ] || continue
 		echo "----- $f -----" >&2
 		tail -n 50 "$f" >&2
@@ -63,6 +93,7 @@ print_diagnostics() {
 
 cleanup() {
 	pf_cleanup
+	tt_stop_tokend >/dev/null 2>&1
 	[ -n "$BACKEND_PID" ] && kill "$BACKEND_PID" 2>/dev/null
 	[ -n "$ACCESS_PID" ] && kill "$ACCESS_PID" 2>/dev/null
 	if [ "$tap_failed" -ne 0 ]; then
@@ -124,10 +155,20 @@ read -r SMTP_PORT TCP_PORT < <(free_ports 2)
 
 pf_install_helper "$SPAWN_BIN"
 HCONF=$T/pfxhttp.conf
+TSOCK=$T/run/tokend.sock
+TOKEND_BLOCK=
+# tokend mode: spawn (as nobody) asks tokend for every lookup.  The
+# timeout is generous so that a loaded machine does not make spawn fall
+# back to the direct call (which the end of the test would catch); a slow
+# backend is still answered by the entry's deadline (http_client.timeout).
+[ "$MODE" = tokend ] &&
+    TOKEND_BLOCK="tokend = { socket = \"$TSOCK\"; mode = \"0660\"; group = \"nogroup\";
+             allowed_users = [ \"nobody\" ]; timeout = \"5s\"; };"
 cat >"$HCONF" <<EOF
 server = {
   logging = { level = "debug"; };
   http_client = { timeout = "2s"; connect_timeout = "1s"; };
+  $TOKEND_BLOCK
 };
 socket_maps = {
   demo = { target = "http://127.0.0.1:$BPORT/map"; value_field = "data.result"; };
@@ -148,6 +189,33 @@ chmod 0644 "$HCONF"
 
 out=$(timeout 10 runuser -u nobody -- "$HELPER" -c "$HCONF" -t 2>&1)
 check "nobody can run the helper and read its config (-t)" $? "$out"
+
+# ------------------------------------------------------------- the mode
+
+if [ "$MODE" = tokend ]; then
+	out=$(timeout 10 "$TOKEND" -c "$HCONF" -t 2>&1)
+	check "tokend: pfxhttp-tokend -t accepts the configuration" $? "$out"
+	# sanitizer reports from tokend go to $T/san too
+	ASAN_OPTIONS="log_path=$T/san/tokend-asan:detect_leaks=1" \
+	UBSAN_OPTIONS="log_path=$T/san/tokend-ubsan:print_stacktrace=1" \
+	    tt_start_tokend "$HCONF" "$T/tokend.log"
+	check "tokend: pfxhttp-tokend runs and listens on $TSOCK" $? "$(tail -5 "$T/tokend.log")"
+	[ -n "$TOKEND_PID" ] || bail "tokend did not start"
+	is "tokend: socket mode 0660, group nogroup (nobody reaches it)" \
+	    "$(stat -c '%a %G' "$TSOCK")" "660 nogroup"
+else
+	# spawn also asks tokend when the response cache or OIDC is on
+	! grep -Eq 'tokend|response_cache|backend_oidc_auth' "$HCONF"
+	check "direct: the config has no server.tokend, response_cache or OIDC" $? \
+	    "$(grep -En 'tokend|response_cache|backend_oidc_auth' "$HCONF")"
+	tpids=$(pgrep -f "pfxhttp-tokend.* $HCONF" 2>/dev/null)
+	[ -z "$tpids" ]
+	check "direct: no pfxhttp-tokend runs with this config" $? "pids: $tpids"
+fi
+
+# Lookups the test makes, by tokend entry; tokend mode compares them with
+# tokend's own counters at the end.
+declare -A MADE=([socket_maps.demo]=0 [tcp_tables.demo]=0 [policy_services.demo]=0)
 
 # ------------------------------------------------------------ Postfix
 
@@ -195,6 +263,18 @@ check "spawn and smtpd services are listening" $?
 SOCKMAP="socketmap:unix:$SPOOL/private/sockmap"
 TCPMAP="tcp:127.0.0.1:$TCP_PORT"
 
+# made_lookup TABLE [N] : N (1) lookups were made on TABLE
+made_lookup() {
+	local e
+	case $1 in
+	"$SOCKMAP:demo") e=socket_maps.demo ;;
+	"$TCPMAP") e=tcp_tables.demo ;;
+	policy) e=policy_services.demo ;;
+	*) return 0 ;;
+	esac
+	MADE[$e]=$((MADE[$e] + ${2:-1}))
+}
+
 # q TABLE KEY... : postmap -q; sets rc, and fills $OUT/q.out, $OUT/q.err
 q() {
 	local table=$1
@@ -207,6 +287,7 @@ q() {
 		timeout 15 postmap -c "$CONF_DIR" -q "$@" "$table" \
 		    >"$OUT/q.out" 2>"$OUT/q.err"
 		rc=$?
+		made_lookup "$table"
 	fi
 	qout=$(cat "$OUT/q.out")
 	qerr=$(cat "$OUT/q.err")
@@ -265,12 +346,15 @@ before=$(backend_count /map)
 printf 'alice@example.com\nnobody@elsewhere.org\nbob@example.com\n' |
     timeout 15 postmap -c "$CONF_DIR" -q - "$SOCKMAP:demo" >"$OUT/multi.out" 2>"$OUT/multi.err"
 rc=$?
+made_lookup "$SOCKMAP:demo" 3
 after=$(backend_count /map)
 want=$(printf 'alice@example.com\tfound:alice@example.com\nbob@example.com\tfound:bob@example.com')
 got=$(cat "$OUT/multi.out")
 [ "$rc" -eq 0 ] && [ "$got" = "$want" ] && [ ! -s "$OUT/multi.err" ]
 check "socketmap: three lookups with postmap -q - give three answers" $? \
     "rc=$rc" "want: $want" "got:  $got" "stderr: $(cat "$OUT/multi.err")"
+# the same in both modes: no response cache, so tokend calls the backend
+# for each lookup as spawn would
 [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -eq 3 ]
 check "socketmap: three lookups made three backend requests" $? \
     "/map requests before=$before after=$after"
@@ -299,6 +383,8 @@ rcpt() {
 	else
 		reply=$(timeout 25 python3 "$SMTP_RCPT" "$SMTP_PORT" "$to" 2>"$OUT/smtp.err")
 		rc=$?
+		# smtpd asks the policy service once per RCPT (it comes first)
+		made_lookup policy
 	fi
 	code=${reply%% *}
 	[ "$rc" -eq 0 ] && [[ $code =~ ^($code_re)$ ]] &&
@@ -335,6 +421,23 @@ pids=$(helper_pids)
 users=$(for p in $pids; do ps -o user= -p "$p"; done | sort -u)
 [ -n "$pids" ] && [ "$users" = nobody ]
 check "helpers run as nobody" $? "pids: $pids" "users: $users"
+# Every helper alive now (smtpd's policy and access connections) has made
+# lookups.  pfxhttp-direct.so is loaded by the first lookup spawn makes
+# itself: in direct mode by all of them, through tokend by none (loading
+# it there would mean spawn fell back to the direct call).
+plist=$(tr '\n' ' ' <<<"$pids")
+direct_maps=$(for p in $pids; do
+	grep -q 'pfxhttp-direct' "/proc/$p/maps" 2>/dev/null && echo "$p"
+done | tr '\n' ' ')
+if [ "$MODE" = tokend ]; then
+	[ -n "$pids" ] && [ -z "$direct_maps" ]
+	check "tokend: no helper loaded pfxhttp-direct.so (none fell back)" $? \
+	    "helpers: $plist" "with pfxhttp-direct.so mapped: $direct_maps"
+else
+	[ -n "$pids" ] && [ "$direct_maps" = "$plist" ]
+	check "direct: every helper loaded pfxhttp-direct.so" $? \
+	    "helpers: $plist" "with pfxhttp-direct.so mapped: $direct_maps"
+fi
 rcpt "policy: DEFER_IF_PERMIT from the backend gives 450" \
     policy-defer@example.com 450 'try later'
 rcpt "policy: backend 503 gives the helper's default_action (450)" \
@@ -353,6 +456,32 @@ rcpt "access socketmap: OK value accepts (the canary is not reached)" \
 keys=$(access_keys)
 grep -qx 'sm-reject@example.com' <<<"$keys" && grep -qx 'sm-ok@example.com' <<<"$keys"
 check "access socketmap: smtpd asked the access backend" $? "keys: $keys"
+
+# tcount_sum ENTRY... COUNTER : a per-entry tokend counter, summed
+tcount_sum() {
+	local c=${!#} e v sum=0 out
+	out=$(timeout 10 "$TOKEND" -c "$HCONF" -s 2>/dev/null)
+	for e in "${@:1:$#-1}"; do
+		v=$(awk -v e="$e" -v k="$c" '$1 == e && $2 ~ "^" k "$" { s += $3 } END { print s + 0 }' <<<"$out")
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+backend_total() {
+	timeout 10 python3 -c '
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], timeout=5))
+print(s["requests"])' "$1"
+}
+
+if [ "$MODE" = tokend ]; then
+	# before the backend goes down: every request it saw was tokend's
+	calls=$(tcount_sum socket_maps.demo tcp_tables.demo policy_services.demo backend_calls)
+	seen=$(backend_total "$BPORT")
+	[ "$seen" -gt 0 ] 2>/dev/null && [ "$calls" = "$seen" ]
+	check "tokend: backend_calls of the demo entries = the backend's requests ($seen)" $? \
+	    "tokend backend_calls (socketmap + tcp_table + policy): $calls" "backend requests: $seen"
+fi
 
 # -------------------------------------------------------- 6. backend down
 
@@ -380,8 +509,33 @@ grep -Ei 'warning: .*(malformed|unexpected disconnect|missing attribute|protocol
 check "no protocol warnings in Postfix's log" $? "$(cat "$OUT/proto.warn")"
 [ -z "$(helper_pids)" ]
 check "every helper exited after Postfix stopped" $? "still running: $(helper_pids | tr '\n' ' ')"
+
+# ------------------------------------------------------- tokend's view
+
+if [ "$MODE" = tokend ]; then
+	# Postfix is stopped: no lookup is under way.  Each entry counted one
+	# request (requests_found/notfound/temp/timeout/perm) per lookup made.
+	for e in socket_maps.demo tcp_tables.demo policy_services.demo; do
+		is "tokend: $e counted every lookup (${MADE[$e]})" \
+		    "$(tcount_sum "$e" 'requests_[a-z]+')" "${MADE[$e]}"
+	done
+	# smtpd's access lookups (address, domain, ...) are Postfix's to
+	# choose: the access backend's own count is the reference
+	seen=$(backend_total "$APORT")
+	is "tokend: socket_maps.access counted every access lookup ($seen)" \
+	    "$(tcount_sum socket_maps.access 'requests_[a-z]+')" "$seen"
+	is "tokend: socket_maps.access backend_calls = the access backend's requests" \
+	    "$(tcount_sum socket_maps.access backend_calls)" "$seen"
+	tt_stop_tokend
+	is "tokend: exits 0 on SIGTERM" "$?" 0
+	! grep -Ei 'fatal|crit|sanitizer' "$T/tokend.log" >"$OUT/tokend.bad"
+	check "tokend: no fatal errors in its log" $? "$(cat "$OUT/tokend.bad")"
+fi
+
 sans=$(ls "$T/san")
+who="the helpers"
+[ "$MODE" = tokend ] && who="the helpers or tokend"
 [ -z "$sans" ]
-check "no sanitizer reports from the helpers" $? "$sans"
+check "no sanitizer reports from $who" $? "$sans"
 
 tap_done

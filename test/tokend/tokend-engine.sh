@@ -24,6 +24,18 @@
 #   6. the deadline: entry timeout = "2s", a backend that accepts and
 #      hangs, and an OIDC entry whose token endpoint hangs: a temporary
 #      error in <= 2.5 s, answered by tokend.
+#   7. an entry spawn's configuration has and tokend's does not (tokend
+#      reloaded an older file, or spawn a newer one): socketmap TEMP, tcp
+#      400, policy default_action, each in < 1 s, no direct call to the
+#      backend; tokend stays up and serves the next known entry.
+#   8. SIGHUP while a lookup waits for a 3 s backend: the lookup gets a
+#      temporary error at once (engine_abort), tokend keeps serving.
+#   9. LOOKUPs by hand (rawtok.py): a field count that is not 5 + 2n,
+#      fewer than 5 fields, a bad deadline or flags, a wrong section
+#      name: ANSWER temp and the connection stays usable; an unknown verb:
+#      ERR, usable; 300 or 129 attribute pairs (over TOK_MAX_FIELDS) or a
+#      wrong version: ERR malformed request, then tokend closes the
+#      connection; 128 pairs (the limit) are answered.
 #   (Not here: that a peer never chooses the URL, header or body; tokend
 #   builds every request from its own configuration, by design.)
 #
@@ -89,6 +101,8 @@ socket_maps = {
   neg = { target = "http://127.0.0.1:$BPORT_neg/map"; value_field = "data.result"; };
   hang = { target = "http://127.0.0.1:$HP/map"; value_field = "data.result";
            timeout = "2s"; cache = false; };
+  slow3 = { target = "http://127.0.0.1:$BPORT_main/slow?ms=3000"; value_field = "data.result";
+            cache = false; };
   oidchang = { target = "http://127.0.0.1:$BPORT_main/map"; value_field = "data.result";
     timeout = "2s"; cache = false;
     backend_oidc_auth = { enabled = true; client_id = "x"; client_secret = "y";
@@ -107,7 +121,22 @@ EOF
 write_conf "$TC" 10s
 write_conf "$DC" 3s
 write_conf "$NC" 10s 'negative_ttl = "5s";'
-chmod 0600 "$TC" "$DC" "$NC"	# they hold a client_secret
+# spawn's newer configuration (check 7): $TC plus an entry of each kind
+# that tokend does not know, on the main backend's /echo, /rest and
+# /policy (which nothing else here asks): a direct call would answer them
+UC=$T/spawn-unknown.conf
+write_conf "$UC" 10s
+sed -i -e '/^socket_maps = {/a\
+  extra = { target = "http://127.0.0.1:'"$BPORT_main"'/echo"; value_field = "data.result"; cache = false; };' \
+    -e '/^policy_services = {/a\
+  extra = { target = "http://127.0.0.1:'"$BPORT_main"'/policy"; value_field = "policy.result";\
+    default_action = "'"$DEFAULT_ACTION"'"; cache = false; };' "$UC"
+cat >>"$UC" <<EOF
+tcp_tables = {
+  extra = { target = "http://127.0.0.1:$BPORT_main/rest"; method = "GET"; cache = false; };
+};
+EOF
+chmod 0600 "$TC" "$DC" "$NC" "$UC"	# they hold a client_secret
 
 out=$("$TOKEND" -c "$TC" -t 2>&1)
 check "tokend -t accepts the configuration (max_connections_per_host = 4)" $? "$out"
@@ -303,6 +332,211 @@ timed_check like "deadline: OIDC token endpoint hangs, timeout = 2s: TEMP or TIM
     "deadline: hanging token endpoint answered in <= 2.5 s (@ms ms)" 2501 sm "$DC" oidchang h@example.com
 is "deadline: the discovery was fetched (the token request is what hangs)" \
     "$(paths main /discovery)" 1
+
+# ------------------------------------- 7. an entry tokend does not know
+
+# spawn's configuration has extra entries, tokend's loaded one does not:
+# tokend answers "entry unknown" (ANSWER temp), and spawn must not go to
+# the backend itself (the backend would answer found)
+out=$("$SPAWN" -c "$UC" -t 2>&1)
+check "unknown entry: spawn -t accepts its newer configuration" $? "$out"
+r0=$(tstat "$TC" requests)
+timed got sm "$UC" extra u@example.com
+like "unknown entry: socketmap answers TEMP" "$got" '^TEMP '
+num_cmp "unknown entry: socketmap answered in < 1 s (${ELAPSED} ms)" "$ELAPSED" -lt 1000
+timed got tcp "$UC" extra u@example.com
+like "unknown entry: tcp_table answers 400" "$got" '^400 '
+num_cmp "unknown entry: tcp_table answered in < 1 s (${ELAPSED} ms)" "$ELAPSED" -lt 1000
+timed got policy "$UC" extra u@example.com
+is "unknown entry: policy answers its default_action" "$got" "action=$DEFAULT_ACTION"
+num_cmp "unknown entry: policy answered in < 1 s (${ELAPSED} ms)" "$ELAPSED" -lt 1000
+# requests counts each message tokend read: the 3 LOOKUPs and the STATS
+# that reads it (the one that read r0 counted itself)
+is "unknown entry: tokend was asked (requests +3 LOOKUPs +1 STATS)" \
+    "$(($(tstat "$TC" requests) - r0))" 4
+is "unknown entry: no direct call to the backend (/echo, /rest, /policy: 0 0 0)" \
+    "$(paths main /echo) $(paths main /rest) $(paths main /policy)" "0 0 0"
+kill -0 "$TOKEND_PID" 2>/dev/null
+check "unknown entry: tokend still runs" $?
+f0=$(cnt "$TC" socket_maps.demo requests_found)
+is "unknown entry: the next lookup of a known entry is answered" \
+    "$(sm "$UC" demo known@example.com)" "OK found:known@example.com"
+is "unknown entry: ... by tokend (socket_maps.demo requests_found +1)" \
+    "$(($(cnt "$TC" socket_maps.demo requests_found) - f0))" 1
+
+# ------------------------------------------- 8. SIGHUP during a lookup
+
+slow_started() { [ "$(paths main /slow)" -ge 1 ]; }
+hup_lookup() { sm "$TC" slow3 hup@example.com >"$T/hup.out"; now_ms >"$T/hup.t"; }
+rm -f "$T/hup.out" "$T/hup.t"
+ts=$(now_ms)
+hup_lookup &
+HUP_PID=$!
+tt_track "$HUP_PID"
+wait_for 50 slow_started
+check "reload: the 3 s backend call is under way" $?
+th=$(now_ms)
+kill -HUP "$TOKEND_PID"
+wait "$HUP_PID"
+tend=$(cat "$T/hup.t" 2>/dev/null || echo 0)
+like "reload: the lookup under way gets a temporary error" "$(cat "$T/hup.out")" '^TEMP .*reload'
+num_cmp "reload: ... within 1 s of SIGHUP ($((tend - th)) ms)" "$((tend - th))" -lt 1000
+num_cmp "reload: ... well before the backend answers (3 s; took $((tend - ts)) ms)" \
+    "$((tend - ts))" -lt 2500
+wait_for 30 grep -q 'configuration reloaded' "$T/tokend-2.log"
+check "reload: tokend logged the reload" $? "$(tail -3 "$T/tokend-2.log")"
+kill -0 "$TOKEND_PID" 2>/dev/null
+check "reload: tokend still runs" $?
+f0=$(cnt "$TC" socket_maps.demo requests_found)
+timed_check is "reload: tokend keeps serving (a known entry)" "OK found:hup2@example.com" \
+    "reload: ... answered in < 1 s (@ms ms)" 1000 sm "$TC" demo hup2@example.com
+is "reload: ... by tokend (socket_maps.demo requests_found +1)" \
+    "$(($(cnt "$TC" socket_maps.demo requests_found) - f0))" 1
+
+# ----------------------------------------------- 9. LOOKUPs by hand
+
+# rawtok.py SOCKET : runs the cases below, one "LABEL<TAB>RESULT" line
+# each; RESULT is the reply's fields joined by "|" (version dropped),
+# EOF, TIMEOUT or BAD (not a frame), or for "*.after" steps whether
+# tokend closed the connection within 1 s ("closed") or kept it ("open")
+cat >"$T/rawtok.py" <<'EOF'
+import socket, sys
+
+def ns(b):
+    return str(len(b)).encode() + b":" + b + b","
+
+def frame(fields, version=b"PFXTOK2"):
+    return ns(b"".join(ns(f) for f in [version] + fields))
+
+def split(p):
+    out, i = [], 0
+    while i < len(p):
+        j = p.index(b":", i)
+        n = int(p[i:j])
+        out.append(p[j + 1:j + 1 + n])
+        if p[j + 1 + n:j + 2 + n] != b",":
+            raise ValueError
+        i = j + 2 + n
+    return out
+
+class Conn:
+    def __init__(self):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(sys.argv[1])
+        self.buf = b""
+
+    def ask(self, fields, **kw):
+        self.s.sendall(frame(fields, **kw))
+        self.s.settimeout(5)
+        try:
+            while True:
+                if b":" in self.buf:
+                    j = self.buf.index(b":")
+                    n = int(self.buf[:j])
+                    if len(self.buf) >= j + 2 + n:
+                        p, self.buf = self.buf[j + 1:j + 1 + n], self.buf[j + 2 + n:]
+                        f = split(p)
+                        if f[0] != b"PFXTOK2":
+                            return "BAD"
+                        return "|".join(x.decode("utf-8", "replace") for x in f[1:])
+                d = self.s.recv(65536)
+                if not d:
+                    return "EOF"
+                self.buf += d
+        except socket.timeout:
+            return "TIMEOUT"
+        except (ValueError, OSError):
+            return "BAD"
+
+    def after(self):
+        self.s.settimeout(1)
+        try:
+            return "closed" if self.s.recv(1) == b"" else "data"
+        except socket.timeout:
+            return "open"
+        except OSError:
+            return "closed"
+
+def lookup(key, section=b"socket_maps", name=b"demo", left=b"5000", flags=b"", extra=()):
+    f = [b"LOOKUP", section, name, left, flags, b"name", name, b"key", key]
+    for a in extra:
+        f += a
+    return f
+
+def say(label, result):
+    print("%s\t%s" % (label, result), flush=True)
+
+c = Conn()
+say("odd", c.ask([b"LOOKUP", b"socket_maps", b"demo", b"5000", b"", b"key"]))
+say("odd.next", c.ask(lookup(b"raw1@example.com")))
+c = Conn()
+say("short", c.ask([b"LOOKUP", b"socket_maps", b"demo", b"5000"]))
+say("left", c.ask(lookup(b"raw@example.com", left=b"soon")))
+say("flags", c.ask(lookup(b"raw@example.com", flags=b"loud")))
+say("short.next", c.ask(lookup(b"raw2@example.com")))
+c = Conn()
+say("section", c.ask(lookup(b"raw@example.com", section=b"socket_map")))
+say("kind", c.ask(lookup(b"raw@example.com", section=b"policy_services")))
+say("section.next", c.ask(lookup(b"raw3@example.com")))
+c = Conn()
+say("verb", c.ask([b"HELLO", b"x"]))
+say("verb.next", c.ask(lookup(b"raw4@example.com")))
+c = Conn()
+say("a128", c.ask(lookup(b"raw5@example.com",
+    extra=[(b"a%d" % i, b"v") for i in range(126)])))
+say("a128.after", c.after())
+c = Conn()
+say("a129", c.ask(lookup(b"raw@example.com",
+    extra=[(b"a%d" % i, b"v") for i in range(127)])))
+say("a129.after", c.after())
+c = Conn()
+say("a300", c.ask(lookup(b"raw@example.com",
+    extra=[(b"a%d" % i, b"v") for i in range(298)])))
+say("a300.after", c.after())
+c = Conn()
+say("version", c.ask(lookup(b"raw@example.com"), version=b"PFXTOK1"))
+say("version.after", c.after())
+EOF
+declare -A RAW=()
+while IFS=$'\t' read -r k v; do
+	RAW[$k]=$v
+done < <(timeout 60 python3 "$T/rawtok.py" "$SOCK" 2>"$T/rawtok.err")
+raw() { echo "${RAW[$1]-(no answer: $(tail -1 "$T/rawtok.err"))}"; }
+found() { echo "ANSWER|found|found:$1|"; }
+is "raw: LOOKUP with 6 fields (not 5 + 2n): ANSWER temp malformed LOOKUP" \
+    "$(raw odd)" "ANSWER|temp||malformed LOOKUP"
+is "raw: ... the connection stays usable (the next LOOKUP is answered)" \
+    "$(raw odd.next)" "$(found raw1@example.com)"
+is "raw: LOOKUP with 4 fields: ANSWER temp malformed LOOKUP" \
+    "$(raw short)" "ANSWER|temp||malformed LOOKUP"
+is "raw: a deadline that is not a number: ANSWER temp malformed LOOKUP" \
+    "$(raw left)" "ANSWER|temp||malformed LOOKUP"
+is "raw: flags other than \"\" or secret: ANSWER temp malformed LOOKUP flags" \
+    "$(raw flags)" "ANSWER|temp||malformed LOOKUP flags"
+is "raw: ... the connection stays usable" \
+    "$(raw short.next)" "$(found raw2@example.com)"
+is "raw: wrong section name (socket_map): ANSWER temp entry unknown" \
+    "$(raw section)" "ANSWER|temp||entry unknown to pfxhttp-tokend"
+is "raw: an entry name of another section (policy_services.demo): entry unknown" \
+    "$(raw kind)" "ANSWER|temp||entry unknown to pfxhttp-tokend"
+is "raw: ... the connection stays usable" \
+    "$(raw section.next)" "$(found raw3@example.com)"
+is "raw: unknown verb: ERR unknown request" "$(raw verb)" "ERR|unknown request"
+is "raw: ... the connection stays usable" \
+    "$(raw verb.next)" "$(found raw4@example.com)"
+is "raw: 128 attribute pairs (the limit) are answered" \
+    "$(raw a128)" "$(found raw5@example.com)"
+is "raw: ... the connection stays open" "$(raw a128.after)" open
+is "raw: 129 attribute pairs: ERR malformed request" "$(raw a129)" "ERR|malformed request"
+is "raw: ... then tokend closes the connection" "$(raw a129.after)" closed
+is "raw: 300 attribute pairs: ERR malformed request" "$(raw a300)" "ERR|malformed request"
+is "raw: ... then tokend closes the connection" "$(raw a300.after)" closed
+is "raw: protocol version PFXTOK1: ERR malformed request" "$(raw version)" "ERR|malformed request"
+is "raw: ... then tokend closes the connection" "$(raw version.after)" closed
+kill -0 "$TOKEND_PID" 2>/dev/null
+check "raw: tokend still runs" $?
+is "raw: a spawn lookup is still answered" \
+    "$(sm "$TC" demo raw6@example.com)" "OK found:raw6@example.com"
 
 # ---------------------------------------------- 5b. negative_ttl
 
