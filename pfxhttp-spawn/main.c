@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "kind.h"
 #include "log.h"
 #include "proto.h"
 #include "serve.h"
@@ -41,13 +42,14 @@ usage(FILE *f)
 }
 
 /*
- * report - -t: the warnings, and which attributes identify a policy
- * entry's cached answer
+ * report - -t: the warnings, and which attributes identify a cached
+ * answer of the entries whose requests are attributes
  */
 static void
 report(const char *path, const struct conf *c)
 {
 	const struct conf_entry *e;
+	const struct kind *kd;
 	size_t	 i;
 	unsigned int a;
 
@@ -55,15 +57,15 @@ report(const char *path, const struct conf *c)
 		fprintf(stderr, "%s: warning: %s\n", path, c->warnings[i]);
 	for (i = 0; i < c->nentries; i++) {
 		e = &c->entries[i];
-		if (e->kind != KIND_POLICY)
+		if ((kd = kinds[e->kind])->nattrs == 0)
 			continue;
-		printf("policy_services.%s: cache key:", e->name);
+		printf("%s.%s: cache key:", kd->section, e->name);
 		if (e->cache_all_attrs)
 			printf(" every attribute\n");
 		else {
-			for (a = 0; a < policy_attr_count; a++)
+			for (a = 0; a < kd->nattrs; a++)
 				if (e->cache_attrs & (1ULL << a))
-					printf(" %s", policy_attr_names[a]);
+					printf(" %s", kd->attrs[a]);
 			printf("\n");
 		}
 	}
@@ -94,20 +96,10 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	/* the command word names the codec (proto_find) and the section */
-	static const struct {
-		const char	*word;
-		enum conf_kind	 kind;
-		int		 argc;
-	} modes[] = {
-		{ "socketmap", KIND_SOCKETMAP, 1 },
-		{ "tcp", KIND_TCP, 2 },
-		{ "policy", KIND_POLICY, 2 },
-	};
 	struct serve_args sa;
 	struct rlimit nocore = { 0, 0 };
-	size_t	 i;
-	const char *path = NULL, *mode, *name = NULL;
+	const struct kind *kd;
+	const char *path = NULL, *name = NULL;
 	struct conf *conf;
 	char	 err[1024];
 	int	 ch, check = 0, tty, rc;
@@ -160,20 +152,18 @@ main(int argc, char **argv)
 	(void)setrlimit(RLIMIT_CORE, &nocore);	/* tokens live in memory */
 
 	memset(&sa, 0, sizeof(sa));
-	mode = argc > 0 ? argv[0] : "";
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (strcmp(mode, modes[i].word) == 0 && argc == modes[i].argc)
-			break;
-	if (i == sizeof(modes) / sizeof(modes[0]) ||
-	    (sa.ops = proto_find(mode)) == NULL) {
+	/* the command word names the kind: its codec and its section */
+	if (argc < 1 || (kd = kind_by_word(argv[0])) == NULL ||
+	    argc != 1 + kd->takes_name) {
 		if (tty)
 			usage(stderr);
 		log_errx("bad command line; expected socketmap, tcp NAME or"
 		    " policy NAME");
 		return (64);
 	}
-	sa.kind = modes[i].kind;
-	name = argc == 2 ? argv[1] : NULL;
+	sa.ops = kd->codec;
+	sa.kind = (enum conf_kind)kind_index(kd);
+	name = kd->takes_name ? argv[1] : NULL;
 	if ((conf = conf_load(path, 0, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		return (78);	/* EX_CONFIG: spawn(8) logs the status */

@@ -61,6 +61,7 @@ struct job {
 	struct oidc_client *token_wait;
 	long long	 deadline, started;
 	int		 renewed, in_multi;
+	int		 keyed;		/* fkey holds a cache key */
 	struct job	*prev, *next;
 };
 
@@ -362,7 +363,7 @@ finish(struct job *j, struct pfx_result *res)
 	struct flight *fl = j->fl;
 	size_t	 i;
 
-	if (cc->enabled && j->e->cache) {
+	if (cc->enabled && j->e->cache && j->keyed) {
 		switch (cacheable_keep(j->e, res)) {
 		case KEEP_STORE:
 			cache_put(eng->cache, j->fkey.data, j->spacelen,
@@ -510,20 +511,25 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 	struct entry_counters *ec = engine_counters(eng, e);
 	struct flight *fl;
 	struct job *j;
-	int	 cached = cc->enabled && e->cache;
+	int	 cached = cc->enabled && e->cache, keyed;
 
 	j = job_new(eng);
 	j->c = eng->conf;
 	j->e = e;
 	j->deadline = deadline;
 	j->started = clock_ms();
-	if (flight_key(&j->fkey, &j->spacelen, e, req) != PFX_OK) {
+	/* a secret request has no key: never cached, never shared */
+	if ((keyed = flight_key(&j->fkey, &j->spacelen, e, req)) != PFX_OK &&
+	    !(req->flags & PFX_REQ_SECRET)) {
 		job_recycle(j);
-		result_set(res, PFX_PERMFAIL, "request too large");
-		ec->requests[PFX_PERMFAIL]++;
+		result_set(res, PFX_TEMPFAIL, keyed == PFX_ETOOBIG ?
+		    "request too large" : "malformed request");
+		ec->requests[PFX_TEMPFAIL]++;
 		return (PFX_OK);
 	}
-	if (cached && ((cc->serve_fresh && cache_answer(eng, &j->fkey,
+	keyed = keyed == PFX_OK;
+	j->keyed = keyed;
+	if (keyed && cached && ((cc->serve_fresh && cache_answer(eng, &j->fkey,
 	    j->spacelen, cc->fresh_ttl_ms, PFX_FOUND, res)) ||
 	    (cc->negative_ttl_ms > 0 && cache_answer(eng, &j->fkey,
 	    j->spacelen, cc->negative_ttl_ms, PFX_NOTFOUND, res)))) {
@@ -532,8 +538,8 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 		ec->requests[res->verdict]++;
 		return (PFX_OK);
 	}
-	if ((fl = flight_find(eng->flights, j->fkey.data, j->fkey.len)) !=
-	    NULL) {
+	if (keyed && (fl = flight_find(eng->flights, j->fkey.data,
+	    j->fkey.len)) != NULL) {
 		job_recycle(j);
 		if (flight_wait(fl, waiter, eng->lim.max_waiters) != PFX_OK) {
 			result_set(res, PFX_TEMPFAIL, "backend busy");
@@ -550,7 +556,9 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 		return (PFX_OK);
 	}
 	j->owner = waiter;
-	j->fl = flight_begin(eng->flights, j->fkey.data, j->fkey.len, j);
+	if (keyed)
+		j->fl = flight_begin(eng->flights, j->fkey.data, j->fkey.len,
+		    j);
 	job_start(j, 0);
 	return (PFX_EAGAIN);
 }

@@ -42,6 +42,7 @@
 
 #include "cache.h"
 #include "engine.h"
+#include "kind.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -257,24 +258,20 @@ lookup_request(const struct conf *c, const struct tok_msg *m,
     const struct conf_entry **ep, struct pfx_req *req,
     struct pfx_attr *attrs, char *names, size_t namesz, long long *left)
 {
-	const struct conf_entry *e;
-	char	 sec[32], name[256];
+	const struct conf_entry *e = NULL;
+	const struct kind *kd;
+	char	 name[256];
 	size_t	 i, na, off = 0;
-	int	 k;
 
 	if (m->n < 5 || (m->n - 5) % 2 != 0 ||
 	    (m->n - 5) / 2 > PFX_REQ_MAX_ATTRS)
 		return ("malformed LOOKUP");
-	if (m->len[1] >= sizeof(sec) || m->len[2] >= sizeof(name) ||
-	    (*left = tok_num(m, 3)) < 0)
+	if (m->len[2] >= sizeof(name) || (*left = tok_num(m, 3)) < 0)
 		return ("malformed LOOKUP");
-	memcpy(sec, m->f[1], m->len[1]);
-	sec[m->len[1]] = '\0';
 	memcpy(name, m->f[2], m->len[2]);
 	name[m->len[2]] = '\0';
-	for (k = 0, e = NULL; k < KIND_COUNT && e == NULL; k++)
-		if (strcmp(conf_kind_section((enum conf_kind)k), sec) == 0)
-			e = conf_find(c, (enum conf_kind)k, name);
+	if ((kd = kind_by_section(m->f[1], m->len[1])) != NULL)
+		e = conf_find(c, (enum conf_kind)kind_index(kd), name);
 	if (e == NULL)
 		return ("entry unknown to pfxhttp-tokend");
 	memset(req, 0, sizeof(*req));

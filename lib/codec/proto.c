@@ -1,26 +1,9 @@
 /*
- * proto.c - codec registry and helpers shared by the codecs
+ * proto.c - helpers shared by the codecs (the kinds name them: kind.h)
  */
 #include <string.h>
 
 #include "proto.h"
-
-static const struct proto_ops *const protos[] = {
-	&proto_socketmap,
-	&proto_tcptable,
-	&proto_policy,
-};
-
-const struct proto_ops *
-proto_find(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (strcmp(protos[i]->name, name) == 0)
-			return (protos[i]);
-	return (NULL);
-}
 
 const char *
 pfx_req_get(const struct pfx_req *req, const char *name, size_t *len)

@@ -71,8 +71,6 @@ extern const struct proto_ops proto_socketmap;
 extern const struct proto_ops proto_tcptable;
 extern const struct proto_ops proto_policy;
 
-const struct proto_ops *proto_find(const char *);
-
 /* pfx_req_get - an attribute's value and length, NULL when absent */
 const char *pfx_req_get(const struct pfx_req *, const char *name,
 	    size_t *len);

@@ -28,6 +28,7 @@
 #include "err.h"
 #include "jpath.h"
 #include "jsonscan.h"
+#include "kind.h"
 #include "log.h"
 #include "proto.h"
 #include "template.h"
@@ -195,9 +196,7 @@ static const struct keydef entry_keys[] = {
 	END
 };
 
-static const char *const section_names[KIND_COUNT] = {
-	"socket_maps", "tcp_tables", "policy_services",
-};
+#define SECTION(k)	(kinds[k]->section)
 
 struct loader {
 	const char	*path;
@@ -409,7 +408,7 @@ free_group(const struct keydef *schema, void *base)
 static int
 sample_value(int id, struct tmpl_value *v, void *arg)
 {
-	v->json = id == VAR_KEY && *(enum conf_kind *)arg == KIND_POLICY;
+	v->json = id == VAR_KEY && kinds[*(enum conf_kind *)arg]->key_is_json;
 	v->p = v->json ? "{\"request\":\"smtpd_access_policy\"}" :
 	    "sample \"value\"";
 	v->n = strlen(v->p);
@@ -426,19 +425,6 @@ body_ctx(const char *content_type)
 	    33) == 0)
 		return (TMPL_FORM);
 	return (TMPL_TEXT);
-}
-
-static const char *
-default_payload(enum conf_kind kind)
-{
-	switch (kind) {
-	case KIND_SOCKETMAP:
-		return ("{\"name\":\"{{ .Name }}\",\"key\":\"{{ .Key }}\"}");
-	case KIND_TCP:
-		return ("{\"name\":\"{{ .Name }}\",\"key\":\"{{ .Key }}\"}");
-	default:
-		return ("{{ .Key }}");
-	}
 }
 
 /* url_has_space - whitespace outside "{{ ... }}" references */
@@ -609,7 +595,7 @@ entry_error(struct loader *L, const struct conf_entry *e, const char *member,
 	}
 	if (s == NULL)
 		s = L->ent;
-	return (conf_error(L, s, "%s.%s: %s", section_names[e->kind], who,
+	return (conf_error(L, s, "%s.%s: %s", SECTION(e->kind), who,
 	    msg));
 }
 
@@ -720,22 +706,17 @@ note_attr(int id, void *arg)
 static int
 compile_cache_key(struct loader *L, struct conf_entry *e)
 {
-	enum conf_kind kind = KIND_POLICY;
+	enum conf_kind kind = e->kind;
 	size_t	 i;
 	int	 id;
 
-	if (e->kind != KIND_POLICY) {
-		if (e->ncache_key_attributes > 0)
-			return (entry_error(L, e, "cache_key_attributes", -1,
-			    "cache_key_attributes only applies to"
-			    " policy_services"));
-		return (PFX_OK);
-	}
+	if (kinds[kind]->nattrs == 0)
+		return (PFX_OK);	/* the key is the cache key */
 	for (i = 0; i < e->ncache_key_attributes; i++) {
 		if ((id = vars_resolve(e->cache_key_attributes[i], &kind)) <
 		    VAR_ATTR0)
 			return (entry_error(L, e, "cache_key_attributes", -1,
-			    "cache_key_attributes: unknown policy attribute"
+			    "cache_key_attributes: unknown attribute"
 			    " \"%s\"", e->cache_key_attributes[i]));
 		e->cache_attrs |= 1ULL << (id - VAR_ATTR0);
 	}
@@ -819,6 +800,56 @@ key_reaches_backend(const struct conf_entry *e)
 	return (used);
 }
 
+/* key_set - does the entry set this entry key (itself or by defaults)? */
+
+static int
+key_set(const struct conf_entry *e, const char *name)
+{
+	const struct keydef *kd;
+	const char *base = (const char *)e;
+
+	for (kd = entry_keys; kd->name != NULL; kd++) {
+		if (strcmp(kd->name, name) != 0)
+			continue;
+		switch (kd->type) {
+		case KT_STR:
+			return (*(char *const *)(base + kd->off) != NULL);
+		case KT_STRLIST:
+		case KT_STRLIST_ADD:
+			return (*(const size_t *)(base + kd->countoff) > 0);
+		case KT_BOOL:
+			return (*(const int *)(base + kd->off) != 0);
+		default:
+			return (0);
+		}
+	}
+	return (0);
+}
+
+/* own_keys_only - keys that belong to one kind are refused elsewhere */
+
+static int
+own_keys_only(struct loader *L, const struct conf_entry *e)
+{
+	const char *const *k, *const *mine;
+	int	 other;
+
+	for (other = 0; other < KIND_COUNT; other++) {
+		if (other == (int)e->kind || kinds[other]->own_keys == NULL)
+			continue;
+		for (k = kinds[other]->own_keys; *k != NULL; k++) {
+			for (mine = kinds[e->kind]->own_keys; mine != NULL &&
+			    *mine != NULL && strcmp(*mine, *k) != 0; mine++)
+				;
+			if ((mine == NULL || *mine == NULL) && key_set(e, *k))
+				return (entry_error(L, e, *k, -1, "%s only"
+				    " applies to %s", *k,
+				    kinds[other]->section));
+		}
+	}
+	return (PFX_OK);
+}
+
 /* default_action_ok - an access(5) action Postfix accepts from a policy */
 
 static int
@@ -880,7 +911,7 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		return (entry_error(L, e, "target", -1,
 		    "target contains whitespace"));
 	if (e->payload == NULL)
-		e->payload = xstrdup(default_payload(kind));
+		e->payload = xstrdup(kinds[kind]->default_payload);
 	if (has_crlf(e->content_type))
 		return (entry_error(L, e, "content_type", -1,
 		    "content_type contains a line break"));
@@ -923,9 +954,7 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		return (entry_error(L, e, e->url_t != NULL ? "target" :
 		    "payload", -1, "the %s never reaches the backend: use %s in"
 		    " the target, payload or a custom header%s",
-		    kind == KIND_POLICY ? "request" : "lookup key",
-		    kind == KIND_POLICY ? "{{ .Key }} or an attribute such as"
-		    " {{ .recipient }}" : "{{ .Key }}",
+		    kinds[kind]->what, kinds[kind]->key_hint,
 		    e->is_get ? " (a GET sends no payload)" : ""));
 	if (e->value_field != NULL &&
 	    (e->value_jp = jpath_compile(e->value_field, &jerr)) == NULL)
@@ -950,10 +979,9 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		return (entry_error(L, e, "http_auth_basic", -1,
 		    "http_auth_basic and backend_oidc_auth exclude each"
 		    " other"));
+	if ((r = own_keys_only(L, e)) != PFX_OK)
+		return (r);
 	if (e->default_action != NULL) {
-		if (kind != KIND_POLICY)
-			return (entry_error(L, e, "default_action", -1,
-			    "default_action only applies to policy_services"));
 		if (!policy_action_ok(e->default_action,
 		    strlen(e->default_action)))
 			return (entry_error(L, e, "default_action", -1,
@@ -964,14 +992,12 @@ compile_entry(struct loader *L, const config_setting_t *s,
 			    "default_action \"%s\" is not an access(5) action"
 			    " (DUNNO, DEFER_IF_PERMIT text, 450 text, ...)",
 			    e->default_action));
-	} else if (kind == KIND_POLICY)
-		e->default_action = xstrdup("DEFER_IF_PERMIT Service"
-		    " temporarily unavailable");
-	if (e->not_found_action != NULL && (kind != KIND_POLICY ||
-	    !default_action_ok(e->not_found_action)))
+	} else if (kinds[kind]->default_action != NULL)
+		e->default_action = xstrdup(kinds[kind]->default_action);
+	if (e->not_found_action != NULL &&
+	    !default_action_ok(e->not_found_action))
 		return (entry_error(L, e, "not_found_action", -1,
-		    "not_found_action must be an access(5) action of a"
-		    " policy_services entry"));
+		    "not_found_action must be an access(5) action"));
 	if (e->timeout_ms == 0)
 		e->timeout_ms = c->http.timeout_ms;
 	if (e->timeout_ms > POSTFIX_WAIT_MS)
@@ -981,11 +1007,12 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		    POSTFIX_WAIT_MS / 1000));
 	if ((r = compile_oidc(L, e)) != PFX_OK)
 		return (r);
-	if (kind == KIND_TCP && (e->auth_token != NULL ||
+	if (kinds[kind]->inet && (e->auth_token != NULL ||
 	    e->http_auth_basic != NULL || e->backend_oidc_auth.enabled))
 		conf_warn(L, "tcp_tables.%s: every local user can connect to a"
 		    " tcp_table service and query the backend with these"
 		    " credentials (see pfxhttp-spawn(8) SECURITY)", e->name);
+	/* (the section name in that warning is the tcp kind's) */
 	return (compile_cache_key(L, e));
 }
 
@@ -1029,11 +1056,11 @@ load_section(struct loader *L, struct conf *c, const config_setting_t *sec,
 
 	if (config_setting_type(sec) != CONFIG_TYPE_GROUP)
 		return (conf_error(L, sec, "%s must be a group { ... }",
-		    section_names[kind]));
+		    SECTION(kind)));
 	defs = config_setting_get_member(sec, "defaults");
 	if (defs != NULL && config_setting_type(defs) != CONFIG_TYPE_GROUP)
 		return (conf_error(L, defs, "%s.defaults must be a group",
-		    section_names[kind]));
+		    SECTION(kind)));
 	L->defs = defs;
 	n = config_setting_length(sec);
 	for (i = 0; i < n; i++) {
@@ -1043,7 +1070,7 @@ load_section(struct loader *L, struct conf *c, const config_setting_t *sec,
 			continue;
 		if (config_setting_type(m) != CONFIG_TYPE_GROUP)
 			return (conf_error(L, m, "%s.%s must be a group",
-			    section_names[kind], name));
+			    SECTION(kind), name));
 		c->entries = xreallocarray(c->entries, c->nentries + 1,
 		    sizeof(*c->entries));
 		e = &c->entries[c->nentries++];
@@ -1274,7 +1301,7 @@ conf_load(const char *path, int flags, char *err, size_t errlen)
 		if (strcmp(name, "server") == 0)
 			continue;
 		for (k = 0; k < KIND_COUNT; k++)
-			if (strcmp(name, section_names[k]) == 0)
+			if (strcmp(name, SECTION(k)) == 0)
 				break;
 		if (k == KIND_COUNT)
 			r = conf_error(&L, m, "unknown section \"%s\"", name);
@@ -1283,7 +1310,7 @@ conf_load(const char *path, int flags, char *err, size_t errlen)
 	if (r == PFX_OK && (m = config_lookup(&cfg, "server")) != NULL)
 		r = load_server(&L, c, m);
 	for (k = 0; k < KIND_COUNT && r == PFX_OK; k++)
-		if ((m = config_lookup(&cfg, section_names[k])) != NULL)
+		if ((m = config_lookup(&cfg, SECTION(k))) != NULL)
 			r = load_section(&L, c, m, (enum conf_kind)k);
 	if (r == PFX_OK)
 		r = check_conf_mode(&L, c);
@@ -1335,7 +1362,7 @@ conf_find(const struct conf *c, enum conf_kind kind, const char *name)
 const char *
 conf_kind_section(enum conf_kind kind)
 {
-	return (section_names[kind]);
+	return (SECTION(kind));
 }
 
 void

@@ -6,20 +6,15 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "kind.h"
 #include "proto.h"
 #include "verdict.h"
 
-enum keep {
-	KEEP_NONE,	/* not an answer to keep: leave the cache alone */
-	KEEP_STORE,	/* a definitive positive: store it */
-	KEEP_FORGET,	/* a definitive "nothing": drop any older positive */
-};
 
 /*
- * cacheable_key - append what identifies the answer: the key, or for
- * policy every attribute the backend sees (all of them, as received,
- * or those the templates use), or cache_key_attributes.  PFX_OK, or
- * an error when it does not fit (then the answer is not cached).
+ * cacheable_key - append what identifies the answer (the kind says
+ * what); PFX_OK, or an error when it does not fit or the request is
+ * secret (then the answer is not cached)
  */
 int	 cacheable_key(const struct conf_entry *, const struct pfx_req *,
 	    struct buf *);

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "direct.h"
+#include "kind.h"
 #include "log.h"
 #include "lookup.h"
 #include "xalloc.h"
@@ -42,13 +43,12 @@ static void
 direct_lookup(struct direct *d, const char *section, const char *name,
     const struct pfx_req *req, long long deadline, struct pfx_result *res)
 {
-	const struct conf_entry *e;
-	enum conf_kind k;
+	const struct conf_entry *e = NULL;
+	const struct kind *kd;
 
-	for (k = 0; k < KIND_COUNT; k++)
-		if (strcmp(conf_kind_section(k), section) == 0)
-			break;
-	if (k == KIND_COUNT || (e = conf_find(d->c, k, name)) == NULL) {
+	if ((kd = kind_by_section(section, strlen(section))) != NULL)
+		e = conf_find(d->c, (enum conf_kind)kind_index(kd), name);
+	if (e == NULL) {
 		result_set(res, PFX_TEMPFAIL, "entry unknown");
 		return;
 	}

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "jvalue.h"
+#include "kind.h"
 #include "jsonscan.h"
 #include "log.h"
 #include "mapping.h"
@@ -231,13 +232,9 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 	buf_reset(&res->value);
 	buf_reset(&res->reason);
 	if (status != e->status_code) {
-		if (status == 404 && e->kind == KIND_POLICY &&
-		    e->not_found_action != NULL)
-			result_set(res, PFX_FOUND, e->not_found_action);
-		else if (status == 404 && e->kind == KIND_POLICY)
-			/* most likely a wrong target: not a silent DUNNO */
-			result_set(res, PFX_PERMFAIL, "backend answered HTTP"
-			    " 404; a wrong target? (see not_found_action)");
+		if (kinds[e->kind]->map_status != NULL &&
+		    kinds[e->kind]->map_status(e, status, res))
+			;	/* the kind's own rule */
 		else if (status == 404)
 			result_set(res, PFX_NOTFOUND, NULL);
 		else {

@@ -19,6 +19,7 @@
 #include "base64.h"
 #include "err.h"
 #include "escape.h"
+#include "kind.h"
 #include "request.h"
 #include "template.h"
 #include "xalloc.h"
@@ -121,7 +122,7 @@ render_value(int id, struct tmpl_value *v, void *arg)
 	int	 r;
 
 	v->json = 0;
-	if (id == VAR_KEY && rc->e->kind == KIND_POLICY) {
+	if (id == VAR_KEY && kinds[rc->e->kind]->key_is_json) {
 		if ((r = policy_json(&rc->rq->attrjson, req)) != PFX_OK)
 			return (r);
 		v->p = rc->rq->attrjson.data;
@@ -132,7 +133,7 @@ render_value(int id, struct tmpl_value *v, void *arg)
 		v->n = strlen(rc->e->name);
 	} else {
 		v->p = pfx_req_get(req, id == VAR_KEY ? "key" :
-		    policy_attr_names[id - VAR_ATTR0], &v->n);
+		    vars_attr(rc->e->kind, id), &v->n);
 		if (v->p == NULL)
 			v->p = "";
 	}
@@ -145,38 +146,12 @@ static int
 rest_query(struct buf *u, const struct conf_entry *e,
     const struct pfx_req *req)
 {
-	const char *key;
-	size_t	 i, keylen;
 	int	 r;
 
 	if ((r = buf_putc(u, strchr(e->target, '?') != NULL ? '&' : '?')) !=
 	    PFX_OK)
 		return (r);
-	switch (e->kind) {
-	case KIND_SOCKETMAP:
-		if ((r = buf_puts(u, "name=")) != PFX_OK ||
-		    (r = escape_url(u, e->name, strlen(e->name))) != PFX_OK ||
-		    (r = buf_putc(u, '&')) != PFX_OK)
-			return (r);
-		__attribute__((fallthrough));
-	case KIND_TCP:
-		if ((r = buf_puts(u, "key=")) != PFX_OK)
-			return (r);
-		if ((key = pfx_req_get(req, "key", &keylen)) == NULL)
-			key = "";
-		return (escape_url(u, key, keylen));
-	default:
-		for (i = 0; i < req->nattrs; i++) {
-			if ((i > 0 && (r = buf_putc(u, '&')) != PFX_OK) ||
-			    (r = escape_url(u, req->attrs[i].name,
-			    strlen(req->attrs[i].name))) != PFX_OK ||
-			    (r = buf_putc(u, '=')) != PFX_OK ||
-			    (r = escape_url(u, req->attrs[i].value,
-			    req->attrs[i].valuelen)) != PFX_OK)
-				return (r);
-		}
-		return (PFX_OK);
-	}
+	return (kinds[e->kind]->query(u, e, req));
 }
 
 static int

@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "fuzz.h"
+#include "kind.h"
 #include "template.h"
 #include "vars.h"
 
@@ -33,7 +34,7 @@ value_fn(int id, struct tmpl_value *v, void *arg)
 {
 	const struct val *val = arg;
 
-	CHECK(id >= 0 && id < VAR_ATTR0 + (int)policy_attr_count);
+	CHECK(id >= 0 && id < VAR_ATTR0 + (int)kind_policy.nattrs);
 	v->json = 0;
 	if (id == VAR_NAME) {
 		v->p = "mymap";

@@ -97,11 +97,13 @@ map_count() { backend_stat "$1" '.paths["/map"] // 0'; }
 
 # reload_tc : SIGHUP tokend and wait until it says it reloaded once more
 # (lookups run in tokend: its configuration is the one that counts)
+reloads() { grep -c 'configuration reloaded' "$T/tokend.log"; }
+reloaded_since() { [ "$(reloads)" -gt "$1" ]; }
 reload_tc() {
 	local n0
-	n0=$(grep -c 'configuration reloaded' "$T/tokend.log")
+	n0=$(reloads)
 	kill -HUP "$TOKEND_PID"
-	wait_for 50 test "$(grep -c 'configuration reloaded' "$T/tokend.log")" -gt "$n0"
+	wait_for 50 reloaded_since "$n0"
 }
 
 # --------------------------------------------------------- 1. backend up

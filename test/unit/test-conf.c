@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "kind.h"
 #include "t.h"
 
 #define SM(body)	"socket_maps = {\n  demo = {\n" body "  };\n};\n"
@@ -289,8 +290,8 @@ attr_bits(const char *name, ...)
 
 	va_start(ap, name);
 	for (; name != NULL; name = va_arg(ap, const char *))
-		for (i = 0; i < policy_attr_count; i++)
-			if (strcmp(policy_attr_names[i], name) == 0)
+		for (i = 0; i < kind_policy.nattrs; i++)
+			if (strcmp(kind_policy.attrs[i], name) == 0)
 				bits |= 1ULL << i;
 	va_end(ap);
 	return (bits);

@@ -136,7 +136,7 @@ value(int id, struct tmpl_value *v, void *arg)
 		v->p = vs->key;
 	else if (id == VAR_NAME)
 		v->p = "demo";
-	else if (strcmp(policy_attr_names[id - VAR_ATTR0], "recipient") == 0)
+	else if (strcmp(vars_attr(KIND_POLICY, id), "recipient") == 0)
 		v->p = "r\"cpt@x";
 	else
 		v->p = "";
