@@ -265,3 +265,19 @@ cpu_ns(pid_t pid)
 	hz = sysconf(_SC_CLK_TCK);
 	return ((int64_t)((ut + st) * (1000000000ULL / (unsigned long long)hz)));
 }
+
+/* copy_file - keep a copy of a /proc file for the report */
+void
+copy_file(const char *from, const char *to)
+{
+	char	 b[8192];
+	size_t	 n;
+	FILE	*in, *out;
+
+	if ((in = fopen(from, "r")) == NULL || (out = fopen(to, "w")) == NULL)
+		die("copy %s: %s", from, strerror(errno));
+	while ((n = fread(b, 1, sizeof(b), in)) > 0)
+		fwrite(b, 1, n, out);
+	fclose(in);
+	fclose(out);
+}

@@ -53,4 +53,6 @@ void	 smaps(pid_t, struct mem *);
 void	 print_mem(const char *, const struct mem *);
 int64_t	 cpu_ns(pid_t);
 
+void	 copy_file(const char *from, const char *to);
+
 #endif

@@ -91,20 +91,6 @@ read_reply(int fd, const char *expect)
 		    expect);
 }
 
-static void
-copy_file(const char *from, const char *to)
-{
-	char	 b[8192];
-	size_t	 n;
-	FILE	*in, *out;
-
-	if ((in = fopen(from, "r")) == NULL || (out = fopen(to, "w")) == NULL)
-		die("copy %s: %s", from, strerror(errno));
-	while ((n = fread(b, 1, sizeof(b), in)) > 0)
-		fwrite(b, 1, n, out);
-	fclose(in);
-	fclose(out);
-}
 
 /* echo child for floorloop and echo: read one netstring, write it back */
 

@@ -188,21 +188,6 @@ median_long(long *v, size_t n)
 	return (v[n / 2]);
 }
 
-static void
-copy_smaps(pid_t pid, const char *to)
-{
-	char	 from[64], b[8192];
-	size_t	 n;
-	FILE	*in, *out;
-
-	snprintf(from, sizeof(from), "/proc/%d/smaps", (int)pid);
-	if ((in = fopen(from, "r")) == NULL || (out = fopen(to, "w")) == NULL)
-		die("copy %s: %s", from, strerror(errno));
-	while ((n = fread(b, 1, sizeof(b), in)) > 0)
-		fwrite(b, 1, n, out);
-	fclose(in);
-	fclose(out);
-}
 
 /* machine_busy_ns - CPU time all CPUs spent not idle, from /proc/stat */
 static int64_t
@@ -244,6 +229,7 @@ do_many(size_t k, size_t n, const char *smaps_out, pid_t *pids,
 	long	*priv = calloc(k, sizeof(long)), *dirty = calloc(k, sizeof(long));
 	long	*clean = calloc(k, sizeof(long)), sum = 0;
 	struct mem m;
+	char	 from[64];
 	size_t	 j, i;
 
 	if (t == NULL || priv == NULL || dirty == NULL || clean == NULL ||
@@ -298,8 +284,11 @@ do_many(size_t k, size_t n, const char *smaps_out, pid_t *pids,
 		printf("pid%zu_dirty_kib=%ld\n", i, m.dirty);
 		printf("pid%zu_clean_kib=%ld\n", i, m.clean);
 	}
-	if (smaps_out != NULL)
-		copy_smaps(conns[0].pid, smaps_out);
+	if (smaps_out != NULL) {
+		snprintf(from, sizeof(from), "/proc/%d/smaps",
+		    (int)conns[0].pid);
+		copy_file(from, smaps_out);
+	}
 	printf("mem_private_sum_kib=%ld\n", sum);
 	printf("mem_private_median_kib=%ld\n", median_long(priv, k));
 	printf("mem_private_min_kib=%ld\n", priv[0]);

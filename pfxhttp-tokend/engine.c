@@ -37,7 +37,7 @@
 #include "xalloc.h"
 
 #define KEY_MAX		(128 * 1024)
-#define SPARE_JOBS	32	/* finished jobs kept for reuse */
+#define SPARE_JOBS	256	/* finished jobs kept, with their libcurl handle */
 
 struct job {
 	const void	*tag;		/* &job_tag: CURLOPT_PRIVATE is a job */

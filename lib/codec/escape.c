@@ -57,9 +57,9 @@ escape_json(struct buf *out, const char *s, size_t n)
 	return (PFX_OK);
 }
 
-/* escape_pct_unless - bytes keep() refuses become %XX */
+/* escape_pct_unless - bytes keep() refuses become %XX (upper case) */
 
-static int
+int
 escape_pct_unless(struct buf *out, const char *s, size_t n,
     int (*keep)(unsigned char))
 {

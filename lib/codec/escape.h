@@ -17,4 +17,8 @@ int	 escape_url_path(struct buf *, const char *, size_t);
 /* a header value: printable ASCII except '%' kept, the rest %XX */
 int	 escape_header(struct buf *, const char *, size_t);
 
+/* escape_pct_unless - bytes keep() refuses become %XX (upper case) */
+int	 escape_pct_unless(struct buf *, const char *, size_t,
+	    int (*keep)(unsigned char));
+
 #endif

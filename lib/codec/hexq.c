@@ -6,6 +6,7 @@
  * case and refuses a truncated or non-hex escape.
  */
 #include "err.h"
+#include "escape.h"
 #include "hexq.h"
 
 static int
@@ -20,29 +21,17 @@ hexval(int c)
 	return (-1);
 }
 
+/* hexq_keep - what Postfix hex_quote() leaves as it is */
+static int
+hexq_keep(unsigned char c)
+{
+	return (c > 0x20 && c < 0x7f && c != '%');
+}
+
 int
 hexq_encode(struct buf *out, const char *p, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char c;
-	char	 esc[3];
-	size_t	 i;
-	int	 r;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)p[i];
-		if (c > 0x20 && c < 0x7f && c != '%') {
-			r = buf_putc(out, c);
-		} else {
-			esc[0] = '%';
-			esc[1] = hex[c >> 4];
-			esc[2] = hex[c & 15];
-			r = buf_append(out, esc, 3);
-		}
-		if (r != PFX_OK)
-			return (r);
-	}
-	return (PFX_OK);
+	return (escape_pct_unless(out, p, n, hexq_keep));
 }
 
 int
