@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "kind.h"
+#include "io.h"
 #include "log.h"
 #include "proto.h"
 #include "serve.h"
@@ -97,7 +97,6 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_args sa;
-	struct rlimit nocore = { 0, 0 };
 	const struct kind *kd;
 	const char *path = NULL, *name = NULL;
 	struct conf *conf;
@@ -149,7 +148,10 @@ main(int argc, char **argv)
 		quiet_stderr();
 	log_init("pfxhttp", tty);
 	(void)signal(SIGPIPE, SIG_IGN);
-	(void)setrlimit(RLIMIT_CORE, &nocore);	/* tokens live in memory */
+	/* backend credentials may be in memory (the direct path): no core
+	 * file; tokens and client secrets never are, and an admin may still
+	 * look at a helper with gdb or strace */
+	io_no_core_dumps(0);
 
 	memset(&sa, 0, sizeof(sa));
 	/* the command word names the kind: its codec and its section */

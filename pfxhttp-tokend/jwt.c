@@ -26,6 +26,7 @@
 #include "base64.h"
 #include "err.h"
 #include "escape.h"
+#include "io.h"
 #include "jwt.h"
 #include "xalloc.h"
 
@@ -60,26 +61,22 @@ static const struct {
 	{ "EdDSA", GNUTLS_PK_EDDSA_ED25519, 0, GNUTLS_SIGN_EDDSA_ED25519, 0 },
 };
 
+/* read_file - a key file, as GnuTLS wants it (NUL-terminated) */
+
 static int
 read_file(const char *path, gnutls_datum_t *d)
 {
-	int	 fd;
-	ssize_t	 n;
-	size_t	 len = 0;
+	struct buf b;
+	int	 r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return (PFX_EIO);
-	d->data = xmalloc(KEYFILE_MAX + 1);
-	while ((n = read(fd, d->data + len, KEYFILE_MAX - len)) > 0)
-		len += (size_t)n;
-	(void)close(fd);
-	if (n < 0 || len == KEYFILE_MAX) {
-		explicit_bzero(d->data, KEYFILE_MAX);
-		free(d->data);
-		return (n < 0 ? PFX_EIO : PFX_ETOOBIG);
+	buf_init(&b, KEYFILE_MAX);
+	if ((r = io_read_file(path, &b)) != PFX_OK) {
+		buf_free_secret(&b);
+		return (r);
 	}
-	d->data[len] = '\0';
-	d->size = (unsigned int)len;
+	d->size = (unsigned int)b.len;
+	d->data = (unsigned char *)(b.data != NULL ? b.data :
+	    xcalloc(1, 1));	/* buf keeps the NUL after the data */
 	return (PFX_OK);
 }
 

@@ -18,11 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "jwt.h"
+#include "io.h"
 #include "log.h"
 #include "server.h"
 
@@ -111,8 +111,8 @@ main(int argc, char **argv)
 	}
 	if (path == NULL && (path = getenv("PFXHTTP_CONFIG")) == NULL)
 		path = CONF_DEFAULT_PATH;
-	/* tokens and secrets live in this process: no core dumps */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* tokens and secrets live in this process: no dumps, no ptrace */
+	io_no_core_dumps(1);
 	if ((c = conf_load(path, stats ? 0 : CONF_SECRETS, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);

@@ -32,6 +32,7 @@
 #include "err.h"
 #include "escape.h"
 #include "http.h"
+#include "io.h"
 #include "jwt.h"
 #include "log.h"
 #include "oidc.h"
@@ -42,6 +43,7 @@
 #define BODY_MAX		(1024 * 1024)
 #define RENEW_MIN_AGE_MS	10000LL
 #define TOKEN_LIFE_MAX		86400LL		/* s; longer expires_in is cut */
+#define SECRET_FILE_MAX		4096
 
 enum ostate { O_IDLE, O_DISCOVERY, O_TOKEN };
 
@@ -247,24 +249,21 @@ client_transfer(struct oidc_client *oc, const char *url, int post)
 static int
 read_secret(const struct conf_oidc *cfg, struct buf *out)
 {
-	char	 tmp[4097];
-	ssize_t	 n;
-	size_t	 len = 0;
-	int	 fd, r;
+	struct buf tmp;
+	size_t	 len;
+	int	 r;
 
 	if (cfg->client_secret != NULL)
 		return (buf_puts(out, cfg->client_secret));
-	if ((fd = open(cfg->client_secret_file, O_RDONLY | O_CLOEXEC)) < 0)
-		return (PFX_EIO);
-	while (len < sizeof(tmp) - 1 &&
-	    (n = read(fd, tmp + len, sizeof(tmp) - 1 - len)) > 0)
-		len += (size_t)n;
-	(void)close(fd);
-	while (len > 0 && strchr("\r\n \t", tmp[len - 1]) != NULL)
-		len--;
-	r = len == 0 || len == sizeof(tmp) - 1 ? PFX_EINVAL :
-	    buf_append(out, tmp, len);
-	explicit_bzero(tmp, sizeof(tmp));
+	buf_init(&tmp, SECRET_FILE_MAX);
+	if ((r = io_read_file(cfg->client_secret_file, &tmp)) == PFX_OK) {
+		/* a trailing newline is not part of the secret */
+		for (len = tmp.len; len > 0 &&
+		    strchr("\r\n \t", tmp.data[len - 1]) != NULL; len--)
+			;
+		r = len == 0 ? PFX_EINVAL : buf_append(out, tmp.data, len);
+	}
+	buf_free_secret(&tmp);
 	return (r);
 }
 
