@@ -8,6 +8,7 @@
  *	pfxhttp-tokend, and an entry that needs an OIDC token gets a
  *	temporary error here.
  */
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,8 @@ direct_close(struct direct *d)
 	lookup_free(d->lk);
 	conf_free(d->c);
 	free(d);
+	/* what curl_global_init() set up (GnuTLS, the resolver) goes too */
+	curl_global_cleanup();
 }
 
 __attribute__((visibility("default")))
