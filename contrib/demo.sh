@@ -1,7 +1,9 @@
 #!/bin/sh
 # demo.sh - a live demo of pfxhttp-spawn: installs what is missing, builds,
 # starts the sample HTTP API and pipes real socketmap, tcp_table and policy
-# requests through pfxhttp-spawn, as Postfix would send them.
+# requests through pfxhttp-spawn, as Postfix would send them; then starts
+# pfxhttp-tokend and sends the same lookups through its engine (one
+# connection pool, the shared cache, single flight).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -9,9 +11,13 @@ cd "$top"
 [ -f build-demo/build.ninja ] || meson setup build-demo >/dev/null
 ninja -C build-demo >/dev/null
 spawn=$top/build-demo/pfxhttp-spawn/pfxhttp-spawn
+tokend=$top/build-demo/pfxhttp-tokend/pfxhttp-tokend
+# an uninstalled build: the direct path is the build's module
+export PFXHTTP_DIRECT_MODULE=$top/build-demo/lib/pfxhttp-direct.so
 
 tmp=$(mktemp -d)
-trap 'kill $backend 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+tokend_pid=
+trap 'kill $backend $tokend_pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 python3 test/backend/backend.py --port-file "$tmp/port" &
 backend=$!
 i=0
@@ -62,6 +68,20 @@ done >"$tmp/pol.in"
 	grep -v '^$' | paste -d' ' - /dev/null |
 	awk -v r="policy-reject@example.com friend@example.com temp@example.com" \
 	    'BEGIN { split(r, rc, " ") } { printf "   recipient=%-28s -> %s\n", rc[NR], $0 }'
+echo
+echo "== the same socketmap lookups through pfxhttp-tokend's engine"
+sed "s|^server = {|server = { tokend = { socket = \"$tmp/tokend.sock\"; mode = \"0600\"; };\n  response_cache = { enabled = true; ttl = \"5m\"; serve_fresh = true; };|" \
+    "$tmp/pfxhttp.conf" >"$tmp/engine.conf"
+"$tokend" -f -c "$tmp/engine.conf" 2>"$tmp/tokend.log" &
+tokend_pid=$!
+i=0
+while [ ! -S "$tmp/tokend.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+printf '   replies: %s\n' "$("$spawn" -c "$tmp/engine.conf" socketmap <"$tmp/sm.in")"
+printf '   again:   %s\n' "$("$spawn" -c "$tmp/engine.conf" socketmap <"$tmp/sm.in")"
+echo "   pfxhttp-tokend -s: the second round's found answers came from the"
+echo "   shared cache (serve_fresh), the others from the backend again:"
+"$tokend" -c "$tmp/engine.conf" -s | grep -E '^socket_maps\.mailboxes (requests_|backend_calls|cache_hits)' |
+	sed 's/^/     /'
 echo
 echo "Backends that fail give Postfix temporary errors (TEMP, 400,"
 echo "DEFER_IF_PERMIT), never a wrong permanent answer."

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fallback.h"
 #include "kind.h"
 #include "io.h"
 #include "log.h"
@@ -138,6 +139,16 @@ main(int argc, char **argv)
 			return (1);
 		}
 		report(path, conf);
+		/* the direct path: every lookup without tokend needs it */
+		if (!fallback_check(path, err, sizeof(err))) {
+			fprintf(stderr, "%s: %s: direct backend calls are"
+			    " unavailable: %s\n", path, conf->tokend.use ?
+			    "warning" : "error", err);
+			if (!conf->tokend.use) {
+				conf_free(conf);
+				return (1);
+			}
+		}
 		printf("%s: configuration OK\n", path);
 		conf_free(conf);
 		return (0);

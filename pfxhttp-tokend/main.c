@@ -1,5 +1,5 @@
 /*
- * pfxhttp-tokend - token and response-cache companion of pfxhttp-spawn
+ * pfxhttp-tokend - where pfxhttp-spawn's lookups run: backends, tokens, cache
  *
  * SYNOPSIS
  *	pfxhttp-tokend [-c FILE] [-f]
@@ -8,9 +8,10 @@
  *
  * DESCRIPTION
  *	The only pfxhttp process that reads client secrets and private
- *	keys.  It fetches OIDC client-credentials tokens and keeps the
- *	shared response cache; short-lived pfxhttp-spawn processes ask it
- *	over a UNIX socket (server.tokend.socket).  -f stays in the
+ *	keys.  Short-lived pfxhttp-spawn processes send it their requests
+ *	over a UNIX socket (server.tokend.socket); it calls the backends on
+ *	one connection pool, with OIDC client-credentials tokens it fetches
+ *	and the shared response cache.  -f stays in the
  *	foreground (systemd, tests), -t checks the configuration including
  *	the key files, -s prints the running daemon's counters.
  */

@@ -4,10 +4,11 @@
  * DESCRIPTION
  *	One thread, one loop: curl_multi_wait() watches the listening
  *	socket, the client connections, a signalfd and libcurl's own
- *	transfers together.  Client requests (tokproto.h) are answered at
- *	once, except a TOKEN request that has to wait for a fetch: that
- *	connection is parked until the fetch finishes.  spawn processes
- *	ask one question at a time, so a parked connection reads nothing.
+ *	transfers together.  A LOOKUP (tokproto.h) goes to the engine
+ *	(engine.c), which answers at once from the cache or later, when its
+ *	backend call or token fetch finishes; until then the connection is
+ *	parked (PENDING tells the peer it is alive).  spawn processes ask
+ *	one question at a time, so a parked connection reads nothing.
  *
  * SECURITY
  *	The socket is created with a tight umask, then given the configured
@@ -92,6 +93,8 @@ struct server {
 	    fresh_serves;
 	int		 stop;
 };
+
+static void	 pool_limits(CURLM *, const struct conf *);
 
 /* resolve_peers - user and group names to ids; refuse unknown names */
 
@@ -665,6 +668,7 @@ reload(struct server *s)
 	cache_prune(s->cache, space_configured, nc);
 	log_set_level(nc->log_level);
 	engine_set_conf(s->eng, nc);
+	pool_limits(s->multi, nc);
 	conf_free(s->conf);
 	s->conf = nc;
 	s->cap = conn_cap();
@@ -697,6 +701,19 @@ reap(struct server *s)
 		else
 			i++;
 	}
+}
+
+/*
+ * pool_limits - libcurl queues what exceeds max_connections_per_host per
+ * backend host, and keeps idle connections for a few busy hosts
+ */
+static void
+pool_limits(CURLM *multi, const struct conf *c)
+{
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)c->http.max_connections_per_host);
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+	    (long)c->http.max_connections_per_host * 4);
 }
 
 /* pending - PENDING for lookups past half of server.tokend.timeout */
@@ -774,11 +791,7 @@ server_run(const char *conf_path, struct conf *c)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (s.multi = curl_multi_init()) == NULL)
 		fatalx("cannot initialise libcurl");
-	/* the pool: libcurl queues what exceeds it, per backend host */
-	curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	    (long)c->http.max_connections_per_host);
-	curl_multi_setopt(s.multi, CURLMOPT_MAXCONNECTS,
-	    (long)c->http.max_connections_per_host * 4);
+	pool_limits(s.multi, c);
 	s.oidc = oidc_new(s.multi);
 	oidc_set_conf(s.oidc, c);
 	s.cache = cache_new((size_t)c->cache.max_entries,

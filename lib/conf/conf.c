@@ -75,8 +75,9 @@ struct server_conf {
 	"is not used: pfxhttp logs to syslog (facility mail), which the" \
 	" journal also collects; remove it"
 #define NO_POOL \
-	"is not used: each pfxhttp-spawn process keeps its connections" \
-	" for its lifetime (bounded by idle_connection_timeout); remove it"
+	"is not used: pfxhttp-tokend keeps idle connections up to" \
+	" idle_connection_timeout, at most max_connections_per_host per" \
+	" host; remove it"
 
 static const struct keydef logging_keys[] = {
 	STR(struct logging_conf, level),
