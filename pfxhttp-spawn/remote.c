@@ -58,7 +58,7 @@ remote_lookup(struct remote *rm, const char *section, const char *name,
 	long long now = clock_ms(), left_ms, margin;
 	char	 left[32];
 	size_t	 i;
-	int	 r;
+	int	 r, pending;
 
 	if (now < rm->down_until)
 		return (PFX_EIO);
@@ -79,15 +79,22 @@ remote_lookup(struct remote *rm, const char *section, const char *name,
 		result_set(res, PFX_PERMFAIL, "request too large");
 		return (PFX_OK);
 	}
-	r = tokc_call(rm->tok, &rq, &rp, rm->first_ms, deadline);
-	if (r == PFX_ETIMEOUT && clock_ms() >= deadline) {
+	r = tokc_call(rm->tok, &rq, &rp, rm->first_ms, deadline, &pending);
+	if (r == PFX_ETIMEOUT && pending) {
 		/* tokend said PENDING: the backend is slow, not tokend */
 		result_set(res, PFX_TIMEOUT, "backend timed out");
 		return (PFX_OK);
 	}
 	if (r == PFX_OK && tok_is(&rp, 0, "ANSWER") && rp.n == 4 &&
 	    (v = verdict_from_word(rp.f[1], rp.len[1])) < PFX_VERDICT_COUNT &&
-	    rp.len[2] <= res->value.max && rp.len[3] <= res->reason.max) {
+	    (rp.len[2] > res->value.max || rp.len[3] > res->reason.max)) {
+		/* tokend's configuration allows more than this one does */
+		result_set(res, PFX_PERMFAIL, "reply exceeds"
+		    " socketmap_max_reply_size");
+		return (PFX_OK);
+	}
+	if (r == PFX_OK && tok_is(&rp, 0, "ANSWER") && rp.n == 4 &&
+	    (v = verdict_from_word(rp.f[1], rp.len[1])) < PFX_VERDICT_COUNT) {
 		result_set(res, v, NULL);
 		(void)buf_append(&res->value, rp.f[2], rp.len[2]);
 		(void)buf_append(&res->reason, rp.f[3], rp.len[3]);

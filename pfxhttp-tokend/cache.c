@@ -8,20 +8,25 @@
  *	repeating them, so 100,000 entries cost little more than their
  *	bytes.  A space id is freed with the last entry that uses it (and
  *	cache_prune drops the entries of names gone from the configuration),
- *	so at most MAX_SPACES names hold entries at a time.  Byte accounting counts what malloc really hands out.  Every entry expires after the TTL
- *	(Postfix scache: "a finite time to live"); the entry count and the
+ *	so at most MAX_SPACES names hold entries at a time.  Byte
+ *	accounting counts what malloc really hands out.  Every entry
+ *	expires after the TTL (Postfix scache: "a finite time to live"); the entry count and the
  *	byte total are hard limits enforced on insert by evicting the least
  *	recently used entries.
  *
  * SECURITY
- *	Keys are lookup keys or policy attributes, never secrets.
+ *	Keys are lookup keys or policy attributes, never secrets; they are
+ *	hashed with a random key, so no sender can aim at one bucket.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cache.h"
+#include "log.h"
+#include "siphash.h"
 #include "xalloc.h"
 
 #define MAX_SPACES	255
@@ -50,19 +55,22 @@ struct cache {
 	size_t		 spacelen[MAX_SPACES];
 	size_t		 spacerefs[MAX_SPACES];	/* entries using the id */
 	unsigned int	 nspaces;		/* ids ever handed out */
+	struct sipkey	 k;
 };
 
+/*
+ * key_hash - keyed (SipHash, a random key per process): keys are mail
+ * addresses that remote senders choose, and must not be able to pile
+ * up in one bucket
+ */
 static uint32_t
-fnv1a(unsigned int space, const char *p, size_t n)
+key_hash(const struct cache *c, unsigned int space, const char *p,
+    size_t n)
 {
-	uint32_t h = (2166136261u ^ space) * 16777619u;
-	size_t	 i;
+	struct sipkey k = c->k;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 16777619u;
-	}
-	return (h);
+	k.k1 ^= space;
+	return ((uint32_t)siphash24(&k, p, n));
 }
 
 /* entry_size - what malloc hands out: 16-byte chunks, 8 bytes of header */
@@ -82,9 +90,9 @@ entry_cost(const struct centry *e)
 }
 
 static uint32_t
-entry_hash(const struct centry *e)
+entry_hash(const struct cache *c, const struct centry *e)
 {
-	return (fnv1a(e->space, e->data, e->keylen));
+	return (key_hash(c, e->space, e->data, e->keylen));
 }
 
 /* age - wrap-safe: TTLs are far below 2^32 ms */
@@ -136,7 +144,12 @@ cache_new(size_t max_entries, size_t max_bytes, long long ttl_ms,
     long long now_ms)
 {
 	struct cache *c = xcalloc(1, sizeof(*c));
+	unsigned char kb[16];
 
+	if (getrandom(kb, sizeof(kb), 0) != (ssize_t)sizeof(kb))
+		fatalx("getrandom failed");
+	sipkey_from_bytes(&c->k, kb);
+	explicit_bzero(kb, sizeof(kb));
 	c->nbuckets = 1024;
 	c->tab = xcalloc(c->nbuckets, sizeof(*c->tab));
 	c->epoch = now_ms;
@@ -173,7 +186,7 @@ lru_push(struct cache *c, struct centry *e)
 static void
 entry_remove(struct cache *c, struct centry *e)
 {
-	struct centry **pp = &c->tab[entry_hash(e) & (c->nbuckets - 1)];
+	struct centry **pp = &c->tab[entry_hash(c, e) & (c->nbuckets - 1)];
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -247,8 +260,8 @@ cache_grow(struct cache *c)
 	for (i = 0; i < c->nbuckets; i++)
 		for (e = c->tab[i]; e != NULL; e = next) {
 			next = e->hnext;
-			e->hnext = ntab[entry_hash(e) & (nb - 1)];
-			ntab[entry_hash(e) & (nb - 1)] = e;
+			e->hnext = ntab[entry_hash(c, e) & (nb - 1)];
+			ntab[entry_hash(c, e) & (nb - 1)] = e;
 		}
 	free(c->tab);
 	c->tab = ntab;
@@ -264,8 +277,8 @@ cache_get(struct cache *c, const char *sp, size_t splen, const char *key,
 	struct centry *e = NULL;
 
 	if (space >= 0)
-		e = cache_find(c, space, key, keylen, fnv1a((unsigned)space,
-		    key, keylen));
+		e = cache_find(c, space, key, keylen, key_hash(c,
+		    (unsigned)space, key, keylen));
 	if (e != NULL && age(c, e, now_ms) > c->ttl_ms) {
 		entry_remove(c, e);
 		c->st.expired++;
@@ -304,7 +317,7 @@ cache_put(struct cache *c, const char *sp, size_t splen, const char *key,
 		space_unref(c, (unsigned)space);
 		return;
 	}
-	h = fnv1a((unsigned)space, key, keylen);
+	h = key_hash(c, (unsigned)space, key, keylen);
 	if ((e = cache_find(c, space, key, keylen, h)) != NULL)
 		entry_remove(c, e);
 	if (cost > c->max_bytes) {
@@ -338,7 +351,7 @@ cache_del(struct cache *c, const char *sp, size_t splen, const char *key,
 	struct centry *e;
 
 	if (space >= 0 && (e = cache_find(c, space, key, keylen,
-	    fnv1a((unsigned)space, key, keylen))) != NULL) {
+	    key_hash(c, (unsigned)space, key, keylen))) != NULL) {
 		entry_remove(c, e);
 		c->st.deletes++;
 	}

@@ -37,7 +37,8 @@
 #include "xalloc.h"
 
 #define KEY_MAX		(128 * 1024)
-#define SPARE_JOBS	256	/* finished jobs kept, with their libcurl handle */
+#define SPARE_JOBS	64	/* finished jobs kept, with their libcurl handle */
+#define SPARE_BUF	(16 * 1024)	/* ... if their buffers stayed small */
 
 struct job {
 	const void	*tag;		/* &job_tag: CURLOPT_PRIVATE is a job */
@@ -151,6 +152,14 @@ engine_free(struct engine *eng)
 void
 engine_set_conf(struct engine *eng, const struct conf *c)
 {
+	struct job *j;
+
+	/* spare handles carry the old TLS, proxy and size settings */
+	while ((j = eng->spare) != NULL) {
+		eng->spare = j->next;
+		job_free(j);
+	}
+	eng->nspare = 0;
 	eng->conf = c;
 	free(eng->counters);
 	free(eng->busy);
@@ -295,7 +304,11 @@ job_recycle(struct job *j)
 	j->owner = NULL;
 	j->token_wait = NULL;
 	j->renewed = j->in_multi = 0;
-	if (eng->nspare >= SPARE_JOBS) {
+	/* a spare keeps small buffers only: no peer makes tokend grow */
+	if (eng->nspare >= SPARE_JOBS || j->storecap > SPARE_BUF ||
+	    j->rq.body.cap > SPARE_BUF || j->rq.attrjson.cap > SPARE_BUF ||
+	    j->tr.resp.body.cap > SPARE_BUF || j->res.value.cap > SPARE_BUF ||
+	    j->fkey.cap > SPARE_BUF) {
 		job_free(j);
 		return;
 	}
@@ -515,6 +528,10 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 
 	j = job_new(eng);
 	j->c = eng->conf;
+	/* values as large as Postfix takes, and as spawn will accept */
+	j->res.value.max = j->res.reason.max =
+	    (size_t)eng->conf->socketmap_max_reply_size;
+	result_set(&j->res, PFX_NOTFOUND, NULL);
 	j->e = e;
 	j->deadline = deadline;
 	j->started = clock_ms();
@@ -547,6 +564,8 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 			return (PFX_OK);
 		}
 		ec->coalesced++;
+		if (((struct job *)fl->job)->deadline < deadline)
+			((struct job *)fl->job)->deadline = deadline;
 		return (PFX_EAGAIN);
 	}
 	if (eng->njobs > eng->lim.max_jobs || copy_req(j, req) != PFX_OK) {

@@ -69,6 +69,7 @@ struct conn {
 	int		 waiting;	/* a LOOKUP is with the engine */
 	int		 pending_sent;	/* PENDING went out for it */
 	long long	 asked_at;	/* ms: when the LOOKUP came */
+	long long	 pending_at;	/* ms: when PENDING is due */
 	int		 closing;	/* close once out is written */
 };
 
@@ -348,6 +349,11 @@ do_lookup(struct server *s, struct conn *cn, const struct tok_msg *m)
 	}
 	cn->waiting = 1;
 	cn->asked_at = clock_ms();
+	if (left > e->timeout_ms)
+		left = e->timeout_ms;	/* a peer cannot stretch an entry */
+	/* spawn waits min(tokend.timeout, left / 2) for a first word */
+	cn->pending_at = cn->asked_at + (left / 4 < s->conf->tokend.timeout_ms /
+	    2 ? left / 4 : s->conf->tokend.timeout_ms / 2);
 	if (engine_lookup(s->eng, e, &req, cn->asked_at + left, cn,
 	    &s->res) == PFX_OK) {
 		answer(cn, &s->res);
@@ -716,12 +722,15 @@ pool_limits(CURLM *multi, const struct conf *c)
 	    (long)c->http.max_connections_per_host * 4);
 }
 
-/* pending - PENDING for lookups past half of server.tokend.timeout */
-
+/*
+ * pending - PENDING for lookups still under way at their pending_at:
+ * half of server.tokend.timeout, or a quarter of the lookup's time when
+ * that is shorter (spawn waits half of it for a first word)
+ */
 static int
 pending(struct server *s, long long now)
 {
-	long long half = s->conf->tokend.timeout_ms / 2, due, next = -1;
+	long long due, next = -1;
 	struct tok_msg m;
 	size_t	 i;
 
@@ -730,7 +739,7 @@ pending(struct server *s, long long now)
 
 		if (!cn->waiting || cn->pending_sent)
 			continue;
-		if ((due = cn->asked_at + half) <= now) {
+		if ((due = cn->pending_at) <= now) {
 			tok_init(&m, "PENDING");
 			reply(cn, &m);
 			cn->pending_sent = 1;
@@ -875,10 +884,11 @@ server_stats(const struct conf *c)
 {
 	struct tokc *t = tokc_new(c->tokend.socket);
 	struct tok_msg rq, rp;
-	int	 rc = 1;
+	int	 rc = 1, pending;
 
 	tok_init(&rq, "STATS");
-	if (tokc_call(t, &rq, &rp, 5000, clock_ms() + 5000) != PFX_OK)
+	if (tokc_call(t, &rq, &rp, 5000, clock_ms() + 10000, &pending) !=
+	    PFX_OK)
 		fprintf(stderr, "pfxhttp-tokend: no answer on %s\n",
 		    c->tokend.socket);
 	else if (!tok_is(&rp, 0, "OK") || rp.n != 2)

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "escape.h"
 #include "kind.h"
+#include "netstring.h"
 
 static const char *const attrs[] = {
 	"request", "protocol_state", "protocol_name", "helo_name",
@@ -49,22 +50,24 @@ policy_query(struct buf *u, const struct conf_entry *e,
 	return (PFX_OK);
 }
 
+/*
+ * key_attr - name and value as two netstrings: a value holding "=" or a
+ * line break (a tokend peer may send one) cannot pass for another
+ * attribute, so no request can take another one's cached answer
+ */
 static int
 key_attr(struct buf *k, const char *name, const char *v, size_t n)
 {
 	int	 r;
 
-	if ((r = buf_puts(k, name)) != PFX_OK ||
-	    (r = buf_putc(k, '=')) != PFX_OK ||
-	    (r = buf_append(k, v, n)) != PFX_OK)
+	if ((r = ns_encode(k, name, strlen(name))) != PFX_OK)
 		return (r);
-	return (buf_putc(k, '\n'));
+	return (ns_encode(k, v, n));
 }
 
 /*
  * cache_key - every attribute the backend sees (all of them, as
- * received), or those the templates or cache_key_attributes name.
- * Attribute values hold no newline (the policy protocol).
+ * received), or those the templates or cache_key_attributes name
  */
 static int
 policy_cache_key(const struct conf_entry *e, const struct pfx_req *req,

@@ -202,13 +202,15 @@ tokc_refused(struct tokc *t, const struct tok_msg *reply)
 
 int
 tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
-    long long first_ms, long long deadline)
+    long long first_ms, long long deadline, int *pending)
 {
 	long long now = clock_ms(), first = now + first_ms;
 	int	 r = PFX_EIO, reused, tries;
 
-	if (first > deadline)
-		first = deadline;
+	/* a silent tokend must leave time for the call it would have made */
+	if (first > now + (deadline - now) / 2)
+		first = now + (deadline - now) / 2;
+	*pending = 0;
 	if (now < t->refused_until)
 		return (PFX_EPROTO);
 	buf_reset(&t->out);
@@ -233,8 +235,10 @@ tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
 			r = PFX_EPROTO;	/* sent nothing, but told why */
 		/* tokend is alive and working: wait for the answer */
 		while (r == PFX_OK && tok_is(reply, 0, "PENDING") &&
-		    reply->n == 1)
+		    reply->n == 1) {
+			*pending = 1;
 			r = tokc_recv(t, reply, deadline);
+		}
 		if (tokc_refused(t, reply))
 			return (PFX_EPROTO);
 		if (r == PFX_OK)

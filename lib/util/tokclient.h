@@ -15,10 +15,11 @@ struct tokc;
 struct tokc *tokc_new(const char *socket_path);
 void	 tokc_free(struct tokc *);
 /*
- * tokc_call - send, then wait for the answer: at most first_ms for the
- * first frame, and after a PENDING until the deadline (monotonic ms)
+ * tokc_call - send, then wait for the answer: at most first_ms (and at
+ * most half of the time left) for the first frame, and after a PENDING
+ * (*pending is then 1) until the deadline (monotonic ms)
  */
 int	 tokc_call(struct tokc *, const struct tok_msg *, struct tok_msg *reply,
-	    long long first_ms, long long deadline);
+	    long long first_ms, long long deadline, int *pending);
 
 #endif

@@ -107,6 +107,11 @@ check_value(struct json_object *v)
 		break;
 	case JV_TOOBIG:
 		break;
+	case JV_BADNUM:
+		/* NaN or an infinity, alone or in a list */
+		CHECK(json_object_is_type(v, json_type_double) ||
+		    json_object_is_type(v, json_type_array));
+		break;
 	default:
 		CHECK(!"unknown jvalue status");
 	}
