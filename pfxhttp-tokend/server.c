@@ -846,6 +846,11 @@ server_run(const char *conf_path, struct conf *c)
 			if (s.conns[i]->out.len > 0)
 				conn_write(s.conns[i]);
 		}
+		/* start the calls just added now, not after another poll */
+		transfers(&s);
+		for (i = 0; i < s.nconns; i++)
+			if (s.conns[i]->out.len > 0)
+				conn_write(s.conns[i]);
 		reap(&s);
 		now = clock_ms();
 		drop_idle_peers(&s, now);
