@@ -38,6 +38,14 @@ TOKEND_WRAP=
 
 tt_track() { TT_PIDS+=("$1"); }
 
+# tt_need CMD... : skip the whole script when a command is missing
+tt_need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip_all "$c not installed"
+	done
+}
+
 tt_cleanup() {
 	local p
 	declare -F tt_local_cleanup >/dev/null && tt_local_cleanup

@@ -27,9 +27,7 @@
 # "aux" stays up).  Output is TAP.
 
 . "$(dirname "$0")/common.sh"
-command -v python3 >/dev/null || skip_all "python3 not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-command -v curl >/dev/null || skip_all "curl not installed"
+tt_need python3 jq curl
 tt_init tokend-cache
 
 start_backend main

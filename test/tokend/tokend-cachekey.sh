@@ -15,9 +15,7 @@
 # policy-reject@...).  Output is TAP.
 
 . "$(dirname "$0")/common.sh"
-command -v python3 >/dev/null || skip_all "python3 not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-command -v curl >/dev/null || skip_all "curl not installed"
+tt_need python3 jq curl
 tt_init tokend-cachekey
 
 start_backend main

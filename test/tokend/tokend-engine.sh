@@ -47,9 +47,7 @@
 
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
-command -v python3 >/dev/null || skip_all "python3 not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-command -v curl >/dev/null || skip_all "curl not installed"
+tt_need python3 jq curl
 tt_init tokend-engine
 
 # 2000 idle peers need descriptors in the holder and in tokend (started

@@ -14,9 +14,7 @@
 # Output is TAP.
 
 . "$(dirname "$0")/common.sh"
-for c in python3 curl; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
+tt_need python3 curl
 tt_init tokend-forge
 start_backend main
 BP=$BPORT_main

@@ -18,9 +18,7 @@
 # Output is TAP.
 
 . "$(dirname "$0")/common.sh"
-for c in python3 openssl curl jq; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
+tt_need python3 openssl curl jq
 tt_init tokend-idp
 
 start_backend main

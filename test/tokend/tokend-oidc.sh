@@ -24,9 +24,7 @@
 # Output is TAP.
 
 . "$(dirname "$0")/common.sh"
-for c in node npm curl openssl jq python3; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
+tt_need node npm curl openssl jq python3
 tt_init tokend-oidc
 
 tt_start_oidc

@@ -18,9 +18,7 @@
 
 . "$(dirname "$0")/common.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (setpriv to other users)"
-for c in setpriv python3 jq curl stat; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
+tt_need setpriv python3 jq curl stat
 id nobody >/dev/null 2>&1 || skip_all "no user nobody"
 id daemon >/dev/null 2>&1 || skip_all "no user daemon"
 getent group nogroup >/dev/null || skip_all "no group nogroup"

@@ -16,9 +16,7 @@
 # Output is TAP.
 
 . "$(dirname "$0")/common.sh"
-for c in python3 jq curl prlimit; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
+tt_need python3 jq curl prlimit
 tt_init tokend-peers
 
 start_backend main

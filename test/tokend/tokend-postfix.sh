@@ -17,9 +17,7 @@
 . "$(dirname "$0")/common.sh"
 . "$SRCDIR/test/lib/postfix.sh"
 pf_require
-for c in python3 node npm openssl curl jq; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
+tt_need python3 node npm openssl curl jq
 getent group nogroup >/dev/null || skip_all "no group nogroup"
 tt_init tokend-postfix
 
