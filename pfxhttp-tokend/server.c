@@ -96,6 +96,7 @@ struct server {
 };
 
 static void	 pool_limits(CURLM *, const struct conf *);
+static void	 conn_write(struct conn *);
 
 /* resolve_peers - user and group names to ids; refuse unknown names */
 
@@ -329,6 +330,7 @@ engine_reply(void *waiter, const struct pfx_result *res, void *arg)
 	answer(cn, res);
 	cn->waiting = 0;
 	cn->pending_sent = 0;
+	conn_write(cn);		/* now: the loop writes only what stays */
 }
 
 static void
@@ -848,9 +850,6 @@ server_run(const char *conf_path, struct conf *c)
 		}
 		/* start the calls just added now, not after another poll */
 		transfers(&s);
-		for (i = 0; i < s.nconns; i++)
-			if (s.conns[i]->out.len > 0)
-				conn_write(s.conns[i]);
 		reap(&s);
 		now = clock_ms();
 		drop_idle_peers(&s, now);

@@ -42,20 +42,11 @@ request_init(struct request *rq, size_t max_body)
 	buf_init(&rq->attrjson, 1024 * 1024);
 }
 
-/* wipe_slist - headers may hold credentials: clear libcurl's copies */
-static void
-wipe_slist(struct curl_slist *l)
-{
-	for (; l != NULL; l = l->next)
-		if (l->data != NULL)
-			explicit_bzero(l->data, strlen(l->data));
-}
-
 void
 request_clear(struct request *rq)
 {
-	wipe_slist(rq->headers);
-	curl_slist_free_all(rq->headers);
+	/* headers may hold credentials: clear libcurl's copies too */
+	http_slist_free_secret(rq->headers, curl_slist_free_all);
 	rq->headers = NULL;
 	buf_wipe(&rq->hdr);
 	buf_wipe(&rq->body);
