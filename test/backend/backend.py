@@ -23,6 +23,22 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
                  no value; policy: R is the action)
   GET  /discovery?token_endpoint=URL  -> an OIDC discovery document
   POST /stop                          -> exits
+  POST /api/v1/auth/json  {"username":..,"password":..,...}
+                 -> a Nauthilus-like password check (dovecot_sasl); the
+                 body must follow Nauthilus's strict schema (known string
+                 fields, auth_login_attempt an integer, username present)
+                 or the answer is 400.  Users (username/password):
+                 alice/secret -> 200, Auth-Status: OK, Auth-User:
+                 alice@example.org;  bob/hunter2 -> 200 without Auth-User;
+                 any other password -> 403, Auth-Status: Invalid login or
+                 password, body null;  temp -> 500 (Auth-Status: Temporary
+                 server problem, try again later);  slow -> 200 after 12 s;
+                 nostatus -> 403 without Auth-Status;  inject/x -> 200 with
+                 Auth-User "inject<TAB>user=victim";  leak -> 403 with an
+                 Auth-Status naming an internal URL.  /stats "last_auth"
+                 holds the last request's JSON body and headers,
+                 "auth_requests" counts them, "auth_usernames" lists the
+                 usernames asked (the last 1000).
 With --tls-cert/--tls-key it serves HTTPS; --tls-client-ca also requires
 a client certificate signed by that CA.
 
@@ -41,7 +57,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
 STATS = {"requests": 0, "paths": {}, "last_headers": {}, "last_body": "",
-         "access_keys": []}
+         "access_keys": [], "last_auth": None, "auth_requests": 0,
+         "auth_usernames": []}
+# Nauthilus's /api/v1/auth/json request schema (strict: unknown fields are
+# refused): every field a string, but auth_login_attempt (an integer)
+AUTH_FIELDS = {"username", "password", "client_ip", "client_port",
+    "client_hostname", "client_id", "external_session_id", "user_agent",
+    "local_ip", "local_port", "protocol", "method", "ssl", "ssl_session_id",
+    "ssl_client_verify", "ssl_client_dn", "ssl_client_cn", "ssl_issuer",
+    "ssl_client_notbefore", "ssl_client_notafter", "ssl_subject_dn",
+    "ssl_issuer_dn", "ssl_client_subject_dn", "ssl_client_issuer_dn",
+    "ssl_protocol", "ssl_cipher", "ssl_serial", "ssl_fingerprint", "oidc_cid"}
+AUTH_USERS = {"alice": ("secret", "alice@example.org"), "bob": ("hunter2", None),
+              "inject": ("x", "inject\tuser=victim")}
 ACCESS_ACTIONS = {
     "sm-reject": "REJECT 5.7.1 rejected by the HTTP socketmap",
     "sm-ok": "OK",
@@ -104,6 +132,64 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
         self.wfile.flush()
+
+    def send_auth(self, status, headers, obj):
+        """A Nauthilus answer: Auth-* headers, a JSON body.  The header
+        bytes are written here, so values may hold a TAB."""
+        data = json.dumps(obj).encode()
+        out = b"HTTP/1.1 %d %s\r\n" % (status, self.responses.get(status, ("",))[0].encode())
+        for k, v in list(headers) + [("Content-Type", "application/json"),
+                                     ("Content-Length", str(len(data)))]:
+            out += k.encode() + b": " + v.encode("latin-1") + b"\r\n"
+        self.wfile.write(out + b"\r\n" + data)
+        self.wfile.flush()
+
+    def do_auth(self, raw):
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            req = None
+        with LOCK:
+            STATS["auth_requests"] += 1
+            STATS["last_auth"] = {"body": req if req is not None else raw.decode("utf-8", "replace"),
+                "headers": {k: v for k, v in self.headers.items()}}
+            STATS["auth_usernames"] = (STATS["auth_usernames"] + [
+                req.get("username") if isinstance(req, dict) else None])[-1000:]
+        bad = None
+        if not isinstance(req, dict):
+            bad = "request is not a JSON object"
+        else:
+            for k, v in req.items():
+                if k == "auth_login_attempt":
+                    if not isinstance(v, int) or isinstance(v, bool):
+                        bad = "auth_login_attempt is not an integer"
+                elif k not in AUTH_FIELDS:
+                    bad = "unknown field " + k
+                elif not isinstance(v, str):
+                    bad = "field %s is not a string" % k
+            if bad is None and "username" not in req:
+                bad = "username missing"
+        if bad is not None:
+            with LOCK:
+                STATS["last_auth"]["refused"] = bad
+            return self.send_auth(400, [], {"error": bad})
+        user, pw = req["username"], req.get("password", "")
+        if user == "temp":
+            return self.send_auth(500, [("Auth-Status", "Temporary server problem, try again later")], None)
+        if user == "slow":
+            time.sleep(12)
+            return self.send_auth(200, [("Auth-Status", "OK"), ("Auth-User", "slow")], {"ok": True})
+        if user == "nostatus":
+            return self.send_auth(403, [], None)
+        if user == "leak":
+            return self.send_auth(403, [("Auth-Status", "see http://10.0.0.1:8080/internal error trace")], None)
+        want = AUTH_USERS.get(user)
+        if want is None or pw != want[0]:
+            return self.send_auth(403, [("Auth-Status", "Invalid login or password")], None)
+        hdrs = [("Auth-Status", "OK")]
+        if want[1] is not None:
+            hdrs.append(("Auth-User", want[1]))
+        return self.send_auth(200, hdrs, {"ok": True})
 
     def count(self, path, body):
         with LOCK:
@@ -171,6 +257,8 @@ class Handler(BaseHTTPRequestHandler):
             OVERRIDES[o["key"]] = (o.get("status", 200), o.get("result"))
             return self.send(200, {})
         self.count(u.path, raw)
+        if u.path == "/api/v1/auth/json":
+            return self.do_auth(raw)
         try:
             req = json.loads(raw or b"{}")
         except ValueError:
