@@ -7,7 +7,7 @@ pkgs="meson ninja-build pkg-config gcc libcurl4-gnutls-dev libconfig-dev
 libjson-c-dev libgnutls28-dev zlib1g-dev python3 ca-certificates"
 case $what in
 demo) ;;
-test) pkgs="$pkgs postfix swaks socat nginx-light clang libclang-rt-dev
+test) pkgs="$pkgs postfix swaks socat nginx-light clang libclang-rt-dev dovecot-core
 	nodejs npm openssl gnutls-bin curl procps util-linux" ;;
 build) ;;
 *) echo "usage: $0 [build|demo|test]" >&2; exit 64 ;;

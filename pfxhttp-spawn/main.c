@@ -36,6 +36,7 @@ usage(FILE *f)
 	    "usage: pfxhttp-spawn [-c FILE] socketmap\n"
 	    "       pfxhttp-spawn [-c FILE] tcp NAME\n"
 	    "       pfxhttp-spawn [-c FILE] policy NAME\n"
+	    "       pfxhttp-spawn [-c FILE] sasl NAME\n"
 	    "       pfxhttp-spawn [-c FILE] -t\n"
 	    "       pfxhttp-spawn --version | -h\n"
 	    "The configuration defaults to $PFXHTTP_CONFIG or "
@@ -58,7 +59,7 @@ report(const char *path, const struct conf *c)
 		fprintf(stderr, "%s: warning: %s\n", path, c->warnings[i]);
 	for (i = 0; i < c->nentries; i++) {
 		e = &c->entries[i];
-		if ((kd = kinds[e->kind])->nattrs == 0)
+		if ((kd = kinds[e->kind])->nattrs == 0 || kd->secret)
 			continue;
 		printf("%s.%s: cache key:", kd->section, e->name);
 		if (e->cache_all_attrs)
@@ -170,8 +171,8 @@ main(int argc, char **argv)
 	    argc != 1 + kd->takes_name) {
 		if (tty)
 			usage(stderr);
-		log_errx("bad command line; expected socketmap, tcp NAME or"
-		    " policy NAME");
+		log_errx("bad command line; expected socketmap, tcp NAME,"
+		    " policy NAME or sasl NAME");
 		return (64);
 	}
 	sa.ops = kd->codec;

@@ -16,7 +16,9 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -72,6 +74,36 @@ answer(const struct serve_args *a, struct remote *rm, void *st,
 	return (a->ops->reply(st, res, out));
 }
 
+/* codec_opts - what the codec needs to know of the entry */
+
+static void
+codec_opts(const struct serve_args *a, struct proto_opts *po, char *cookie,
+    size_t cookielen)
+{
+	const struct conf_entry *e = a->entry;
+	unsigned char rnd[16];
+	size_t	 i;
+
+	memset(po, 0, sizeof(*po));
+	po->max_request = 65536;
+	po->max_reply = (size_t)a->conf->socketmap_max_reply_size;
+	po->default_action = e != NULL && e->default_action ?
+	    e->default_action : "DUNNO";
+	if (e == NULL || e->kind != KIND_SASL)
+		return;
+	po->mech_mask = e->mech_mask;
+	po->allow_authzid = e->allow_authzid;
+	po->temp_fail_closes = e->temp_fail_closes;
+	po->default_local_port = e->default_local_port;
+	po->spid = (unsigned long)getpid();
+	/* Dovecot's COOKIE: random, though Postfix does not use it */
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		memset(rnd, 0, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd) && 2 * i + 2 < cookielen; i++)
+		snprintf(cookie + 2 * i, 3, "%02x", rnd[i]);
+	po->cookie = cookie;
+}
+
 int
 serve(const struct serve_args *a)
 {
@@ -82,18 +114,14 @@ serve(const struct serve_args *a)
 	struct pollfd pfd;
 	struct buf out;
 	enum proto_status ps;
-	char	 in[READ_CHUNK];
+	char	 in[READ_CHUNK], cookie[33] = "";
 	const char *why;
 	size_t	 off, used;
 	ssize_t	 n;
 	void	*st;
 	int	 timeout;
 
-	memset(&po, 0, sizeof(po));
-	po.max_request = 65536;
-	po.max_reply = (size_t)a->conf->socketmap_max_reply_size;
-	po.default_action = a->entry != NULL && a->entry->default_action ?
-	    a->entry->default_action : "DUNNO";
+	codec_opts(a, &po, cookie, sizeof(cookie));
 	st = a->ops->create(&po);
 	if (a->conf->tokend.use)
 		rm = remote_new(a->conf->tokend.socket,
@@ -158,8 +186,11 @@ serve(const struct serve_args *a)
 			if (ps == PROTO_CLOSE)
 				goto done;
 		}
+		/* what was read may have held a password */
+		explicit_bzero(in, (size_t)n);
 	}
 done:
+	explicit_bzero(in, sizeof(in));
 	buf_free(&out);
 	result_free(&res);
 	remote_free(rm);

@@ -525,7 +525,14 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 	struct flight *fl;
 	struct job *j;
 	int	 cached = cc->enabled && e->cache, keyed;
+	size_t	 toklen;
 
+	if (pfx_req_get(req, "token", &toklen) != NULL) {
+		/* a bearer token is validated, never sent to a target */
+		result_set(res, PFX_TEMPFAIL, "token check unavailable");
+		ec->requests[PFX_TEMPFAIL]++;
+		return (PFX_OK);
+	}
 	j = job_new(eng);
 	j->c = eng->conf;
 	/* values as large as Postfix takes, and as spawn will accept */

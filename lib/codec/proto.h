@@ -38,6 +38,13 @@ struct proto_opts {
 	size_t		 max_request;	/* bytes buffered per request */
 	size_t		 max_reply;	/* bytes in one reply */
 	const char	*default_action;	/* policy: answer on failure */
+	/* Dovecot auth */
+	unsigned int	 mech_mask;	/* SASL_MECH_BIT()s announced */
+	int		 allow_authzid;
+	int		 temp_fail_closes;	/* else FAIL code=temp_fail */
+	unsigned long	 spid;		/* our pid, for the handshake */
+	const char	*cookie;	/* 32 hex digits */
+	const char	*default_local_port;	/* or NULL */
 };
 
 enum proto_status {
@@ -70,6 +77,7 @@ struct proto_ops {
 extern const struct proto_ops proto_socketmap;
 extern const struct proto_ops proto_tcptable;
 extern const struct proto_ops proto_policy;
+extern const struct proto_ops proto_dovecot;
 
 /* pfx_req_get - an attribute's value and length, NULL when absent */
 const char *pfx_req_get(const struct pfx_req *, const char *name,

@@ -31,6 +31,7 @@
 #include "kind.h"
 #include "log.h"
 #include "proto.h"
+#include "sasl_mech.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -150,6 +151,31 @@ static const struct keydef oidc_keys[] = {
 	END
 };
 
+/* sasl_oidc_auth: pfxhttp's keys (the client's), then what is checked */
+#define SO_CLIENT(k, t, f) { k, t, offsetof(struct conf_sasl_oidc, client.f), \
+			    0, NULL, 0, 0, NULL }
+static const struct keydef sasl_oidc_keys[] = {
+	SO_CLIENT("enabled", KT_BOOL, enabled),
+	SO_CLIENT("configuration_uri", KT_STR, configuration_uri),
+	SO_CLIENT("client_id", KT_STR, client_id),
+	SO_CLIENT("client_secret", KT_STR, client_secret),
+	SO_CLIENT("client_secret_file", KT_STR, client_secret_file),
+	SO_CLIENT("auth_method", KT_STR, auth_method),
+	{ "scopes", KT_STRLIST, offsetof(struct conf_sasl_oidc, client.scopes),
+	    offsetof(struct conf_sasl_oidc, client.nscopes), NULL, 0, 0, NULL },
+	STR(struct conf_sasl_oidc, validation),
+	DUR("jwks_cache_ttl", struct conf_sasl_oidc, jwks_cache_ttl_ms,
+	    60 * 1000, 168LL * 3600 * 1000),
+	STR(struct conf_sasl_oidc, account_claim),
+	LIST(struct conf_sasl_oidc, audience),
+	LIST(struct conf_sasl_oidc, client_ids),
+	DUR("leeway", struct conf_sasl_oidc, leeway_ms, 0, 600 * 1000),
+	BOOL(struct conf_sasl_oidc, require_user_match),
+	DUR("introspection_cache_ttl", struct conf_sasl_oidc,
+	    introspection_cache_ttl_ms, 0, 3600 * 1000),
+	END
+};
+
 static const struct keydef conf_server_keys[] = {
 	GROUP("tls", struct conf, tls, tls_keys),
 	GROUP("tokend", struct conf, tokend, tokend_keys),
@@ -194,6 +220,12 @@ static const struct keydef entry_keys[] = {
 	    oidc_keys),
 	BOOL(struct conf_entry, cache),
 	LIST(struct conf_entry, cache_key_attributes),
+	LIST(struct conf_entry, mechanisms),
+	BOOL(struct conf_entry, allow_authzid),
+	STR(struct conf_entry, temporary_failure),
+	STR(struct conf_entry, default_local_port),
+	GROUP("sasl_oidc_auth", struct conf_entry, sasl_oidc_auth,
+	    sasl_oidc_keys),
 	END
 };
 
@@ -602,11 +634,12 @@ entry_error(struct loader *L, const struct conf_entry *e, const char *member,
 
 /* compile_oidc - resolve auth_method "auto" as pfxhttp does, then check */
 
-#define OIDC_ERR(...)	entry_error(L, e, "backend_oidc_auth", -1, \
-			    "backend_oidc_auth: " __VA_ARGS__)
+#define OIDC_ERR(fmt, ...) entry_error(L, e, group, -1, "%s: " fmt, group, \
+			    ##__VA_ARGS__)
 
 static int
-compile_oidc(struct loader *L, struct conf_entry *e)
+compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
+    const char *group)
 {
 	static const char *const methods[] = {
 		"auto", "client_secret_basic", "client_secret_post",
@@ -616,7 +649,6 @@ compile_oidc(struct loader *L, struct conf_entry *e)
 		"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
 		"ES256", "ES384", "ES512", "EdDSA",
 	};
-	struct conf_oidc *o = &e->backend_oidc_auth;
 	const config_setting_t *s;
 	const char *why;
 	int	 has_secret, r, flags;
@@ -624,9 +656,9 @@ compile_oidc(struct loader *L, struct conf_entry *e)
 
 	if (!o->enabled)
 		return (PFX_OK);
-	s = config_setting_get_member(L->ent, "backend_oidc_auth");
+	s = config_setting_get_member(L->ent, group);
 	if (s == NULL && L->defs != NULL)
-		s = config_setting_get_member(L->defs, "backend_oidc_auth");
+		s = config_setting_get_member(L->defs, group);
 	if (s == NULL)
 		s = L->ent;
 	if ((why = url_problem(o->configuration_uri)) != NULL ||
@@ -684,6 +716,118 @@ compile_oidc(struct loader *L, struct conf_entry *e)
 		free_secret(o->client_secret);
 		o->client_secret = NULL;
 	}
+	return (PFX_OK);
+}
+
+/* Postfix gives a Dovecot server 10s for an AUTH answer; keep a margin */
+#define SASL_MAX_TIMEOUT_MS	9000
+#define SASL_DEFAULT_TIMEOUT_MS	8000
+#define SASL_ERR(k, fmt, ...)	entry_error(L, e, k, -1, fmt, ##__VA_ARGS__)
+
+/* compile_sasl_oidc - what a token must hold, checked by tokend */
+
+static int
+compile_sasl_oidc(struct loader *L, struct conf_entry *e)
+{
+	static const char *const modes[] = { "introspection", "jwks", "auto" };
+	struct conf_sasl_oidc *so = &e->sasl_oidc_auth;
+	size_t	 i;
+	int	 r;
+
+	if (!so->client.enabled)
+		return (PFX_OK);
+	if (so->client.auth_method != NULL &&
+	    strcmp(so->client.auth_method, "private_key_jwt") == 0)
+		return (SASL_ERR("sasl_oidc_auth", "sasl_oidc_auth: auth_method"
+		    " must be auto, client_secret_basic, client_secret_post or"
+		    " none"));
+	if ((r = compile_oidc(L, e, &so->client, "sasl_oidc_auth")) != PFX_OK)
+		return (r);
+	so->mode = SASL_VALIDATE_INTROSPECTION;
+	if (so->validation != NULL) {
+		for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+			if (strcmp(so->validation, modes[i]) == 0)
+				break;
+		if (i == sizeof(modes) / sizeof(modes[0]))
+			return (SASL_ERR("sasl_oidc_auth", "sasl_oidc_auth:"
+			    " validation must be introspection, jwks or auto"));
+		so->mode = (enum sasl_validation)i;
+	}
+	if (so->jwks_cache_ttl_ms == 0)
+		so->jwks_cache_ttl_ms = 5 * 60 * 1000;
+	if (so->account_claim != NULL && (*so->account_claim == '\0' ||
+	    strpbrk(so->account_claim, " \t\r\n\"\\") != NULL))
+		return (SASL_ERR("sasl_oidc_auth", "sasl_oidc_auth:"
+		    " account_claim must be a claim name"));
+	for (i = 0; i < so->naudience; i++)
+		if (*so->audience[i] == '\0')
+			return (SASL_ERR("sasl_oidc_auth", "sasl_oidc_auth:"
+			    " an empty audience"));
+	if (so->mode != SASL_VALIDATE_INTROSPECTION && so->naudience == 0)
+		/* a JWT for any client of the IdP would be taken */
+		return (SASL_ERR("sasl_oidc_auth", "sasl_oidc_auth: validation"
+		    " \"%s\" needs an audience list (the aud a token for this"
+		    " service carries)", so->validation));
+	return (PFX_OK);
+}
+
+/*
+ * compile_sasl - mechanisms, the temporary-failure answer, and a
+ * timeout that fits in Postfix's fixed 10s
+ */
+static int
+compile_sasl(struct loader *L, struct conf_entry *e, const struct conf *c)
+{
+	const struct sasl_mech *m;
+	size_t	 i;
+	int	 r;
+
+	(void)c;
+	if (strcasecmp(e->method, "GET") == 0)
+		return (SASL_ERR("method", "method GET would put the password"
+		    " into the URL; use POST"));
+	if ((r = compile_sasl_oidc(L, e)) != PFX_OK)
+		return (r);
+	if (e->nmechanisms == 0)
+		e->mech_mask = SASL_MECH_PASSWORD |
+		    (e->sasl_oidc_auth.client.enabled ? SASL_MECH_TOKEN : 0);
+	for (i = 0; i < e->nmechanisms; i++) {
+		if ((m = sasl_mech_find(e->mechanisms[i],
+		    strlen(e->mechanisms[i]))) == NULL)
+			return (entry_error(L, e, "mechanisms", (int)i,
+			    "unknown mechanism \"%s\" (PLAIN, LOGIN, XOAUTH2,"
+			    " OAUTHBEARER)", e->mechanisms[i]));
+		if (m->token && !e->sasl_oidc_auth.client.enabled)
+			return (entry_error(L, e, "mechanisms", (int)i,
+			    "%s needs sasl_oidc_auth (enabled = true)",
+			    m->name));
+		e->mech_mask |= SASL_MECH_BIT(m - sasl_mechs);
+	}
+	if ((e->mech_mask & SASL_MECH_PASSWORD) && e->target == NULL)
+		return (SASL_ERR("target", "target is required for PLAIN and"
+		    " LOGIN (the password check)"));
+	e->temp_fail_closes = 1;
+	if (e->temporary_failure != NULL) {
+		if (strcmp(e->temporary_failure, "fail") == 0)
+			e->temp_fail_closes = 0;
+		else if (strcmp(e->temporary_failure, "close") != 0)
+			return (SASL_ERR("temporary_failure", "temporary_failure"
+			    " must be \"close\" (Postfix answers 454) or"
+			    " \"fail\" (535)"));
+	}
+	if (e->default_local_port != NULL && (strspn(e->default_local_port,
+	    "0123456789") != strlen(e->default_local_port) ||
+	    strlen(e->default_local_port) > 5 ||
+	    atoi(e->default_local_port) < 1 ||
+	    atoi(e->default_local_port) > 65535))
+		return (SASL_ERR("default_local_port", "default_local_port must"
+		    " be a port number (1-65535), as a string"));
+	if (e->timeout_ms == 0)
+		e->timeout_ms = SASL_DEFAULT_TIMEOUT_MS;
+	if (e->timeout_ms > SASL_MAX_TIMEOUT_MS)
+		return (SASL_ERR("timeout", "timeout %lldms is too long: Postfix"
+		    " waits 10s for an authentication answer; use at most"
+		    " %ds", e->timeout_ms, SASL_MAX_TIMEOUT_MS / 1000));
 	return (PFX_OK);
 }
 
@@ -819,6 +963,7 @@ key_set(const struct conf_entry *e, const char *name)
 		case KT_STRLIST_ADD:
 			return (*(const size_t *)(base + kd->countoff) > 0);
 		case KT_BOOL:
+		case KT_GROUP:	/* a group's first member is "enabled" */
 			return (*(const int *)(base + kd->off) != 0);
 		default:
 			return (0);
@@ -895,6 +1040,12 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	unset_empty(&e->error_field);
 	unset_empty(&e->auth_token);
 	unset_empty(&e->http_auth_basic);
+	if (kind == KIND_SASL) {
+		if ((r = compile_sasl(L, e, c)) != PFX_OK)
+			return (r);
+		if (e->target == NULL)
+			return (own_keys_only(L, e));	/* tokens only */
+	}
 	if (e->target == NULL)
 		return (entry_error(L, e, "target", -1, "target is required"));
 	if ((why = url_problem(e->target)) != NULL)
@@ -1006,7 +1157,8 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		    " longer than Postfix waits for an answer (100s); use at"
 		    " most %llds", e->timeout_ms / 1000,
 		    POSTFIX_WAIT_MS / 1000));
-	if ((r = compile_oidc(L, e)) != PFX_OK)
+	if ((r = compile_oidc(L, e, &e->backend_oidc_auth,
+	    "backend_oidc_auth")) != PFX_OK)
 		return (r);
 	if (kinds[kind]->inet && (e->auth_token != NULL ||
 	    e->http_auth_basic != NULL || e->backend_oidc_auth.enabled))
@@ -1027,6 +1179,7 @@ entry_init(struct conf_entry *e, enum conf_kind kind, const char *name)
 	e->content_type = xstrdup("application/json");
 	e->status_code = 200;
 	e->cache = 1;
+	e->sasl_oidc_auth.require_user_match = 1;
 }
 
 static void
@@ -1320,7 +1473,8 @@ conf_load(const char *path, int flags, char *err, size_t errlen)
 	    c->cache.enabled;
 	for (i = 0; r == PFX_OK && (size_t)i < c->nentries &&
 	    !c->tokend.use; i++)
-		c->tokend.use = c->entries[i].backend_oidc_auth.enabled;
+		c->tokend.use = c->entries[i].backend_oidc_auth.enabled ||
+		    c->entries[i].sasl_oidc_auth.client.enabled;
 out:
 	config_destroy(&cfg);
 	if (r != PFX_OK) {

@@ -61,6 +61,32 @@ struct conf_oidc {
 	enum oidc_method method;		/* auth_method resolved */
 };
 
+enum sasl_validation {
+	SASL_VALIDATE_INTROSPECTION = 0,	/* RFC 7662, the default */
+	SASL_VALIDATE_JWKS,		/* a JWT's signature and claims */
+	SASL_VALIDATE_AUTO,		/* JWKS for JWTs, else introspection */
+};
+
+/*
+ * dovecot_sasl: XOAUTH2 and OAUTHBEARER tokens, checked by tokend.  The
+ * client is tokend's own (introspection credentials); the rest says
+ * what a token must hold.
+ */
+struct conf_sasl_oidc {
+	struct conf_oidc client;	/* enabled, configuration_uri, ... */
+	char		*validation;
+	enum sasl_validation mode;	/* validation resolved */
+	long long	 jwks_cache_ttl_ms;
+	char		*account_claim;	/* NULL: preferred_username, sub */
+	char		**audience;	/* one of them must be in aud */
+	size_t		 naudience;
+	char		**client_ids;	/* azp / client_id must be one */
+	size_t		 nclient_ids;
+	long long	 leeway_ms;	/* exp, nbf, iat clock skew */
+	int		 require_user_match;	/* claimed user == account */
+	long long	 introspection_cache_ttl_ms;	/* 0: none */
+};
+
 struct conf_tokend {
 	char		*socket;
 	char		*mode;
@@ -113,6 +139,15 @@ struct conf_entry {
 	int		 cache;		/* use the response cache */
 	char		**cache_key_attributes;
 	size_t		 ncache_key_attributes;
+	/* dovecot_sasl */
+	char		**mechanisms;
+	size_t		 nmechanisms;
+	unsigned int	 mech_mask;	/* SASL_MECH_BIT(...), resolved */
+	int		 allow_authzid;
+	char		*temporary_failure;	/* "close" or "fail" */
+	int		 temp_fail_closes;	/* resolved */
+	char		*default_local_port;
+	struct conf_sasl_oidc sasl_oidc_auth;
 
 	/* compiled */
 	int		 is_get;

@@ -13,6 +13,7 @@ const struct kind *const kinds[KIND_COUNT + 1] = {
 	[KIND_SOCKETMAP] = &kind_socketmap,
 	[KIND_TCP] = &kind_tcp,
 	[KIND_POLICY] = &kind_policy,
+	[KIND_SASL] = &kind_sasl,
 	[KIND_COUNT] = NULL,
 };
 

@@ -38,6 +38,8 @@ struct kind {
 	const char *const *attrs;
 	unsigned int	 nattrs;
 	int		 key_is_json;	/* .Key: every attribute, as JSON */
+	int		 secret;	/* requests hold secrets: never
+					   logged, cached or shared */
 	const char	*default_payload;
 	const char	*default_action;	/* answer on failure, or NULL */
 	const char *const *own_keys;	/* entry keys only this kind takes */
@@ -54,11 +56,23 @@ struct kind {
 	/* map_status - a status other than status_code: 1 if it set *res */
 	int		 (*map_status)(const struct conf_entry *, long status,
 			    struct pfx_result *);
+	/*
+	 * map_answer - when set, the whole answer is read from the status
+	 * and the response headers named in response_headers (hdr[i] is
+	 * the value of response_headers[i], NULL when absent); the body is
+	 * not read
+	 */
+	const char *const *response_headers;
+	void		 (*map_answer)(const struct conf_entry *, long status,
+			    const char *const *hdr, struct pfx_result *);
 };
+
+#define KIND_MAX_RESPONSE_HEADERS	4
 
 extern const struct kind kind_socketmap;
 extern const struct kind kind_tcp;
 extern const struct kind kind_policy;
+extern const struct kind kind_sasl;
 
 /* kinds - indexed by enum conf_kind */
 extern const struct kind *const kinds[];

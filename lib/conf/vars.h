@@ -9,7 +9,8 @@
 #define PFX_VARS_H
 
 /* the kinds, in kinds[] order (kind.h) */
-enum conf_kind { KIND_SOCKETMAP, KIND_TCP, KIND_POLICY, KIND_COUNT };
+enum conf_kind { KIND_SOCKETMAP, KIND_TCP, KIND_POLICY, KIND_SASL,
+    KIND_COUNT };
 
 #define VAR_KEY		0
 #define VAR_NAME	1

@@ -33,43 +33,70 @@ http_response_init(struct http_response *r, size_t max)
 	buf_init(&r->body, max);
 }
 
-/* header_value - copy a header's trimmed value if the line is NAME: */
-
-static void
+/*
+ * header_value - copy a header's trimmed value if the line is NAME:;
+ * 1 when it was, -1 when it was but did not fit (cut to dstlen - 1)
+ */
+static int
 header_value(const char *p, size_t n, const char *name, char *dst,
     size_t dstlen)
 {
 	size_t	 k = strlen(name), e;
+	int	 r = 1;
 
 	if (n <= k || strncasecmp(p, name, k) != 0 || p[k] != ':')
-		return;
+		return (0);
 	for (p += k + 1, n -= k + 1; n > 0 && (*p == ' ' || *p == '\t');
 	    p++, n--)
 		;
 	for (e = n; e > 0 && (unsigned char)p[e - 1] <= ' '; e--)
 		;
-	if (e >= dstlen)
+	if (e >= dstlen) {
 		e = dstlen - 1;
+		r = -1;
+	}
 	memcpy(dst, p, e);
 	dst[e] = '\0';
+	return (r);
 }
 
 size_t
 http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct http_response *r = arg;
+	size_t	 i;
+	int	 k;
 
 	(void)size;		/* documented to be 1 */
 	if (nmemb > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* a new response (after 1xx): forget the last one's */
 		r->content_type[0] = '\0';
 		r->content_encoding[0] = '\0';
+		r->kept_set = 0;
 	}
-	header_value(p, nmemb, "Content-Type", r->content_type,
+	(void)header_value(p, nmemb, "Content-Type", r->content_type,
 	    sizeof(r->content_type));
-	header_value(p, nmemb, "Content-Encoding", r->content_encoding,
+	(void)header_value(p, nmemb, "Content-Encoding", r->content_encoding,
 	    sizeof(r->content_encoding));
+	for (i = 0; r->keep_names != NULL && r->keep_names[i] != NULL &&
+	    i < HTTP_KEPT_MAX; i++) {
+		if ((k = header_value(p, nmemb, r->keep_names[i], r->kept[i],
+		    sizeof(r->kept[i]))) == 0)
+			continue;
+		/* a cut value is not the value: a cut name is another name */
+		if (k < 0)
+			memcpy(r->kept[i], HTTP_KEPT_OVERLONG,
+			    sizeof(HTTP_KEPT_OVERLONG));
+		r->kept_set |= 1u << i;
+	}
 	return (nmemb);
+}
+
+const char *
+http_kept(const struct http_response *r, size_t i)
+{
+	return (i < HTTP_KEPT_MAX && (r->kept_set & (1u << i)) ? r->kept[i] :
+	    NULL);
 }
 
 int

@@ -26,7 +26,14 @@ struct http_request {
 	long long	 timeout_ms;
 	int		 gzip_request;
 	int		 gzip_response;
+	const char *const *keep_headers;	/* NULL-terminated, or NULL */
 };
+
+#define HTTP_KEPT_MAX	4	/* headers a kind reads (Auth-User, ...) */
+#define HTTP_KEPT_LEN	256
+/* what a kept header too long to keep reads as: no safe name or reason */
+#define HTTP_KEPT_OVERLONG	"\x01"
+
 
 enum http_failure {
 	HTTP_OK = 0,
@@ -42,6 +49,9 @@ struct http_response {
 	struct buf	 body;		/* decoded: gzip is undone here */
 	char		 content_type[128];	/* "" when absent */
 	char		 content_encoding[32];
+	const char *const *keep_names;	/* the request's keep_headers */
+	char		 kept[HTTP_KEPT_MAX][HTTP_KEPT_LEN];
+	unsigned int	 kept_set;	/* bit i: kept[i] was sent */
 	char		 error[256];	/* for logs; no URL, no secrets */
 };
 
@@ -65,9 +75,12 @@ void	 http_response_init(struct http_response *, size_t max);
 void	 http_response_free(struct http_response *);
 /*
  * http_header_cb - CURLOPT_HEADERFUNCTION with a struct http_response:
- * keeps the final response's Content-Type and Content-Encoding
+ * keeps the final response's Content-Type and Content-Encoding, and
+ * the headers keep_names lists
  */
 size_t	 http_header_cb(char *, size_t, size_t, void *);
+/* http_kept - a kept header's value, NULL when the response had none */
+const char *http_kept(const struct http_response *, size_t i);
 /*
  * http_response_decode - undo a gzip Content-Encoding (libcurl's own
  * decoding is off: it takes a truncated gzip stream for a whole one).

@@ -62,12 +62,21 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 {
 	struct http_request hr;
 	long long left = deadline - clock_ms();
+	size_t	 toklen;
 
 	if (e->backend_oidc_auth.enabled) {
 		log_warnx("%s %s: needs an OIDC token, which only"
 		    " pfxhttp-tokend holds", conf_kind_section(e->kind),
 		    e->name);
 		result_set(res, PFX_TEMPFAIL, "backend token unavailable");
+		return;
+	}
+	if (pfx_req_get(req, "token", &toklen) != NULL) {
+		/* introspection credentials and the JWKS live in tokend */
+		log_warnx("%s %s: bearer tokens are checked by pfxhttp-tokend,"
+		    " which is not answering", conf_kind_section(e->kind),
+		    e->name);
+		result_set(res, PFX_TEMPFAIL, "token check unavailable");
 		return;
 	}
 	if (left <= 0) {

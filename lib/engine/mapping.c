@@ -297,6 +297,21 @@ map_failure(const struct http_response *resp, struct pfx_result *res)
 	}
 }
 
+/* map_headers - a kind that reads the status and headers only */
+
+static void
+map_headers(const struct conf_entry *e, const struct http_response *resp,
+    struct pfx_result *res)
+{
+	const char *hdr[KIND_MAX_RESPONSE_HEADERS + 1];
+	size_t	 i;
+
+	memset(hdr, 0, sizeof(hdr));
+	for (i = 0; i < KIND_MAX_RESPONSE_HEADERS && i < HTTP_KEPT_MAX; i++)
+		hdr[i] = http_kept(resp, i);
+	kinds[e->kind]->map_answer(e, resp->status, hdr, res);
+}
+
 void
 map_exchange(const struct conf_entry *e, const struct http_response *resp,
     int answered, struct pfx_result *res)
@@ -307,8 +322,11 @@ map_exchange(const struct conf_entry *e, const struct http_response *resp,
 		map_failure(resp, res);
 		return;
 	}
-	lookup_map_body(e, resp->status, resp->content_type,
-	    buf_str(&resp->body), resp->body.len, res);
+	if (kinds[e->kind]->map_answer != NULL)
+		map_headers(e, resp, res);
+	else
+		lookup_map_body(e, resp->status, resp->content_type,
+		    buf_str(&resp->body), resp->body.len, res);
 	if (res->verdict == PFX_TEMPFAIL || res->verdict == PFX_PERMFAIL)
 		log_warnx("%s %s: %s", conf_kind_section(e->kind), e->name,
 		    buf_str(&res->reason));

@@ -263,6 +263,7 @@ request_http(const struct request *rq, const struct conf_entry *e,
 	hr->timeout_ms = timeout_ms;
 	hr->gzip_request = e->http_request_compression;
 	hr->gzip_response = e->http_response_compression;
+	hr->keep_headers = kinds[e->kind]->response_headers;
 }
 
 char *

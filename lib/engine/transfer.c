@@ -93,6 +93,8 @@ transfer_prepare(struct transfer *t, const struct http_request *rq)
 	t->resp.error[0] = '\0';
 	t->resp.content_type[0] = '\0';
 	t->resp.content_encoding[0] = '\0';
+	t->resp.keep_names = rq->keep_headers;
+	t->resp.kept_set = 0;
 	if (t->extra != NULL) {
 		t->extra->next = NULL;
 		curl_slist_free_all(t->extra);

@@ -26,13 +26,22 @@ static void
 buf_grow(struct buf *b, size_t need)
 {
 	size_t	 ncap;
+	char	*nd;
 
 	ncap = b->cap != 0 ? b->cap : 64;
 	while (ncap < need)
 		ncap = ncap > b->max / 2 ? b->max : ncap * 2;
 	if (ncap > b->max)
 		ncap = b->max;
-	b->data = xrealloc(b->data, ncap + 1);
+	/* not realloc: any buffer may hold a secret, and realloc would
+	 * leave the old copy behind unwiped */
+	nd = xmalloc(ncap + 1);
+	if (b->data != NULL) {
+		memcpy(nd, b->data, b->len);
+		explicit_bzero(b->data, b->len);
+		free(b->data);
+	}
+	b->data = nd;
 	b->cap = ncap;
 }
 

@@ -133,7 +133,8 @@ answer(const struct pfx_req *req, struct pfx_result *res)
 static void
 check_attrs(size_t n, const char *events)
 {
-	struct proto_opts po = { 4096, 100000, DEFAULT };
+	struct proto_opts po = { .max_request = 4096, .max_reply = 100000,
+	    .default_action = DEFAULT };
 	struct buf in;
 
 	buf_init(&in, BUF_UNLIMITED);
@@ -150,7 +151,8 @@ check_attrs(size_t n, const char *events)
 int
 main(void)
 {
-	struct proto_opts po = { 1024, 100000, DEFAULT };
+	struct proto_opts po = { .max_request = 1024, .max_reply = 100000,
+	    .default_action = DEFAULT };
 	struct buf want, ev;
 	char	 text[64];
 	size_t	 i;

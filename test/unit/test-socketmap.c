@@ -165,7 +165,8 @@ static void
 check_len(const char *name, size_t max_reply, enum pfx_verdict v, int c,
     size_t n, const char *want)
 {
-	struct proto_opts po = { 32, max_reply, NULL };
+	struct proto_opts po = { .max_request = 32, .max_reply = max_reply,
+	    .default_action = NULL };
 	char	*text = malloc(n), *ref = malloc(strlen(want) + 16);
 
 	memset(text, c, n);
@@ -190,7 +191,8 @@ rep(const char *prefix, int c, size_t n)
 int
 main(void)
 {
-	struct proto_opts po = { 32, 64, NULL };
+	struct proto_opts po = { .max_request = 32, .max_reply = 64,
+	    .default_action = NULL };
 	char	*s;
 
 	check_tables("socketmap", &proto_socketmap, &po, cases,

@@ -151,7 +151,8 @@ check_len(const struct proto_opts *po, int c, size_t n, int fits)
 int
 main(void)
 {
-	struct proto_opts po = { 32, 100000, NULL };
+	struct proto_opts po = { .max_request = 32, .max_reply = 100000,
+	    .default_action = NULL };
 
 	check_tables("tcp", &proto_tcptable, &po, cases,
 	    sizeof(cases) / sizeof(cases[0]), describe, answer_key, replies,
