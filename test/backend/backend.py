@@ -38,7 +38,8 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
                  Auth-Status naming an internal URL.  /stats "last_auth"
                  holds the last request's JSON body and headers,
                  "auth_requests" counts them, "auth_usernames" lists the
-                 usernames asked (the last 1000).
+                 usernames asked (the last 1000), "auth_refused" counts
+                 the 400 answers.
 With --tls-cert/--tls-key it serves HTTPS; --tls-client-ca also requires
 a client certificate signed by that CA.
 
@@ -58,7 +59,7 @@ from urllib.parse import urlparse, parse_qs
 
 STATS = {"requests": 0, "paths": {}, "last_headers": {}, "last_body": "",
          "access_keys": [], "last_auth": None, "auth_requests": 0,
-         "auth_usernames": []}
+         "auth_usernames": [], "auth_refused": 0}
 # Nauthilus's /api/v1/auth/json request schema (strict: unknown fields are
 # refused): every field a string, but auth_login_attempt (an integer)
 AUTH_FIELDS = {"username", "password", "client_ip", "client_port",
@@ -172,6 +173,7 @@ class Handler(BaseHTTPRequestHandler):
         if bad is not None:
             with LOCK:
                 STATS["last_auth"]["refused"] = bad
+                STATS["auth_refused"] += 1
             return self.send_auth(400, [], {"error": bad})
         user, pw = req["username"], req.get("password", "")
         if user == "temp":

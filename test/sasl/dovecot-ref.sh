@@ -1,0 +1,207 @@
+#!/bin/bash
+#
+# dovecot-ref.sh - pfxhttp-spawn sasl against Debian's real Dovecot 2.3,
+# dialogue by dialogue, on the Dovecot auth-client protocol
+#
+# Starts a private, auth-only Dovecot (test/sasl/lib.sh: passwd-file
+# alice:{PLAIN}secret and bob:{PLAIN}hunter2, an oauth2 passdb that
+# introspects tokens at test/oidc's real oidc-provider, no failure delay
+# beyond Dovecot's 0.5 s tick, no auth penalty) and runs auth_client.py's
+# scripted dialogues on its auth-client socket, as Postfix smtpd would
+# (VERSION/CPID, then AUTH/CONT lines with service=smtp, nologin, lip, rip).
+# Then it runs the same dialogues against "pfxhttp-spawn -c CONF sasl smtp"
+# (stdin/stdout on a socketpair, as spawn(8) runs it) whose dovecot_sasl
+# entry checks passwords at test/backend/backend.py's /api/v1/auth/json,
+# which knows the same users.  compare.py asserts what matters (the
+# handshake, OK/FAIL/CONT and ids per dialogue, challenges byte for byte,
+# no reply missing, well-formed fields) and prints every other byte
+# difference as a "# NOTE" line.  Then pfxhttp-only cases: the JSON the
+# backend got, backend failures (closed connection or FAIL), a slow
+# backend, a TAB in the backend's Auth-User, pipelined requests.
+#
+# Token dialogues (XOAUTH2/OAUTHBEARER) run against Dovecot only, unless
+# PFX_SASL_TOKENS=1 (pfxhttp's token checks run in tokend and have their
+# own test).  PFX_SASL_DOVECOT_ONLY=1 checks the Dovecot half alone (to
+# prove the harness without pfxhttp's sasl kind).
+#
+# Environment (meson test_env): PFXHTTP_SPAWN, PFXHTTP_TOKEND,
+# PFXHTTP_SRCDIR, PFXHTTP_BACKEND, PFXHTTP_DIRECT_MODULE.  Needs root
+# (Dovecot), dovecot-core, python3, curl, jq; node for the OIDC provider
+# (without it the token dialogues are skipped).  PFXHTTP_TT_KEEP=1 keeps
+# the temporary directory.  Output is TAP.
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../tokend/common.sh"
+. "$HERE/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to run a private Dovecot"
+tt_need dovecot python3 curl jq
+tt_init sasl-ref
+tt_local_cleanup() { dv_stop; }
+AC="python3 $HERE/auth_client.py"
+DVO=${PFX_SASL_DOVECOT_ONLY:-0}
+
+start_backend A
+# stats JQ : the backend's /stats
+stats() { backend_stat "$BPORT_A" "$1"; }
+
+# ------------------------------------------------- OIDC provider (tokens)
+TOKEN=
+TOKEN_USER=cc-basic
+. "$SRCDIR/test/oidc/fixture.sh"
+oidc_fixture_start "$T/oidc" >"$T/oidc-start.log" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then
+	cat >"$T/oauth2.conf" <<EOF
+introspection_mode = post
+introspection_url = ${OIDC_INTROSPECTION_ENDPOINT/https:\/\//https://introspector:introspect-secret@}
+tls_ca_cert_file = $OIDC_PKI/ca.crt
+username_attribute = client_id
+active_attribute = active
+active_value = true
+timeout_msecs = 3000
+EOF
+	export DV_OAUTH2_ARGS=$T/oauth2.conf
+	TOKEN=$(curl -sS --max-time 10 --cacert "$OIDC_PKI/ca.crt" -u cc-basic:basic-secret \
+	    -d grant_type=client_credentials -d scope=api.read "$OIDC_TOKEN_ENDPOINT" | jq -r .access_token)
+	[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || TOKEN=
+fi
+[ -n "$TOKEN" ] || echo "# OIDC provider unavailable (rc $rc): no token dialogues against Dovecot"
+
+# ------------------------------------------------------------ real Dovecot
+dv_start "$T/dovecot"
+check "real Dovecot starts (auth only) and listens on $DV_SOCK" $? "$(tail -5 "$T/dovecot/dovecot.log" 2>/dev/null)"
+[ -n "$DV_PID" ] || bail "Dovecot did not start"
+
+timeout 120 $AC --unix "$DV_SOCK" dialogues ${TOKEN:+--token "$TOKEN" --token-user "$TOKEN_USER"} \
+    >"$T/dovecot.jsonl" 2>"$T/dovecot-client.err"
+check "auth_client.py ran every dialogue against Dovecot" $? "$(cat "$T/dovecot-client.err")"
+
+# dv NAME : Dovecot's normalised replies of a dialogue, one a line, TABs as \t
+dv() { jq -r --arg n "$1" 'select(.name == $n) | .norm[]' "$T/dovecot.jsonl" | sed 's/\t/\\t/g'; }
+nl2() { printf '%s' "$1" | tr '\n' '|'; }
+
+# The reference itself (protocols.md §5.2, §5.7): if these fail, the
+# harness is wrong, not pfxhttp
+is "dovecot: handshake" "$(nl2 "$(dv handshake)")" \
+    'VERSION\t1\t2|MECH\tPLAIN\tplaintext|MECH\tLOGIN\tplaintext|MECH\tXOAUTH2\tplaintext|MECH\tOAUTHBEARER\tplaintext|SPID\t<pid>|CUID\t<n>|COOKIE\t<cookie>|DONE'
+is "dovecot: PLAIN right password" "$(dv plain-ok)" 'OK\t<id>\tuser=alice'
+is "dovecot: PLAIN wrong password" "$(dv plain-wrong)" 'FAIL\t<id>\tuser=alice'
+is "dovecot: PLAIN resp== (AUTH PLAIN =)" "$(dv plain-resp-equals)" 'FAIL\t<id>'
+is "dovecot: PLAIN without resp, then CONT" "$(nl2 "$(dv plain-no-resp-then-cont)")" 'CONT\t<id>\t|OK\t<id>\tuser=alice'
+is "dovecot: LOGIN" "$(nl2 "$(dv login-ok)")" 'CONT\t<id>\tVXNlcm5hbWU6|CONT\t<id>\tUGFzc3dvcmQ6|OK\t<id>\tuser=alice'
+is "dovecot: LOGIN with initial response" "$(nl2 "$(dv login-initial-resp)")" 'CONT\t<id>\tUGFzc3dvcmQ6|OK\t<id>\tuser=alice'
+is "dovecot: CONT for an unknown id" "$(dv cont-unknown-id)" 'FAIL\t<id>\treason=Authentication request timed out'
+is "dovecot: authzid != authcid" "$(dv plain-authzid-other)" 'FAIL\t<id>\tuser=alice'
+if [ -n "$TOKEN" ]; then
+	is "dovecot: XOAUTH2 bad token: error challenge, then FAIL" "$(nl2 "$(dv xoauth2-bad-token)")" \
+	    'CONT\t<id>\teyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJtYWlsIn0=|FAIL\t<id>\tuser=alice'
+	is "dovecot: OAUTHBEARER bad token: error challenge, then FAIL" "$(nl2 "$(dv oauthbearer-bad-token)")" \
+	    'CONT\t<id>\teyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=|FAIL\t<id>\tuser=alice'
+	like "dovecot: XOAUTH2 good token (introspected at oidc-provider)" "$(dv xoauth2-good-token)" \
+	    '^OK\\t<id>\\tuser=cc-basic\\ttoken='
+fi
+
+if [ "$DVO" = 1 ]; then
+	echo "# PFX_SASL_DOVECOT_ONLY=1: pfxhttp not tested"
+	tt_done
+fi
+
+# ----------------------------------------------------------- pfxhttp-spawn
+CONF=$T/pfxhttp.conf
+sasl_conf "$CONF" "$BPORT_A" 'default_local_port = "587";'
+out=$(timeout 10 "$SPAWN" -c "$CONF" -t 2>&1)
+check "pfxhttp-spawn -t accepts a dovecot_sasl entry" $? "$out"
+px_run() { # CONF OUT ARGS... : the dialogues against pfxhttp-spawn sasl smtp
+	local conf=$1 outf=$2
+	shift 2
+	timeout 150 $AC --exec "exec $SPAWN -c $conf sasl smtp" dialogues "$@" >"$outf" 2>"$outf.err"
+}
+if [ "${PFX_SASL_TOKENS:-0}" = 1 ]; then
+	px_run "$CONF" "$T/pfxhttp.jsonl"
+else
+	px_run "$CONF" "$T/pfxhttp.jsonl" --only "$($AC --list | grep -Ev '^(xoauth2|oauthbearer)-' | paste -sd,)"
+fi
+check "auth_client.py ran every dialogue against pfxhttp-spawn sasl" $? "$(cat "$T/pfxhttp.jsonl.err")"
+
+while IFS=$'\t' read -r kind name diag; do
+	case $kind in
+	PASS) ok "$name" ;;
+	FAIL) not_ok "$name" "$diag" ;;
+	NOTE) echo "# NOTE $name: $diag" ;;
+	esac
+done < <(python3 "$HERE/compare.py" "$T/dovecot.jsonl" "$T/pfxhttp.jsonl")
+
+# px FILE NAME : pfxhttp's normalised replies
+px() { jq -r --arg n "$2" 'select(.name == $n) | .norm[]' "$1" | sed 's/\t/\\t/g'; }
+pxf() { jq -r --arg n "$2" "select(.name == \$n) | $3" "$1"; }
+P=$T/pfxhttp.jsonl
+is "pfxhttp: PLAIN alice: user= is the backend's Auth-User" "$(px "$P" plain-ok)" 'OK\t<id>\tuser=alice@example.org'
+is "pfxhttp: PLAIN bob (no Auth-User): user= is the login name" "$(px "$P" plain-ok-bob)" 'OK\t<id>\tuser=bob'
+like "pfxhttp: a wrong password is a FAIL with user=" "$(px "$P" plain-wrong)" '^FAIL\\t<id>\\tuser=alice(\\t|$)'
+names=$(stats '.auth_usernames[] | select(. != null) | select(test("[\\u0000-\\u001f\\u007f]"))' | head -3)
+is "pfxhttp: usernames with control bytes never reach the backend" "$names" ""
+is "pfxhttp: the backend refused no request (Nauthilus's strict schema)" "$(stats .auth_refused)" 0
+
+# ------------------------------------------------- pfxhttp-only dialogues
+CONF2=$T/pfxhttp-fast.conf
+sasl_conf "$CONF2" "$BPORT_A" 'default_local_port = "587"; timeout = "2s";'
+px_run "$CONF2" "$T/pfx-only.jsonl" --set pfx
+check "auth_client.py ran the pfxhttp-only dialogues" $? "$(cat "$T/pfx-only.jsonl.err")"
+Q=$T/pfx-only.jsonl
+is "backend 403 without Auth-Status: FAIL without reason (like Dovecot)" "$(px "$Q" x-nostatus)" 'FAIL\t<id>\tuser=nostatus'
+like "backend 403 with an Auth-Status: FAIL" "$(px "$Q" x-leak)" '^FAIL\\t<id>\\tuser=leak'
+echo "# NOTE x-leak (Auth-Status 'see http://10.0.0.1:8080/internal error trace'): $(px "$Q" x-leak)"
+got=$(px "$Q" x-inject)
+echo "# NOTE x-inject (Auth-User 'inject<TAB>user=victim'): $got"
+if [[ $got == *'\tuser=victim'* ]] || [[ $got != FAIL* && $got != OK* ]]; then
+	not_ok "a TAB in the backend's Auth-User never makes a field (user=victim)" "got: $got"
+else
+	ok "a TAB in the backend's Auth-User never makes a field (user=victim)"
+fi
+is "LOGIN bob/hunter2" "$(nl2 "$(px "$Q" x-login-bob)")" 'CONT\t<id>\tVXNlcm5hbWU6|CONT\t<id>\tUGFzc3dvcmQ6|OK\t<id>\tuser=bob'
+is "AUTH ... secured: OK" "$(px "$Q" x-secured)" 'OK\t<id>\tuser=bob'
+is "two AUTH lines in one write: both answered, in order" "$(nl2 "$(px "$Q" x-pipelined)")" \
+    'OK\t<id>\tuser=alice@example.org|FAIL\t<id+1>\tuser=alice'
+# (the FAIL may carry a reason=; only its first fields are compared)
+is "backend 500 (temporary_failure close): connection closed, no reply" \
+    "$(pxf "$Q" x-temp '"\(.norm | length) \(.eof)"')" "0 true"
+is "backend slower than the entry's timeout (2 s): connection closed, no reply" \
+    "$(pxf "$Q" x-slow '"\(.norm | length) \(.eof)"')" "0 true"
+num_cmp "... and closed within 4 s" "$(pxf "$Q" x-slow '.ms[0] // 0')" -lt 4000
+got=$(pxf "$Q" x-long-line '"\(.norm | join("|")) eof=\(.eof)"')
+echo "# NOTE x-long-line (a 20 kB AUTH line): $got"
+[[ $got != OK* ]]
+check "a line over Dovecot's 16384 bytes is never an OK" $? "got: $got"
+is "x-ok-after: the connection still works after the special cases" "$(px "$Q" x-ok-after)" 'OK\t<id>\tuser=bob'
+
+# The JSON the backend gets (one dialogue each, then /stats last_auth)
+px_run "$CONF" "$T/one.jsonl" --set pfx --only x-secured
+is "backend JSON for PLAIN with secured (default_local_port 587)" \
+    "$(stats '.last_auth.body | to_entries | map("\(.key)=\(.value)") | sort | join(" ")')" \
+    "client_ip=127.0.0.1 local_ip=127.0.0.1 local_port=587 method=PLAIN password=hunter2 protocol=smtp ssl=on username=bob"
+px_run "$CONF" "$T/one.jsonl" --set pfx --only x-login-bob
+is "backend JSON for LOGIN (no ssl without secured)" \
+    "$(stats '.last_auth.body | to_entries | map("\(.key)=\(.value)") | sort | join(" ")')" \
+    "client_ip=127.0.0.1 local_ip=127.0.0.1 local_port=587 method=LOGIN password=hunter2 protocol=smtp ssl=<none> username=bob" \
+    2>/dev/null || true
+ct=$(stats '.last_auth.headers["Content-Type"] // ""')
+like "backend request is JSON (Content-Type)" "$ct" '^application/json'
+
+# Backend down / temporary_failure
+read -r DEAD < <(free_ports 1)
+sasl_conf "$T/down.conf" "$DEAD"
+px_run "$T/down.conf" "$T/down.jsonl" --only plain-ok
+is "backend down (temporary_failure close): connection closed, no reply" \
+    "$(pxf "$T/down.jsonl" plain-ok '"\(.norm | length) \(.eof)"')" "0 true"
+sasl_conf "$T/fail.conf" "$DEAD" 'temporary_failure = "fail";'
+px_run "$T/fail.conf" "$T/fail.jsonl" --only plain-ok,plain-ok-bob
+like "backend down (temporary_failure fail): FAIL" "$(px "$T/fail.jsonl" plain-ok)" '^FAIL\\t<id>'
+like "... and the connection stays open (the next request is answered too)" "$(px "$T/fail.jsonl" plain-ok-bob)" '^FAIL\\t<id>'
+echo "# NOTE backend down, temporary_failure fail: $(px "$T/fail.jsonl" plain-ok)"
+sasl_conf "$T/fail2.conf" "$BPORT_A" 'temporary_failure = "fail";'
+px_run "$T/fail2.conf" "$T/fail2.jsonl" --set pfx --only x-temp,x-ok-after
+like "backend 500 (temporary_failure fail): FAIL" "$(px "$T/fail2.jsonl" x-temp)" '^FAIL\\t<id>'
+echo "# NOTE backend 500, temporary_failure fail: $(px "$T/fail2.jsonl" x-temp)"
+
+tt_done
