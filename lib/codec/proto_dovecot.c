@@ -289,6 +289,7 @@ step(struct dovecot *d, struct exch *x, const char *b64, size_t b64len,
 {
 	const char *why = NULL;
 	enum sasl_step st;
+	size_t	 known = x->sx.user.len;	/* a name from an earlier step */
 
 	buf_wipe(&d->dec);
 	/* "resp=" and "resp==" are both an empty response (Dovecot) */
@@ -307,6 +308,9 @@ step(struct dovecot *d, struct exch *x, const char *b64, size_t b64len,
 	case SASL_STEP_CHALLENGE:
 		return (cont(d, x->id, buf_str(&d->chal), d->chal.len, out));
 	case SASL_STEP_FAIL:
+		/* a name half read from this response is no name */
+		if (known == 0)
+			buf_wipe(&x->sx.user);
 		return (fail(x, x->id, why, out));
 	case SASL_STEP_DONE:
 		break;
@@ -467,10 +471,12 @@ dovecot_reply(void *arg, const struct pfx_result *res, struct buf *out)
 	case PFX_FOUND:
 		name = res->value.len > 0 ? res->value.data : x->sx.user.data;
 		len = res->value.len > 0 ? res->value.len : x->sx.user.len;
-		if (!sasl_name_ok(name, len))
+		if (!sasl_name_ok(name, len)) {
 			/* the backend's account name would break the line */
-			return (fail(x, x->id, "Authentication backend error",
-			    out));
+			(void)fail(x, x->id, "Authentication backend error",
+			    out);
+			return (PROTO_MORE);
+		}
 		(void)buf_printf(out, "OK\t%lu\tuser=", x->id);
 		(void)buf_append(out, name, len);
 		(void)buf_putc(out, '\n');

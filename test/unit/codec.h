@@ -57,8 +57,14 @@ run_codec(const struct proto_ops *ops, const struct proto_opts *po,
 			if (ps == PROTO_REQUEST) {
 				describe(&req, ev);
 				answer(&req, &res);
-				/* lookup codecs never close after a reply */
-				if (ops->reply(st, &res, out) != PROTO_MORE) {
+				/* a reply may close (a SASL temporary failure) */
+				switch (ops->reply(st, &res, out)) {
+				case PROTO_MORE:
+					break;
+				case PROTO_CLOSE:
+					(void)buf_puts(ev, "C");
+					goto done;
+				default:
 					(void)buf_puts(ev, "?bad-reply");
 					goto done;
 				}
