@@ -244,7 +244,7 @@ def run_dialogue(c, name, steps, first_id, quiet_default):
     rec["eof"] = c.eof
     # normalise: our ids become <id>, <id+1>
     ids = {}
-    for ln in rec["sent"]:
+    for ln in "\n".join(rec["sent"]).split("\n"):
         f = ln.split("\t")
         if len(f) > 1 and f[1].isdigit() and f[1] not in ids:
             ids[f[1]] = "<id>" if not ids else "<id+%d>" % len(ids)

@@ -139,7 +139,7 @@ P=$T/pfxhttp.jsonl
 is "pfxhttp: PLAIN alice: user= is the backend's Auth-User" "$(px "$P" plain-ok)" 'OK\t<id>\tuser=alice@example.org'
 is "pfxhttp: PLAIN bob (no Auth-User): user= is the login name" "$(px "$P" plain-ok-bob)" 'OK\t<id>\tuser=bob'
 like "pfxhttp: a wrong password is a FAIL with user=" "$(px "$P" plain-wrong)" '^FAIL\\t<id>\\tuser=alice(\\t|$)'
-names=$(stats '.auth_usernames[] | select(. != null) | select(test("[\\u0000-\\u001f\\u007f]"))' | head -3)
+names=$(stats '.auth_usernames[] | select(. != null) | select(test("[[:cntrl:]]"))' | head -3)
 is "pfxhttp: usernames with control bytes never reach the backend" "$names" ""
 is "pfxhttp: the backend refused no request (Nauthilus's strict schema)" "$(stats .auth_refused)" 0
 
@@ -161,9 +161,10 @@ else
 fi
 is "LOGIN bob/hunter2" "$(nl2 "$(px "$Q" x-login-bob)")" 'CONT\t<id>\tVXNlcm5hbWU6|CONT\t<id>\tUGFzc3dvcmQ6|OK\t<id>\tuser=bob'
 is "AUTH ... secured: OK" "$(px "$Q" x-secured)" 'OK\t<id>\tuser=bob'
-is "two AUTH lines in one write: both answered, in order" "$(nl2 "$(px "$Q" x-pipelined)")" \
-    'OK\t<id>\tuser=alice@example.org|FAIL\t<id+1>\tuser=alice'
 # (the FAIL may carry a reason=; only its first fields are compared)
+like "two AUTH lines in one write: both answered, in order" "$(nl2 "$(px "$Q" x-pipelined)")" \
+    '^OK\\t<id>\\tuser=alice@example.org\|FAIL\\t<id\+1>\\tuser=alice(\\t|$)'
+
 is "backend 500 (temporary_failure close): connection closed, no reply" \
     "$(pxf "$Q" x-temp '"\(.norm | length) \(.eof)"')" "0 true"
 is "backend slower than the entry's timeout (2 s): connection closed, no reply" \
@@ -183,8 +184,7 @@ is "backend JSON for PLAIN with secured (default_local_port 587)" \
 px_run "$CONF" "$T/one.jsonl" --set pfx --only x-login-bob
 is "backend JSON for LOGIN (no ssl without secured)" \
     "$(stats '.last_auth.body | to_entries | map("\(.key)=\(.value)") | sort | join(" ")')" \
-    "client_ip=127.0.0.1 local_ip=127.0.0.1 local_port=587 method=LOGIN password=hunter2 protocol=smtp ssl=<none> username=bob" \
-    2>/dev/null || true
+    "client_ip=127.0.0.1 local_ip=127.0.0.1 local_port=587 method=LOGIN password=hunter2 protocol=smtp username=bob"
 ct=$(stats '.last_auth.headers["Content-Type"] // ""')
 like "backend request is JSON (Content-Type)" "$ct" '^application/json'
 
