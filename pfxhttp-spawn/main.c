@@ -88,6 +88,33 @@ quiet_stderr(void)
 	}
 }
 
+/*
+ * greet_anyway - a server that speaks first must speak even when it
+ * cannot serve: smtpd dies on a Dovecot handshake that never comes, and
+ * master then throttles it.  After a default handshake the connection
+ * closes, so each AUTH gets Postfix's temporary 454, and spawn(8) logs
+ * the exit status beside the reason logged here.
+ */
+static void
+greet_anyway(const struct kind *kd)
+{
+	struct proto_opts po;
+	struct buf out;
+	void	*st;
+
+	if (kd->codec->greet == NULL)
+		return;
+	memset(&po, 0, sizeof(po));
+	po.max_request = po.max_reply = 4096;
+	po.spid = (unsigned long)getpid();
+	buf_init(&out, 4096);
+	st = kd->codec->create(&po);
+	kd->codec->greet(st, &out);
+	(void)io_write_all(STDOUT_FILENO, out.data, out.len);
+	kd->codec->destroy(st);
+	buf_free(&out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -180,6 +207,7 @@ main(int argc, char **argv)
 	name = kd->takes_name ? argv[1] : NULL;
 	if ((conf = conf_load(path, 0, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
+		greet_anyway(kd);
 		return (78);	/* EX_CONFIG: spawn(8) logs the status */
 	}
 	log_set_level(conf->log_level);
@@ -187,6 +215,7 @@ main(int argc, char **argv)
 	    (sa.entry = conf_find(conf, sa.kind, name)) == NULL) {
 		log_errx("%s: no %s entry named \"%s\"", path,
 		    conf_kind_section(sa.kind), name);
+		greet_anyway(kd);
 		conf_free(conf);
 		return (78);
 	}

@@ -125,8 +125,11 @@ dovecot_greet(void *arg, struct buf *out)
 		if (d->o.mech_mask & SASL_MECH_BIT(i))
 			(void)buf_printf(out, "MECH\t%s\t%s\n",
 			    sasl_mechs[i].name, sasl_mechs[i].flags);
-	(void)buf_printf(out, "SPID\t%lu\nCUID\t1\nCOOKIE\t%s\nDONE\n",
-	    d->o.spid, d->cookie);
+	(void)buf_printf(out, "SPID\t%lu\nCUID\t1\n", d->o.spid);
+	/* Postfix ignores the cookie; Dovecot always sends one */
+	if (d->cookie[0] != '\0')
+		(void)buf_printf(out, "COOKIE\t%s\n", d->cookie);
+	(void)buf_puts(out, "DONE\n");
 }
 
 static void
