@@ -15,6 +15,8 @@
 #	NAME.status	expected exit status (else 0)
 #	NAME.stats	how many backend requests the case must cause
 #	NAME.drip	feed stdin one byte at a time instead of in one write
+#	NAME.sed	a sed script for stdout before it is compared (for
+#			what changes per run: a pid, a random cookie)
 #
 # The program runs in a scratch directory with a relative -c path, so
 # "FILE:LINE:" messages are the same on every machine.  -u rewrites the
@@ -116,6 +118,10 @@ for name in "${names[@]}"; do
 		(cd "$tmp" && exec timeout 60 "$spawn" -c "$name.conf" \
 		    "${args[@]}" <"$input" >"$name.out" 2>"$name.err")
 		status=$?
+	fi
+	if [ -f "$c.sed" ]; then
+		sed -f "$c.sed" "$tmp/$name.out" >"$tmp/$name.out.sed" &&
+			mv "$tmp/$name.out.sed" "$tmp/$name.out"
 	fi
 	# give the backend a moment to count a request still in flight
 	sleep 0.1
