@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh - a live demo of pfxhttp-spawn: installs what is missing, builds,
-# starts the sample HTTP API and pipes real socketmap, tcp_table and policy
-# requests through pfxhttp-spawn, as Postfix would send them; then starts
+# starts the sample HTTP API and pipes real socketmap, tcp_table, policy
+# and Dovecot SASL requests through pfxhttp-spawn, as Postfix would send
+# them; then starts
 # pfxhttp-tokend and sends the same lookups through its engine (one
 # connection pool, the shared cache, single flight).
 set -eu
@@ -38,6 +39,9 @@ policy_services = {
   rcpt = { target = "http://127.0.0.1:$port/policy";
            value_field = "policy.result"; };
 };
+dovecot_sasl = {
+  smtp = { target = "http://127.0.0.1:$port/api/v1/auth/json"; };
+};
 CONF
 echo "== configuration check"
 "$spawn" -c "$tmp/pfxhttp.conf" -t
@@ -68,6 +72,26 @@ done >"$tmp/pol.in"
 	grep -v '^$' | paste -d' ' - /dev/null |
 	awk -v r="policy-reject@example.com friend@example.com temp@example.com" \
 	    'BEGIN { split(r, rc, " ") } { printf "   recipient=%-28s -> %s\n", rc[NR], $0 }'
+echo
+echo "== Dovecot SASL (smtpd_sasl_type = dovecot): the handshake at connect,"
+echo "   then AUTH PLAIN right and wrong, AUTH LOGIN, a backend failure"
+b64() { printf "$1" | base64 | tr -d '\n'; }
+A='service=smtp	nologin	lip=127.0.0.1	rip=192.0.2.7'
+{
+	printf "VERSION\t1\t0\nCPID\t4242\n"
+	printf "AUTH\t1\tPLAIN\t$A\tresp=%s\n" "$(b64 '\0alice\0secret')"
+	printf "AUTH\t2\tPLAIN\t$A\tresp=%s\n" "$(b64 '\0alice\0wrong')"
+	printf "AUTH\t3\tLOGIN\t$A\n"
+	printf "CONT\t3\t%s\n" "$(b64 bob)"
+	printf "CONT\t3\t%s\n" "$(b64 hunter2)"
+	printf "AUTH\t4\tPLAIN\t$A\tresp=%s\n" "$(b64 '\0temp\0x')"
+} >"$tmp/sasl.in"
+sed 's/^/   C: /' "$tmp/sasl.in" | tr '\t' ' '
+"$spawn" -c "$tmp/pfxhttp.conf" sasl smtp <"$tmp/sasl.in" | tr '\t' ' ' |
+	sed 's/^/   S: /'
+echo "   (AUTH 4: the backend failed, so the connection is closed: smtpd"
+echo "   answers 454 4.7.0, a temporary failure, not 535)"
+
 echo
 echo "== the same socketmap lookups through pfxhttp-tokend's engine"
 sed "s|^server = {|server = { tokend = { socket = \"$tmp/tokend.sock\"; mode = \"0600\"; };\n  response_cache = { enabled = true; ttl = \"5m\"; serve_fresh = true; };|" \
