@@ -219,10 +219,14 @@ copy_field(char *dst, const char *v, size_t n)
 	return (1);
 }
 
+/* fail_code - FAIL [code=] [user=] [reason=]; code is Dovecot's own */
 static enum proto_status
-fail(struct exch *x, unsigned long id, const char *reason, struct buf *out)
+fail_code(struct exch *x, unsigned long id, const char *code,
+    const char *reason, struct buf *out)
 {
 	(void)buf_printf(out, "FAIL\t%lu", id);
+	if (code != NULL)
+		(void)buf_printf(out, "\tcode=%s", code);
 	if (x != NULL && x->sx.user.len > 0 &&
 	    sasl_name_ok(x->sx.user.data, x->sx.user.len))
 		(void)buf_printf(out, "\tuser=%s", x->sx.user.data);
@@ -232,6 +236,12 @@ fail(struct exch *x, unsigned long id, const char *reason, struct buf *out)
 	if (x != NULL)
 		exch_drop(x);
 	return (PROTO_REPLIED);
+}
+
+static enum proto_status
+fail(struct exch *x, unsigned long id, const char *reason, struct buf *out)
+{
+	return (fail_code(x, id, NULL, reason, out));
 }
 
 static enum proto_status
@@ -292,16 +302,20 @@ step(struct dovecot *d, struct exch *x, const char *b64, size_t b64len,
 {
 	const char *why = NULL;
 	enum sasl_step st;
-	size_t	 known = x->sx.user.len;	/* a name from an earlier step */
 
 	buf_wipe(&d->dec);
-	/* "resp=" and "resp==" are both an empty response (Dovecot) */
+	/*
+	 * As Dovecot 2.3: an initial "resp=" is no response, "resp=="
+	 * (AUTH PLAIN =, RFC 4954) an empty one
+	 */
+	if (initial && present && b64len == 0)
+		present = 0;
 	if (present && !(b64len == 1 && b64[0] == '=') &&
 	    base64_decode(&d->dec, b64, b64len, 0) != PFX_OK) {
 		buf_wipe(&d->dec);
-		return (fail(x, x->id, initial ? "Invalid base64 data in"
-		    " initial response" : "Invalid base64 data in continued"
-		    " response", out));
+		return (fail_code(x, x->id, "invalid_base64", initial ?
+		    "Invalid base64 data in initial response" : "Invalid"
+		    " base64 data in continued response", out));
 	}
 	st = sasl_mechs[x->sx.mech].step(&x->sx, d->o.allow_authzid,
 	    d->dec.data != NULL ? d->dec.data : "", d->dec.len, present,
@@ -311,9 +325,6 @@ step(struct dovecot *d, struct exch *x, const char *b64, size_t b64len,
 	case SASL_STEP_CHALLENGE:
 		return (cont(d, x->id, buf_str(&d->chal), d->chal.len, out));
 	case SASL_STEP_FAIL:
-		/* a name half read from this response is no name */
-		if (known == 0)
-			buf_wipe(&x->sx.user);
 		return (fail(x, x->id, why, out));
 	case SASL_STEP_DONE:
 		break;

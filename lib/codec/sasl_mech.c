@@ -85,17 +85,21 @@ plain_step(struct sasl_exchange *x, int allow_authzid, const char *d,
 	ulen = (size_t)(nul2 - user);
 	pass = nul2 + 1;
 	plen = n - (size_t)(pass - d);
-	if (ulen == 0 || plen == 0)
-		return (fail(why, "Empty username or password"));
+	if (ulen == 0)
+		return (fail(why, "Empty username"));
 	if (!sasl_name_ok(user, ulen))
 		return (fail(why, "Invalid username"));
 	if (zlen > 0 && (zlen != ulen || memcmp(d, user, ulen) != 0) &&
 	    !allow_authzid)
 		return (fail(why, "Logging in as another user is not"
 		    " allowed"));
-	if (set(&x->user, user, ulen) != PFX_OK ||
-	    set(&x->secret, pass, plen) != PFX_OK)
-		return (fail(why, "Username or password too long"));
+	if (set(&x->user, user, ulen) != PFX_OK)
+		return (fail(why, "Username too long"));
+	/* the user is known now: a FAIL names it, as Dovecot's does */
+	if (plen == 0)
+		return (fail(why, "Empty password"));
+	if (set(&x->secret, pass, plen) != PFX_OK)
+		return (fail(why, "Password too long"));
 	return (SASL_STEP_DONE);
 }
 
@@ -265,8 +269,10 @@ oauthbearer_step(struct sasl_exchange *x, int allow_authzid, const char *d,
 	if ((size_t)(comma - d) < 3 || memcmp(d, "a=", 2) != 0)
 		return (fail(why, "A username (a=) is required"));
 	if (gs2_name(&x->user, d + 2, (size_t)(comma - d - 2)) != PFX_OK ||
-	    !sasl_name_ok(x->user.data, x->user.len))
+	    !sasl_name_ok(x->user.data, x->user.len)) {
+		buf_wipe(&x->user);	/* half a name is no name */
 		return (fail(why, "Invalid username"));
+	}
 	kv = comma + 1;
 	if (kv >= end || *kv != '\x01' ||
 	    !kvpairs(kv + 1, (size_t)(end - kv - 1), &user, &ulen, &auth,

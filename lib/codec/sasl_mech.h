@@ -52,7 +52,8 @@ struct sasl_mech {
 	int		 token;		/* checked by token validation */
 	/*
 	 * step - the client's response (present: a response was sent,
-	 * even an empty one) and what follows
+	 * even an empty one) and what follows.  user is set only to a
+	 * whole, valid name: a FAIL names it, as Dovecot's does.
 	 */
 	enum sasl_step	 (*step)(struct sasl_exchange *, int allow_authzid,
 			    const char *data, size_t len, int present,
