@@ -8,7 +8,8 @@
  * the raw input so that control bytes, TABs and LFs reach the reply
  * path.  The three transcripts must be equal, and every line the codec
  * writes must be a well-formed reply no client byte could have forged:
- * OK with a clean user=, FAIL with clean user=/reason=/code= fields,
+ * OK with a clean user=, FAIL with clean user=/reason= fields and
+ * Dovecot's own code= values,
  * or CONT with base64.
  */
 #include <string.h>
@@ -78,8 +79,9 @@ check_line(const char *p, size_t n)
 		else if (fl[i] > 7 && memcmp(f[i], "reason=", 7) == 0)
 			CHECK(sasl_name_ok(f[i] + 7, fl[i] - 7));
 		else
-			CHECK(fl[i] == 14 && memcmp(f[i], "code=temp_fail",
-			    14) == 0);
+			CHECK((fl[i] == 14 && memcmp(f[i], "code=temp_fail",
+			    14) == 0) || (fl[i] == 19 && memcmp(f[i],
+			    "code=invalid_base64", 19) == 0));
 	}
 }
 
