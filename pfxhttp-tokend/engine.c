@@ -34,6 +34,7 @@
 #include "mapping.h"
 #include "request.h"
 #include "transfer.h"
+#include "validate.h"
 #include "xalloc.h"
 
 #define KEY_MAX		(128 * 1024)
@@ -83,16 +84,36 @@ struct engine {
 	size_t		*busy;		/* per entry: transfers in the multi */
 	size_t		 ncounters;
 	char		*user_agent;
+	struct validator *val;		/* SASL bearer tokens */
 };
 
 static const char job_tag;
 static void	 job_start(struct job *, int renew);
+
+/* val_reply - a token check's answer, counted as a lookup's */
+
+static void
+val_reply(void *arg, void *waiter, const struct conf_entry *e,
+    const struct pfx_result *res)
+{
+	struct engine *eng = arg;
+
+	engine_counters(eng, e)->requests[res->verdict]++;
+	eng->reply(waiter, res, eng->arg);
+}
+
+static struct entry_counters *
+val_counters(void *arg, const struct conf_entry *e)
+{
+	return (engine_counters(arg, e));
+}
 
 struct engine *
 engine_new(CURLM *multi, struct cache *cache, struct oidc *oidc,
     engine_reply_fn *reply, void *arg, const struct engine_limits *lim)
 {
 	struct engine *eng = xcalloc(1, sizeof(*eng));
+	struct validator_hooks vh = { val_reply, val_counters, NULL };
 	unsigned char kb[16];
 	struct sipkey k;
 
@@ -107,6 +128,8 @@ engine_new(CURLM *multi, struct cache *cache, struct oidc *oidc,
 	eng->arg = arg;
 	eng->lim = *lim;
 	eng->flights = flights_new(&k);
+	vh.arg = eng;
+	eng->val = validator_new(multi, &vh, lim->max_jobs);
 	return (eng);
 }
 
@@ -132,6 +155,7 @@ engine_free(struct engine *eng)
 
 	if (eng == NULL)
 		return;
+	validator_free(eng->val);
 	while ((j = eng->jobs) != NULL) {
 		eng->jobs = j->next;
 		if (j->in_multi)
@@ -168,6 +192,7 @@ engine_set_conf(struct engine *eng, const struct conf *c)
 	eng->ncounters = c->nentries;
 	free(eng->user_agent);
 	eng->user_agent = request_user_agent(c);
+	validator_set_conf(eng->val, c);
 }
 
 size_t
@@ -527,12 +552,10 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 	int	 cached = cc->enabled && e->cache, keyed;
 	size_t	 toklen;
 
-	if (pfx_req_get(req, "token", &toklen) != NULL) {
+	if (pfx_req_get(req, "token", &toklen) != NULL)
 		/* a bearer token is validated, never sent to a target */
-		result_set(res, PFX_TEMPFAIL, "token check unavailable");
-		ec->requests[PFX_TEMPFAIL]++;
-		return (PFX_OK);
-	}
+		return (validator_check(eng->val, e, req, deadline, waiter,
+		    res));
 	j = job_new(eng);
 	j->c = eng->conf;
 	/* values as large as Postfix takes, and as spawn will accept */
@@ -595,6 +618,7 @@ engine_abort(struct engine *eng, const char *why)
 	struct job *j;
 	size_t	 i;
 
+	validator_abort(eng->val, why);
 	while ((j = eng->jobs) != NULL) {
 		leave_multi(j);
 		request_clear(&j->rq);
@@ -617,6 +641,7 @@ engine_forget(struct engine *eng, void *waiter)
 	struct job *j;
 	size_t	 i;
 
+	validator_forget(eng->val, waiter);
 	for (j = eng->jobs; j != NULL; j = j->next) {
 		if (j->owner == waiter)
 			j->owner = NULL;
@@ -638,7 +663,7 @@ engine_done(struct engine *eng, CURL *h, CURLcode cc)
 	/* the token fetches share the multi handle: is this a job? */
 	if (curl_easy_getinfo(h, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
 	    priv == NULL || *(const void *const *)(void *)priv != &job_tag)
-		return (0);
+		return (validator_done(eng->val, h, cc));
 	j = (struct job *)(void *)priv;
 	if (j->eng != eng || !j->in_multi || j->tr.h != h)
 		return (0);
@@ -698,13 +723,15 @@ engine_next_ms(const struct engine *eng, long long now)
 {
 	const struct job *j;
 	long long next = -1;
+	int	 v;
 
 	for (j = eng->jobs; j != NULL; j = j->next)
 		if (j->token_wait != NULL && (next < 0 || j->deadline - now <
 		    next))
 			next = j->deadline - now;
-	return (next < 0 ? -1 : next <= 0 ? 0 : (int)(next > 1000 ? 1000 :
-	    next));
+	v = validator_next_ms(eng->val, now);
+	next = next < 0 ? -1 : next <= 0 ? 0 : next > 1000 ? 1000 : next;
+	return ((int)(v >= 0 && (next < 0 || v < next) ? v : next));
 }
 
 void
@@ -712,6 +739,7 @@ engine_tick(struct engine *eng, long long now)
 {
 	struct job *j, *next;
 
+	validator_tick(eng->val, now);
 	for (j = eng->jobs; j != NULL; j = next) {
 		next = j->next;
 		if (j->token_wait != NULL && now >= j->deadline) {
