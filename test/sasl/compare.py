@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares auth_client.py dialogues of real Dovecot and pfxhttp-spawn sasl.
 
-  compare.py DOVECOT.jsonl PFXHTTP.jsonl
+  compare.py DOVECOT.jsonl PFXHTTP.jsonl [PREFIX]
 
 Prints one record a line, TAB-separated, for dovecot-ref.sh to turn into
 TAP:  "PASS<TAB>name", "FAIL<TAB>name<TAB>diagnostic", "NOTE<TAB>text"
@@ -101,17 +101,17 @@ RULES = {
     "unknown-mech": (fail_only, "Dovecot disconnects; Postfix never sends one (it checks the list)"),
     "cont-unknown-id": (fail_only, "FAIL or close"),
     "login-then-new-auth": (new_auth_while_login, "keep both or drop the old one (§5.3)"),
-    "plain-empty-resp": (None, "Postfix never sends resp= empty (AUTH PLAIN = is resp==)"),
 }
 
 
 def main():
     dv, order = load(sys.argv[1])
     px, _ = load(sys.argv[2])
+    prefix = sys.argv[3] if len(sys.argv) > 3 else ""
     out = []
 
     def rec(kind, name, diag=""):
-        out.append("\t".join([kind, name, diag.replace("\t", "\\t").replace("\n", "\\n")]).rstrip("\t"))
+        out.append("\t".join([kind, prefix + name, diag.replace("\t", "\\t").replace("\n", "\\n")]).rstrip("\t"))
 
     # handshake
     dh, ph = dv["handshake"]["norm"], px.get("handshake", {}).get("norm", [])

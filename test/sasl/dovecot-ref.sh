@@ -19,9 +19,12 @@
 # backend got, backend failures (closed connection or FAIL), a slow
 # backend, a TAB in the backend's Auth-User, pipelined requests.
 #
-# Token dialogues (XOAUTH2/OAUTHBEARER) run against Dovecot only, unless
-# PFX_SASL_TOKENS=1 (pfxhttp's token checks run in tokend and have their
-# own test).  PFX_SASL_DOVECOT_ONLY=1 checks the Dovecot half alone (to
+# Token dialogues (XOAUTH2/OAUTHBEARER, bad and good tokens, another
+# user's token) run against both when the OIDC provider is available:
+# Dovecot's oauth2 passdb and pfxhttp's sasl_oidc_auth (checked by a
+# pfxhttp-tokend started here) introspect at the same oidc-provider, and
+# both take the account from the token's client_id.  PFX_SASL_TOKENS=0
+# skips the pfxhttp half (tokend's own test is tokend-sasl-token).  PFX_SASL_DOVECOT_ONLY=1 checks the Dovecot half alone (to
 # prove the harness without pfxhttp's sasl kind).
 #
 # Environment (meson test_env): PFXHTTP_SPAWN, PFXHTTP_TOKEND,
@@ -117,11 +120,7 @@ px_run() { # CONF OUT ARGS... : the dialogues against pfxhttp-spawn sasl smtp
 	shift 2
 	timeout 150 $AC --exec "exec $SPAWN -c $conf sasl smtp" dialogues "$@" >"$outf" 2>"$outf.err"
 }
-if [ "${PFX_SASL_TOKENS:-0}" = 1 ]; then
-	px_run "$CONF" "$T/pfxhttp.jsonl"
-else
-	px_run "$CONF" "$T/pfxhttp.jsonl" --only "$($AC --list | grep -Ev '^(xoauth2|oauthbearer)-' | paste -sd,)"
-fi
+px_run "$CONF" "$T/pfxhttp.jsonl" --only "$($AC --list | grep -Ev '^(xoauth2|oauthbearer)-' | paste -sd,)"
 check "auth_client.py ran every dialogue against pfxhttp-spawn sasl" $? "$(cat "$T/pfxhttp.jsonl.err")"
 
 while IFS=$'\t' read -r kind name diag; do
@@ -203,5 +202,57 @@ sasl_conf "$T/fail2.conf" "$BPORT_A" 'temporary_failure = "fail";'
 px_run "$T/fail2.conf" "$T/fail2.jsonl" --set pfx --only x-temp,x-ok-after
 like "backend 500 (temporary_failure fail): FAIL" "$(px "$T/fail2.jsonl" x-temp)" '^FAIL\\t<id>'
 echo "# NOTE backend 500, temporary_failure fail: $(px "$T/fail2.jsonl" x-temp)"
+
+# ------------------------------------------------ tokens (XOAUTH2, OAUTHBEARER)
+if [ -z "$TOKEN" ] || [ "${PFX_SASL_TOKENS:-1}" = 0 ]; then
+	echo "# token dialogues against pfxhttp skipped (${TOKEN:+PFX_SASL_TOKENS=0}${TOKEN:-no OIDC provider})"
+	tt_done
+fi
+TCONF=$T/pfxhttp-tokens.conf
+cat >"$TCONF" <<EOF
+server = {
+  logging = { level = "debug"; };
+  http_client = { timeout = "8s"; connect_timeout = "2s"; };
+  tls = { enabled = true; root_ca = "$OIDC_PKI/ca.crt"; };
+  tokend = { socket = "$T/tokend.sock"; mode = "0600"; timeout = "2s"; };
+};
+dovecot_sasl = {
+  smtp = {
+    target = "http://127.0.0.1:$BPORT_A/api/v1/auth/json";
+    default_local_port = "587";
+    sasl_oidc_auth = {
+      enabled = true;
+      configuration_uri = "$OIDC_DISCOVERY_URL";
+      client_id = "introspector";
+      client_secret = "introspect-secret";
+      account_claim = "client_id";
+    };
+  };
+};
+EOF
+chmod 0600 "$TCONF"
+out=$(timeout 10 "$SPAWN" -c "$TCONF" -t 2>&1)
+check "tokens: pfxhttp-spawn -t accepts sasl_oidc_auth" $? "$out"
+tt_start_tokend "$TCONF"
+check "tokens: pfxhttp-tokend runs" $? "$(tail -5 "$T/tokend.log" 2>/dev/null)"
+toks=$($AC --list | grep -E "^(xoauth2|oauthbearer)-" | paste -sd,),xoauth2-good-token,oauthbearer-good-token,xoauth2-other-user,plain-ok
+px_run "$TCONF" "$T/tokens.jsonl" --token "$TOKEN" --token-user "$TOKEN_USER" --only "$toks"
+check "tokens: auth_client.py ran the token dialogues against pfxhttp" $? "$(cat "$T/tokens.jsonl.err")"
+while IFS=$'\t' read -r kind name diag; do
+	case $kind in
+	PASS) ok "$name" ;;
+	FAIL) not_ok "$name" "$diag" ;;
+	NOTE) echo "# NOTE $name: $diag" ;;
+	esac
+done < <(python3 "$HERE/compare.py" "$T/dovecot.jsonl" "$T/tokens.jsonl" "tokens: ")
+K=$T/tokens.jsonl
+is "tokens: XOAUTH2 good token: OK with the token's account, no token= on the wire" \
+    "$(px "$K" xoauth2-good-token)" "OK\\t<id>\\tuser=$TOKEN_USER"
+is "tokens: OAUTHBEARER good token: OK with the token's account" \
+    "$(px "$K" oauthbearer-good-token)" "OK\\t<id>\\tuser=$TOKEN_USER"
+! jq -r '.got[]' "$K" | grep -qF "$TOKEN"
+check "tokens: the bearer token never appears in a reply" $?
+is "tokens: the token never reached the password backend" \
+    "$(stats '[.auth_usernames[] | select(. == "cc-basic" or . == "mallory")] | length')" 0
 
 tt_done
