@@ -102,7 +102,7 @@ greet_anyway(const struct kind *kd)
 	struct buf out;
 	void	*st;
 
-	if (kd->codec->greet == NULL)
+	if (kd->codec == NULL || kd->codec->greet == NULL)
 		return;
 	memset(&po, 0, sizeof(po));
 	po.max_request = po.max_reply = 4096;
@@ -218,6 +218,12 @@ main(int argc, char **argv)
 		greet_anyway(kd);
 		conf_free(conf);
 		return (78);
+	}
+	if (kd->relay) {
+		/* pfxhttp-spawn/filter.c arrives in the next change */
+		log_errx("%s: smtpfilter is not available yet", path);
+		conf_free(conf);
+		return (69);
 	}
 	sa.conf = conf;
 	sa.in = STDIN_FILENO;

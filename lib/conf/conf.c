@@ -36,7 +36,7 @@
 #include "xalloc.h"
 
 enum ktype { KT_STR, KT_BOOL, KT_INT, KT_DUR, KT_STRLIST, KT_STRLIST_ADD,
-    KT_GROUP, KT_UNUSED };
+    KT_ARGV, KT_GROUP, KT_UNUSED };
 
 struct keydef {
 	const char	*name;
@@ -54,6 +54,8 @@ struct keydef {
 #define INT(s, f, lo, hi) { #f, KT_INT, offsetof(s, f), 0, NULL, lo, hi, NULL }
 #define DUR(k, s, f, lo, hi) { k, KT_DUR, offsetof(s, f), 0, NULL, lo, hi, NULL }
 #define LIST(s, f)	{ #f, KT_STRLIST, offsetof(s, f), \
+			    offsetof(s, n##f), NULL, 0, 0, NULL }
+#define ARGV(s, f)	{ #f, KT_ARGV, offsetof(s, f), \
 			    offsetof(s, n##f), NULL, 0, 0, NULL }
 #define LIST_ADD(s, f)	{ #f, KT_STRLIST_ADD, offsetof(s, f), \
 			    offsetof(s, n##f), NULL, 0, 0, NULL }
@@ -226,6 +228,12 @@ static const struct keydef entry_keys[] = {
 	STR(struct conf_entry, default_local_port),
 	GROUP("sasl_oidc_auth", struct conf_entry, sasl_oidc_auth,
 	    sasl_oidc_keys),
+	STR(struct conf_entry, downstream),
+	ARGV(struct conf_entry, command),
+	LIST(struct conf_entry, environment),
+	STR(struct conf_entry, tempdir),
+	INT(struct conf_entry, max_message_size, 1024, 1LL << 40),
+	STR(struct conf_entry, on_failure),
 	END
 };
 
@@ -284,6 +292,9 @@ type_word(enum ktype t)
 	case KT_STRLIST:
 	case KT_STRLIST_ADD:
 		return ("a list of strings");
+	case KT_ARGV:
+		return ("a list of strings (program and arguments), or one"
+		    " string for /bin/sh -c");
 	case KT_GROUP:
 		return ("a group { ... }");
 	case KT_UNUSED:
@@ -355,6 +366,25 @@ apply_member(struct loader *L, const config_setting_t *m, const char *path,
 			    kd->max));
 		*(long long *)((char *)base + kd->off) = v;
 		return (PFX_OK);
+	case KT_ARGV:
+		listp = (char ***)((char *)base + kd->off);
+		countp = (size_t *)((char *)base + kd->countoff);
+		if (type == CONFIG_TYPE_STRING) {
+			/* as postprox: a string is a shell command */
+			while (*countp > 0)
+				free((*listp)[--*countp]);
+			*listp = xreallocarray(*listp, 3, sizeof(char *));
+			(*listp)[0] = xstrdup("/bin/sh");
+			(*listp)[1] = xstrdup("-c");
+			(*listp)[2] = xstrdup(config_setting_get_string(m));
+			*countp = 3;
+			return (PFX_OK);
+		}
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+			break;
+		while (*countp > 0)
+			free((*listp)[--*countp]);
+		goto strlist;
 	case KT_STRLIST:
 	case KT_STRLIST_ADD:
 		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
@@ -365,6 +395,7 @@ apply_member(struct loader *L, const config_setting_t *m, const char *path,
 			while (*countp > 0)
 				free((*listp)[--*countp]);
 		}
+	strlist:
 		for (j = 0; j < config_setting_length(m); j++) {
 			el = config_setting_get_elem(m, (unsigned)j);
 			if (config_setting_type(el) != CONFIG_TYPE_STRING)
@@ -421,6 +452,7 @@ free_group(const struct keydef *schema, void *base)
 			break;
 		case KT_STRLIST:
 		case KT_STRLIST_ADD:
+		case KT_ARGV:
 			list = *(char ***)((char *)base + kd->off);
 			n = *(size_t *)((char *)base + kd->countoff);
 			for (i = 0; i < n; i++)
@@ -831,6 +863,86 @@ compile_sasl(struct loader *L, struct conf_entry *e, const struct conf *c)
 	return (PFX_OK);
 }
 
+/* smtpd waits smtpd_proxy_timeout (100s) for each reply: keep a margin */
+#define FILTER_MAX_TIMEOUT_MS	(80LL * 1000)
+#define FILTER_DEFAULT_TIMEOUT_MS	(30LL * 1000)
+#define FILTER_DEFAULT_MAX_SIZE	10240000	/* message_size_limit */
+
+/* downstream_problem - why s is no "host:port" or "unix:/path", or NULL */
+static const char *
+downstream_problem(const char *s)
+{
+	const char *colon;
+
+	if (strncmp(s, "unix:", 5) == 0)
+		return (s[5] == '/' ? NULL : "unix: needs an absolute path");
+	if (strncmp(s, "inet:", 5) == 0)
+		s += 5;
+	if ((colon = strrchr(s, ':')) == NULL || colon == s ||
+	    colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
+	    strlen(colon + 1) || atoi(colon + 1) < 1 || atoi(colon + 1) >
+	    65535)
+		return ("must be \"host:port\" or \"unix:/path\"");
+	if (strpbrk(s, " \t\r\n") != NULL)
+		return ("contains whitespace");
+	return (NULL);
+}
+
+/*
+ * compile_filter - the downstream, one verdict source, the spool and a
+ * timeout that fits in smtpd_proxy_timeout
+ */
+static int
+compile_filter(struct loader *L, struct conf_entry *e)
+{
+	const char *why;
+	size_t	 i;
+
+	if (e->downstream == NULL)
+		return (entry_error(L, e, "downstream", -1, "downstream is"
+		    " required (the after-filter smtpd: \"host:port\" or"
+		    " \"unix:/path\")"));
+	if ((why = downstream_problem(e->downstream)) != NULL)
+		return (entry_error(L, e, "downstream", -1, "downstream %s",
+		    why));
+	if ((e->ncommand > 0) == (e->target != NULL))
+		return (entry_error(L, e, e->ncommand > 0 ? "command" :
+		    "target", -1, "set command or target (the verdict), not"
+		    " %s", e->ncommand > 0 ? "both" : "neither"));
+	if (e->ncommand > 0 && e->command[0][0] != '/')
+		return (entry_error(L, e, "command", 0, "command must start"
+		    " with an absolute path (it runs without PATH)"));
+	for (i = 0; i < e->nenvironment; i++)
+		if (strchr(e->environment[i], '=') == NULL ||
+		    e->environment[i][0] == '=' ||
+		    has_crlf(e->environment[i]))
+			return (entry_error(L, e, "environment", (int)i,
+			    "environment entries look like \"NAME=value\""));
+	if (e->tempdir == NULL)
+		e->tempdir = xstrdup("/var/tmp");
+	else if (e->tempdir[0] != '/')
+		return (entry_error(L, e, "tempdir", -1, "tempdir must be an"
+		    " absolute path"));
+	if (e->max_message_size == 0)
+		e->max_message_size = FILTER_DEFAULT_MAX_SIZE;
+	e->failure_accepts = 0;
+	if (e->on_failure != NULL) {
+		if (strcmp(e->on_failure, "accept") == 0)
+			e->failure_accepts = 1;
+		else if (strcmp(e->on_failure, "tempfail") != 0)
+			return (entry_error(L, e, "on_failure", -1, "on_failure"
+			    " must be \"tempfail\" (451) or \"accept\""));
+	}
+	if (e->timeout_ms == 0)
+		e->timeout_ms = FILTER_DEFAULT_TIMEOUT_MS;
+	if (e->timeout_ms > FILTER_MAX_TIMEOUT_MS)
+		return (entry_error(L, e, "timeout", -1, "timeout %llds is too"
+		    " long: smtpd waits smtpd_proxy_timeout (100s) for the"
+		    " end-of-data reply; use at most %llds",
+		    e->timeout_ms / 1000, FILTER_MAX_TIMEOUT_MS / 1000));
+	return (PFX_OK);
+}
+
 static void
 note_attr(int id, void *arg)
 {
@@ -961,6 +1073,7 @@ key_set(const struct conf_entry *e, const char *name)
 			return (*(char *const *)(base + kd->off) != NULL);
 		case KT_STRLIST:
 		case KT_STRLIST_ADD:
+		case KT_ARGV:
 			return (*(const size_t *)(base + kd->countoff) > 0);
 		case KT_BOOL:
 		case KT_GROUP:	/* a group's first member is "enabled" */
@@ -1045,6 +1158,12 @@ compile_entry(struct loader *L, const config_setting_t *s,
 			return (r);
 		if (e->target == NULL)
 			return (own_keys_only(L, e));	/* tokens only */
+	}
+	if (kind == KIND_FILTER) {
+		if ((r = compile_filter(L, e)) != PFX_OK)
+			return (r);
+		if (e->target == NULL)
+			return (own_keys_only(L, e));	/* a command */
 	}
 	if (e->target == NULL)
 		return (entry_error(L, e, "target", -1, "target is required"));

@@ -148,6 +148,16 @@ struct conf_entry {
 	int		 temp_fail_closes;	/* resolved */
 	char		*default_local_port;
 	struct conf_sasl_oidc sasl_oidc_auth;
+	/* smtp_filters */
+	char		*downstream;	/* "host:port" or "unix:/path" */
+	char		**command;	/* argv; a string is sh -c STRING */
+	size_t		 ncommand;
+	char		**environment;	/* "NAME=value" for the command */
+	size_t		 nenvironment;
+	char		*tempdir;
+	long long	 max_message_size;
+	char		*on_failure;	/* "tempfail" or "accept" */
+	int		 failure_accepts;	/* resolved */
 
 	/* compiled */
 	int		 is_get;

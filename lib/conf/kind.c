@@ -14,6 +14,7 @@ const struct kind *const kinds[KIND_COUNT + 1] = {
 	[KIND_TCP] = &kind_tcp,
 	[KIND_POLICY] = &kind_policy,
 	[KIND_SASL] = &kind_sasl,
+	[KIND_FILTER] = &kind_filter,
 	[KIND_COUNT] = NULL,
 };
 

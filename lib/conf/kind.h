@@ -33,7 +33,9 @@ struct kind {
 	int		 takes_name;	/* spawn WORD NAME; else per request */
 	int		 inet;		/* served on a TCP port: any local
 					   user may query it */
-	const struct proto_ops *codec;
+	const struct proto_ops *codec;	/* NULL for a relay */
+	int		 relay;		/* its own loop, not request/reply
+					   (smtpfilter) */
 	/* request attributes templates may name beside .Key and .Name */
 	const char *const *attrs;
 	unsigned int	 nattrs;
@@ -73,6 +75,7 @@ extern const struct kind kind_socketmap;
 extern const struct kind kind_tcp;
 extern const struct kind kind_policy;
 extern const struct kind kind_sasl;
+extern const struct kind kind_filter;
 
 /* kinds - indexed by enum conf_kind */
 extern const struct kind *const kinds[];

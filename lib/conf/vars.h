@@ -10,7 +10,7 @@
 
 /* the kinds, in kinds[] order (kind.h) */
 enum conf_kind { KIND_SOCKETMAP, KIND_TCP, KIND_POLICY, KIND_SASL,
-    KIND_COUNT };
+    KIND_FILTER, KIND_COUNT };
 
 #define VAR_KEY		0
 #define VAR_NAME	1
