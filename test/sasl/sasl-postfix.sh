@@ -65,7 +65,13 @@ out=$(timeout 10 runuser -u nobody -- "$HELPER" -c "$HCONF" -t 2>&1)
 check "nobody can run the helper and read its config (-t)" $? "$out"
 
 read -r SPARE PX DV PXN DVN < <(free_ports 5)
-pf_write_main_cf sasl <<EOF
+# sanitizer reports of the helpers (an ASan build) go to $T/san; any fails
+mkdir -p "$T/san"
+chown nobody "$T/san"
+SAN_ENV="ASAN_OPTIONS=log_path=$T/san/asan:detect_leaks=1:intercept_tls_get_addr=0"
+SAN_ENV="$SAN_ENV UBSAN_OPTIONS=log_path=$T/san/ubsan:print_stacktrace=1"
+PF_IMPORT_EXTRA=$SAN_ENV PF_EXPORT_EXTRA="ASAN_OPTIONS UBSAN_OPTIONS" \
+    pf_write_main_cf sasl <<EOF
 pfxsasl_time_limit = 3600s
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
@@ -216,6 +222,9 @@ tt_track "$BACKEND_PY_PID"
 is "backend back: 235 again" \
     "$(code "$(smtp_last "$PX" "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)")")" 235
 
+pf_stop
+san=$(cat "$T"/san/* 2>/dev/null | head -40)
+is "no sanitizer report from the helpers" "$san" ""
 pf_spawn_warnings "$T/spawn-warn"
 check "spawn(8) logged no helper exiting abnormally" $? "$(cat "$T/spawn-warn")"
 ! grep -E "$PF_SYSLOG_NAME/px/smtpd.*(fatal|panic)" "$MAILLOG" >"$T/smtpd-fatal"
