@@ -13,6 +13,8 @@
 #                           introspection URL refuses every token
 #                           (DV_INTROSPECT_URL, default a closed port).
 #                           Sets DV_PID (the master), DV_SOCK.
+#                           DV_WRAP: a command prefix for dovecot (e.g.
+#                           "taskset -c 1"; bench/sasl pins it).
 #                           DV_PENALTY=1 keeps Dovecot's auth penalty
 #                           (off by default: it delays a client IP's next
 #                           AUTH by 2-15 s after a failure)
@@ -103,7 +105,7 @@ service stats {
 }
 EOF
 	rm -f "$sock"
-	dovecot -c "$dir/dovecot.conf" >"$dir/start.log" 2>&1 || {
+	${DV_WRAP:-} dovecot -c "$dir/dovecot.conf" >"$dir/start.log" 2>&1 || {
 		cat "$dir/start.log" "$dir/dovecot.log" >&2 2>/dev/null
 		return 1
 	}
