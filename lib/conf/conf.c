@@ -1032,19 +1032,35 @@ header_refused(const struct conf_entry *e, const char *h, size_t nlen)
 static void
 note_key(int id, void *arg)
 {
-	int	*used = arg;
+	unsigned long long *used = arg;
 
-	if (id != VAR_NAME)
-		*used = 1;
+	if (id >= 0 && id < 64)
+		*used |= 1ULL << id;
 }
 
-/* key_reaches_backend - does the lookup key (or an attribute) get sent? */
+/* var_sent - is the attribute (or .Key, which holds all) in the request? */
+static int
+var_sent(const struct conf_entry *e, unsigned long long used,
+    const char *name)
+{
+	enum conf_kind kind = e->kind;
+	int	 id = vars_resolve(name, &kind);
 
+	return ((id >= 0 && (used & (1ULL << id))) ||
+	    (kinds[kind]->key_is_json && (used & (1ULL << VAR_KEY))));
+}
+
+/*
+ * key_reaches_backend - does the lookup key (or an attribute) get sent,
+ * and every attribute the kind cannot do without (a password check's
+ * password)?
+ */
 static int
 key_reaches_backend(const struct conf_entry *e)
 {
+	const char *const *req;
 	size_t	 i;
-	int	 used = 0;
+	unsigned long long used = 0;
 
 	if (e->url_t == NULL && e->is_get)
 		return (1);	/* postfix-rest-connector's query */
@@ -1054,7 +1070,11 @@ key_reaches_backend(const struct conf_entry *e)
 		tmpl_foreach_var(e->payload_t, note_key, &used);
 	for (i = 0; i < e->ncustom_headers; i++)
 		tmpl_foreach_var(e->header_t[i], note_key, &used);
-	return (used);
+	for (req = kinds[e->kind]->required_vars; req != NULL && *req != NULL;
+	    req++)
+		if (!var_sent(e, used, *req))
+			return (0);
+	return ((used & ~(1ULL << VAR_NAME)) != 0);
 }
 
 /* key_set - does the entry set this entry key (itself or by defaults)? */
@@ -1092,6 +1112,13 @@ own_keys_only(struct loader *L, const struct conf_entry *e)
 {
 	const char *const *k, *const *mine;
 	int	 other;
+
+	/* keys every kind takes but this one would silently ignore */
+	for (k = kinds[e->kind]->ignored_keys; k != NULL && *k != NULL; k++)
+		if (key_set(e, *k))
+			return (entry_error(L, e, *k, -1, "%s does not apply to"
+			    " %s (%s)", *k, kinds[e->kind]->section,
+			    kinds[e->kind]->ignored_why));
 
 	for (other = 0; other < KIND_COUNT; other++) {
 		if (other == (int)e->kind || kinds[other]->own_keys == NULL)

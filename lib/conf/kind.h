@@ -45,6 +45,11 @@ struct kind {
 	const char	*default_payload;
 	const char	*default_action;	/* answer on failure, or NULL */
 	const char *const *own_keys;	/* entry keys only this kind takes */
+	/* entry keys this kind would ignore: refused, with why */
+	const char *const *ignored_keys;
+	const char	*ignored_why;
+	/* attributes a request must send (or .Key, when it holds all) */
+	const char *const *required_vars;
 	const char	*what;		/* "lookup key", "request" */
 	const char	*key_hint;	/* how a template sends it */
 	/* query - postfix-rest-connector's GET parameters (after ? or &) */

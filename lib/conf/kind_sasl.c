@@ -30,6 +30,13 @@ static const char *const own_keys[] = {
 	"default_local_port", "sasl_oidc_auth", NULL,
 };
 
+static const char *const ignored_keys[] = {
+	"value_field", "error_field", "no_error_value", "error_is_permanent",
+	NULL,
+};
+
+static const char *const required_vars[] = { "username", "password", NULL };
+
 static const char *const response_headers[] = {
 	"Auth-User", "Auth-Status", NULL,
 };
@@ -108,8 +115,13 @@ const struct kind kind_sasl = {
 	.secret = 1,
 	.default_payload = "{{ .Key }}",
 	.own_keys = own_keys,
+	.ignored_keys = ignored_keys,
+	.ignored_why = "a password check reads the status and the Auth-User"
+	    " and Auth-Status headers, never the body",
+	.required_vars = required_vars,
 	.what = "login",
-	.key_hint = "{{ .Key }}, or {{ .username }} and {{ .password }}",
+	.key_hint = "{{ .Key }}, or both {{ .username }} and"
+	    " {{ .password }},",
 	.cache_key = sasl_cache_key,
 	.keep = sasl_keep,
 	.response_headers = response_headers,

@@ -1,0 +1,591 @@
+/*
+ * filter.c - one smtpd_proxy_filter transaction: the relay's I/O
+ *
+ * DESCRIPTION
+ *	stdin and stdout are the before-filter smtpd (spawn(8)); the
+ *	downstream is the after-filter smtpd, connected at start.  A poll
+ *	loop feeds the relay (lib/codec/smtprelay.c) what either side
+ *	sends, writes what it says, keeps the content in a spool file, and
+ *	at the end of the message runs the verdict.  Accepted content goes
+ *	down from the spool (or the filter's replacement) and is ended by
+ *	"."; anything else closes the downstream without ".", so nothing
+ *	is queued.
+ *
+ *	Time: after the client's "." smtpd waits smtpd_proxy_timeout
+ *	(100s) for our reply.  The verdict gets the entry's timeout, and
+ *	the message must be down and answered within POST_DATA_MS of the
+ *	"."; past that the downstream is dropped without ".": a late
+ *	success would duplicate the mail when the client retries.
+ *
+ * FILES
+ *	The spool is a file in tempdir, created O_EXCL and 0600 and
+ *	unlinked at once (only the descriptor is kept).  The filter's
+ *	EMAIL and OUTFILE files exist while it runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "filter.h"
+#include "filter_command.h"
+#include "io.h"
+#include "log.h"
+#include "smtpdata.h"
+#include "smtprelay.h"
+
+#define CHUNK		65536
+#define CONNECT_MS	10000	/* to the downstream */
+#define REPLY_MS	60000	/* a downstream reply to a command */
+#define POST_DATA_MS	90000	/* from the client's "." to our reply */
+#define UNAVAILABLE	"421 4.3.0 Error: the after-filter smtpd is" \
+			" unavailable\r\n"
+
+struct filter {
+	const struct conf_entry *e;
+	struct relay	*r;
+	int		 up_in, up_out, down;
+	int		 spool;		/* -1: none */
+	char		 held[CHUNK];	/* smtpd's bytes the relay waits on */
+	size_t		 nheld;
+	long long	 eod;		/* when the client's "." came */
+	int		 gone;		/* smtpd closed during the verdict */
+	int		 done;
+};
+
+/* ------------------------------------------------------------- I/O */
+
+static int
+nonblock_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct pollfd pfd;
+	int	 err = 0, fl;
+	socklen_t elen = sizeof(err);
+
+	fl = fcntl(fd, F_GETFL);
+	(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	if (connect(fd, sa, len) < 0 && errno != EINPROGRESS)
+		return (-1);
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, CONNECT_MS) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0) {
+		errno = err != 0 ? err : ETIMEDOUT;
+		return (-1);
+	}
+	(void)fcntl(fd, F_SETFL, fl);
+	return (0);
+}
+
+/* connect_down - "unix:/path" or "[inet:]host:port" */
+static int
+connect_down(const char *where)
+{
+	struct addrinfo hints, *res, *ai;
+	struct sockaddr_un sun;
+	char	 host[256];
+	const char *colon;
+	int	 fd = -1;
+
+	if (strncmp(where, "unix:", 5) == 0) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlen(where + 5) >= sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
+			return (-1);
+		}
+		memcpy(sun.sun_path, where + 5, strlen(where + 5));
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return (-1);
+		if (nonblock_connect(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) < 0) {
+			(void)close(fd);
+			return (-1);
+		}
+		return (fd);
+	}
+	if (strncmp(where, "inet:", 5) == 0)
+		where += 5;
+	colon = strrchr(where, ':');
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - where), where);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0) {
+		errno = EHOSTUNREACH;
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) < 0)
+			continue;
+		if (nonblock_connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		(void)close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return (fd);
+}
+
+/* flush - what the relay has for each side; 0 when smtpd went away */
+static int
+flush(struct filter *f)
+{
+	struct buf *b = relay_up_out(f->r);
+
+	if (b->len > 0) {
+		if (io_write_all(f->up_out, b->data, b->len) != PFX_OK)
+			return (0);
+		buf_reset(b);
+	}
+	b = relay_down_out(f->r);
+	if (b->len > 0 && f->down >= 0 &&
+	    io_write_all(f->down, b->data, b->len) != PFX_OK) {
+		buf_reset(b);
+		(void)close(f->down);
+		f->down = -1;
+		return (2);
+	}
+	buf_reset(b);
+	return (1);
+}
+
+static void
+close_down(struct filter *f)
+{
+	if (f->down >= 0)
+		(void)close(f->down);
+	f->down = -1;
+}
+
+static int
+spool_open(struct filter *f)
+{
+	char	 path[4096];
+	int	 fd;
+
+	if (f->spool >= 0)
+		(void)close(f->spool);
+	snprintf(path, sizeof(path), "%s/pfxhttp-spool-XXXXXX",
+	    f->e->tempdir);
+	if ((fd = mkostemp(path, O_CLOEXEC)) < 0) {
+		log_warnx("smtpfilter %s: cannot create a spool file in %s: %s",
+		    f->e->name, f->e->tempdir, strerror(errno));
+		return (-1);
+	}
+	/* only the descriptor is needed: nothing is left if we are killed */
+	(void)unlink(path);
+	f->spool = fd;
+	return (0);
+}
+
+/* ---------------------------------------------------------- verdict */
+
+/*
+ * client_gone - did smtpd close while the verdict ran?  (It sends
+ * nothing before our reply but QUIT and a close when it gives up.)
+ */
+static int
+client_gone(struct filter *f)
+{
+	struct pollfd pfd;
+	ssize_t	 n;
+
+	pfd.fd = f->up_in;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) != 1)
+		return (0);
+	if (!(pfd.revents & POLLIN))
+		return (1);
+	if (f->nheld == sizeof(f->held) || (n = read(f->up_in, f->held +
+	    f->nheld, sizeof(f->held) - f->nheld)) <= 0)
+		return (1);
+	f->nheld += (size_t)n;
+	return (0);
+}
+
+/* tempfile - an empty 0600 file in tempdir; its path in path */
+static int
+tempfile(const struct filter *f, const char *what, char *path, size_t len)
+{
+	snprintf(path, len, "%s/pfxhttp-%s-XXXXXX", f->e->tempdir, what);
+	return (mkostemp(path, O_CLOEXEC));
+}
+
+/*
+ * copy_out - the spool's content through a conversion into fd (or,
+ * conv NULL, as is)
+ */
+static int
+copy_spool(int from, long long len, int to,
+    int (*conv)(struct smtpdata *, const char *, size_t, struct buf *),
+    int (*end)(struct smtpdata *, struct buf *))
+{
+	struct smtpdata sd;
+	struct buf out;
+	char	 in[CHUNK];
+	long long off = 0;
+	ssize_t	 n;
+	int	 r = PFX_OK;
+
+	smtpdata_init(&sd);
+	buf_init(&out, 2 * CHUNK + 8);
+	while (r == PFX_OK && (len < 0 || off < len)) {
+		n = pread(from, in, len < 0 || len - off > CHUNK ? CHUNK :
+		    (size_t)(len - off), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 || len >= 0 ? PFX_EIO : PFX_OK;
+			break;
+		}
+		off += n;
+		buf_reset(&out);
+		if (conv != NULL && (r = conv(&sd, in, (size_t)n, &out)) !=
+		    PFX_OK)
+			break;
+		r = conv != NULL ? io_write_all(to, out.data, out.len) :
+		    io_write_all(to, in, (size_t)n);
+	}
+	if (r == PFX_OK && end != NULL) {
+		buf_reset(&out);
+		if ((r = end(&sd, &out)) == PFX_OK)
+			r = io_write_all(to, out.data, out.len);
+	}
+	buf_free(&out);
+	return (r);
+}
+
+static void
+log_verdict(const struct filter *f, const char *what, const char *why)
+{
+	log_info("smtpfilter %s: %s: from=<%s> nrcpt=%zu size=%lld%s%s",
+	    f->e->name, what, relay_sender(f->r), relay_nrcpts(f->r),
+	    relay_content_length(f->r), why != NULL && *why ? ": " : "",
+	    why != NULL ? why : "");
+}
+
+/*
+ * verdict - run the command on the message; the relay's next event
+ * (RELAY_SEND after an accept, with *replace set for a replacement)
+ */
+static enum relay_event
+verdict(struct filter *f, int *replace_fd)
+{
+	struct filter_result res;
+	struct filter_msg m;
+	const char *rcpts[RELAY_MAX_RCPTS];
+	char	 email[4096], outfile[4096];
+	long long deadline;
+	int	 efd, ofd = -1;
+	size_t	 i;
+	struct stat st;
+
+	*replace_fd = -1;
+	memset(&res, 0, sizeof(res));
+	if (f->e->ncommand == 0) {
+		res.v = FV_FAILED;
+		snprintf(res.why, sizeof(res.why), "%s", "HTTP verdicts are"
+		    " not available in this version");
+		goto decided;
+	}
+	email[0] = outfile[0] = '\0';
+	if ((efd = tempfile(f, "email", email, sizeof(email))) < 0 ||
+	    copy_spool(f->spool, relay_content_length(f->r), efd,
+	    smtpdata_unstuff, smtpdata_unstuff_end) != PFX_OK ||
+	    (ofd = tempfile(f, "out", outfile, sizeof(outfile))) < 0) {
+		res.v = FV_FAILED;
+		snprintf(res.why, sizeof(res.why), "cannot write the message"
+		    " for the filter in %s: %s", f->e->tempdir,
+		    strerror(errno));
+		if (efd >= 0)
+			(void)close(efd);
+		goto cleanup;
+	}
+	(void)close(efd);
+	for (i = 0; i < relay_nrcpts(f->r); i++)
+		rcpts[i] = relay_rcpt(f->r, i);
+	memset(&m, 0, sizeof(m));
+	m.email_path = email;
+	m.outfile_path = outfile;
+	m.sender = relay_sender(f->r);
+	m.rcpts = rcpts;
+	m.nrcpts = relay_nrcpts(f->r);
+	m.client_address = relay_xforward(f->r, "ADDR");
+	m.client_name = relay_xforward(f->r, "NAME");
+	m.helo = relay_xforward(f->r, "HELO");
+	deadline = f->eod + f->e->timeout_ms;
+	filter_command_run(f->e, &m, deadline, f->up_in, &res);
+	if (client_gone(f))
+		f->gone = 1;	/* smtpd gave up: abort, whatever it says */
+	if (res.v == FV_REPLACE && fstat(ofd, &st) == 0 && st.st_size > 0) {
+		*replace_fd = ofd;
+		ofd = -1;
+	} else if (res.v == FV_REPLACE)
+		res.v = FV_ACCEPT;
+cleanup:
+	if (email[0] != '\0')
+		(void)unlink(email);
+	if (outfile[0] != '\0')
+		(void)unlink(outfile);
+	if (ofd >= 0)
+		(void)close(ofd);
+decided:
+	if (f->gone) {
+		if (*replace_fd >= 0)
+			(void)close(*replace_fd);
+		*replace_fd = -1;
+		return (RELAY_MORE);
+	}
+	switch (res.v) {
+	case FV_ACCEPT:
+	case FV_REPLACE:
+		log_verdict(f, res.v == FV_ACCEPT ? "accepted" : "replaced",
+		    NULL);
+		return (relay_verdict(f->r, RV_ACCEPT, NULL));
+	case FV_REJECT:
+		log_verdict(f, "rejected", res.reply);
+		return (relay_verdict(f->r, RV_REJECT, res.reply));
+	case FV_FAILED:
+		break;
+	}
+	if (f->e->failure_accepts) {
+		log_verdict(f, "filter failed, passed (on_failure accept)",
+		    res.why);
+		return (relay_verdict(f->r, RV_ACCEPT, NULL));
+	}
+	log_verdict(f, "filter failed, deferred", res.why);
+	return (relay_verdict(f->r, RV_REJECT, "451 4.7.1 Error: the content"
+	    " filter failed; try again later"));
+}
+
+/* send - the message down: the spool as it came, or the replacement */
+static enum relay_event
+send_message(struct filter *f, int replace_fd)
+{
+	int	 r;
+
+	if (f->down < 0) {
+		/* the downstream left during the verdict: 451, not queued */
+		(void)relay_down_eof(f->r);
+		return (relay_sent(f->r));
+	}
+	if (replace_fd >= 0) {
+		r = copy_spool(replace_fd, -1, f->down, smtpdata_stuff,
+		    smtpdata_stuff_end);
+		(void)close(replace_fd);
+	} else
+		r = copy_spool(f->spool, relay_content_length(f->r), f->down,
+		    NULL, NULL);
+	if (r != PFX_OK || clock_ms() > f->eod + POST_DATA_MS) {
+		/* no "." after a failed or late send: nothing is queued */
+		log_warnx("smtpfilter %s: %s; the message was not passed on",
+		    f->e->name, r != PFX_OK ? "sending to the after-filter"
+		    " smtpd failed" : "sending took too long");
+		close_down(f);
+		(void)relay_down_eof(f->r);
+	}
+	return (relay_sent(f->r));
+}
+
+/* ------------------------------------------------------------ loop */
+
+static void
+handle(struct filter *f, enum relay_event ev)
+{
+	int	 replace_fd;
+
+	while (ev != RELAY_MORE && !f->done) {
+		switch (ev) {
+		case RELAY_SPOOL_OPEN:
+			if (spool_open(f) < 0)
+				relay_spool_failed(f->r);
+			break;
+		case RELAY_SPOOL:
+			break;	/* written by the caller */
+		case RELAY_VERDICT:
+			f->eod = clock_ms();
+			if (!flush(f)) {
+				f->done = 1;
+				return;
+			}
+			ev = verdict(f, &replace_fd);
+			if (f->gone) {
+				ev = relay_up_eof(f->r);
+				continue;
+			}
+			if (ev == RELAY_SEND) {
+				ev = send_message(f, replace_fd);
+				continue;
+			}
+			continue;
+		case RELAY_SEND:
+			ev = send_message(f, -1);
+			continue;
+		case RELAY_CLOSE_DOWN:
+			close_down(f);
+			break;
+		case RELAY_ABORT:
+			log_info("smtpfilter %s: the client went away in the"
+			    " middle of a message; nothing was passed on",
+			    f->e->name);
+			close_down(f);
+			f->done = 1;
+			return;
+		case RELAY_DONE:
+			f->done = 1;
+			break;
+		case RELAY_MORE:
+			break;
+		}
+		ev = relay_next(f->r);
+	}
+}
+
+/* from_up - feed what smtpd sent (and what was held) to the relay */
+static void
+from_up(struct filter *f)
+{
+	const char *span;
+	size_t	 used, spanlen, off = 0;
+	enum relay_event ev;
+
+	while (off < f->nheld && !f->done && relay_wants_up(f->r)) {
+		ev = relay_up(f->r, f->held + off, f->nheld - off, &used,
+		    &span, &spanlen);
+		off += used;
+		if (ev == RELAY_SPOOL) {
+			if (f->spool >= 0 && io_write_all(f->spool, span,
+			    spanlen) != PFX_OK) {
+				log_warnx("smtpfilter %s: spool: %s",
+				    f->e->name, strerror(errno));
+				relay_spool_failed(f->r);
+				(void)close(f->spool);
+				f->spool = -1;
+			}
+			ev = relay_next(f->r);
+		}
+		handle(f, ev);
+		if (!f->done && flush(f) == 0)
+			f->done = 1;
+		if (used == 0)
+			break;
+	}
+	memmove(f->held, f->held + off, f->nheld - off);
+	f->nheld -= off;
+}
+
+int
+filter_serve(const struct conf *c, const struct conf_entry *e, int in,
+    int out)
+{
+	struct relay_opts ro;
+	struct pollfd pfd[2];
+	struct filter f;
+	char	 buf[CHUNK];
+	ssize_t	 n;
+	int	 np, timeout, rc = 0;
+	long long wait_since = clock_ms();
+
+	(void)c;
+	memset(&f, 0, sizeof(f));
+	f.e = e;
+	f.up_in = in;
+	f.up_out = out;
+	f.spool = -1;
+	ro.max_message_size = e->max_message_size;
+	f.r = relay_new(&ro);
+	if ((f.down = connect_down(e->downstream)) < 0) {
+		log_warnx("smtpfilter %s: cannot connect to %s: %s", e->name,
+		    e->downstream, strerror(errno));
+		/* smtpd answers its client 451 for any non-2xx greeting */
+		(void)io_write_all(out, UNAVAILABLE, sizeof(UNAVAILABLE) - 1);
+		relay_free(f.r);
+		return (0);
+	}
+	while (!f.done) {
+		np = 0;
+		if (relay_wants_up(f.r) && f.nheld < sizeof(f.held)) {
+			pfd[np].fd = f.up_in;
+			pfd[np++].events = POLLIN;
+		}
+		if (f.down >= 0) {
+			pfd[np].fd = f.down;
+			pfd[np++].events = POLLIN;
+		}
+		if (np == 0)
+			break;
+		timeout = relay_wants_down(f.r) ? REPLY_MS : -1;
+		if ((n = poll(pfd, (nfds_t)np, timeout)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0) {
+			if (clock_ms() - wait_since >= REPLY_MS) {
+				log_warnx("smtpfilter %s: the after-filter"
+				    " smtpd did not answer in %ds", e->name,
+				    REPLY_MS / 1000);
+				close_down(&f);
+				handle(&f, relay_down_eof(f.r));
+				if (flush(&f) == 0)
+					break;
+			}
+			continue;
+		}
+		if (f.down >= 0 && (pfd[np - 1].revents & (POLLIN | POLLHUP |
+		    POLLERR))) {
+			n = read(f.down, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			wait_since = clock_ms();
+			if (n <= 0) {
+				close_down(&f);
+				handle(&f, relay_down_eof(f.r));
+			} else {
+				size_t used;
+
+				handle(&f, relay_down(f.r, buf, (size_t)n,
+				    &used));
+			}
+			if (flush(&f) == 0)
+				break;
+			from_up(&f);	/* the reply may let held input on */
+			continue;
+		}
+		if (np > 0 && pfd[0].fd == f.up_in && (pfd[0].revents &
+		    (POLLIN | POLLHUP | POLLERR))) {
+			n = read(f.up_in, f.held + f.nheld, sizeof(f.held) -
+			    f.nheld);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				from_up(&f);
+				handle(&f, relay_up_eof(f.r));
+				(void)flush(&f);
+				break;
+			}
+			f.nheld += (size_t)n;
+			wait_since = clock_ms();
+			from_up(&f);
+		}
+	}
+	close_down(&f);
+	if (f.spool >= 0)
+		(void)close(f.spool);
+	relay_free(f.r);
+	return (rc);
+}
