@@ -24,6 +24,24 @@
 //                     IDP_PKI_DIR, a JWK or a JWKS) is turned into "jwks";
 //                     "jwks_kid" then replaces each key's kid.
 //   IDP_VERBOSE       1 = log every request to stderr
+//   IDP_SIGNING_JWKS  optional JWKS file of private keys (each with kid and
+//                     alg) that sign the IdP's JWTs instead of one generated
+//                     RSA key; /jwks then serves their public halves, plus:
+//   IDP_EXTRA_JWKS    optional JWKS file of public keys, re-read on every
+//                     GET /jwks and served after the signing keys (a key
+//                     "rotated in" before the IdP signs with it)
+//
+// JWT access tokens (resource indicators, RFC 8707): a client_credentials
+// request with resource=URN gets a JWT (typ at+jwt) for these:
+//   urn:pfxhttp:smtp           aud urn:pfxhttp:smtp, RS256
+//   urn:pfxhttp:smtp:ALG       the same, signed with ALG (ps256, es256,
+//                              es384, es512, eddsa): needs such a key in
+//                              IDP_SIGNING_JWKS
+//   urn:pfxhttp:other          aud urn:pfxhttp:other, RS256
+//   urn:pfxhttp:opaque         aud urn:pfxhttp:smtp, an opaque token
+// Without resource nothing changes: opaque tokens without aud.  A client in
+// IDP_CLIENTS_FILE may have "token_claims": {...}, added to its tokens
+// (JWT claims, introspection answers).
 //
 // Issuer: https://IDP_HOST:PORT (no path).  Endpoints: discovery
 // /.well-known/openid-configuration, token /token, introspection
@@ -96,7 +114,7 @@ for (const fn of ['warn', 'info', 'log']) {
     if (!quiet.some((re) => re.test(String(a[0])))) orig(...a);
   };
 }
-const { default: Provider } = await import('oidc-provider');
+const { default: Provider, errors } = await import('oidc-provider');
 
 const log = (...a) => console.error('idp:', ...a);
 
@@ -158,6 +176,8 @@ function builtinClients() {
   ];
 }
 
+const tokenClaims = new Map(); // client_id -> extra claims of its tokens
+
 function loadClients() {
   const byId = new Map(builtinClients().map((c) => [c.client_id, c]));
   if (env.IDP_CLIENTS_FILE) {
@@ -166,7 +186,10 @@ function loadClients() {
     }
   }
   return [...byId.values()].map((c) => {
-    const { jwks_file: jf, jwks_kid: kid, ...rest } = c;
+    const {
+      jwks_file: jf, jwks_kid: kid, token_claims: tc, ...rest
+    } = c;
+    if (tc) tokenClaims.set(c.client_id, tc);
     if (!jf) return rest;
     const jwks = readJwks(jf);
     return { ...rest, jwks: kid ? { keys: jwks.keys.map((k) => ({ ...k, kid })) } : jwks };
@@ -480,6 +503,7 @@ async function handle(req, res) {
     if (injectFailure('discovery', res)) return undefined;
   } else if (p === ROUTES.jwks) {
     stats.jwks += 1;
+    if (publicJwks) return sendJson(res, 200, servedJwks());
   } else if (p === ROUTES.revocation) {
     stats.revocation += 1;
   } else if ((p === ROUTES.token || p === ROUTES.introspection) && req.method === 'POST') {
@@ -617,17 +641,56 @@ function writePortFile(port) {
   renameSync(tmp, env.IDP_PORT_FILE);
 }
 
+// IDP_SIGNING_JWKS: the public halves, served with IDP_EXTRA_JWKS
+let publicJwks = null;
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+function servedJwks() {
+  let extra = [];
+  if (env.IDP_EXTRA_JWKS) {
+    try {
+      const v = JSON.parse(readFileSync(env.IDP_EXTRA_JWKS, 'utf8'));
+      extra = v.keys ? v.keys : [v];
+    } catch (err) {
+      if (err.code !== 'ENOENT') log('IDP_EXTRA_JWKS:', err.message);
+    }
+  }
+  return { keys: [...publicJwks, ...extra] };
+}
+
+const RESOURCES = {
+  'urn:pfxhttp:smtp': { aud: 'urn:pfxhttp:smtp', alg: 'RS256' },
+  'urn:pfxhttp:smtp:ps256': { aud: 'urn:pfxhttp:smtp', alg: 'PS256' },
+  'urn:pfxhttp:smtp:es256': { aud: 'urn:pfxhttp:smtp', alg: 'ES256' },
+  'urn:pfxhttp:smtp:es384': { aud: 'urn:pfxhttp:smtp', alg: 'ES384' },
+  'urn:pfxhttp:smtp:es512': { aud: 'urn:pfxhttp:smtp', alg: 'ES512' },
+  'urn:pfxhttp:smtp:eddsa': { aud: 'urn:pfxhttp:smtp', alg: 'EdDSA' },
+  'urn:pfxhttp:other': { aud: 'urn:pfxhttp:other', alg: 'RS256' },
+  'urn:pfxhttp:opaque': { aud: 'urn:pfxhttp:smtp', alg: null },
+};
+
 function makeProvider(issuer) {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const signing = privateKey.export({ format: 'jwk' });
-  signing.kid = createHash('sha256').update(signing.n).digest('base64url').slice(0, 16);
-  signing.use = 'sig';
-  signing.alg = 'RS256';
+  let keys;
+  if (env.IDP_SIGNING_JWKS) {
+    ({ keys } = JSON.parse(readFileSync(env.IDP_SIGNING_JWKS, 'utf8')));
+    publicJwks = keys.map((k) => Object.fromEntries(
+      Object.entries(k).filter(([n]) => !PRIVATE_MEMBERS.includes(n)),
+    ));
+  } else {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const signing = privateKey.export({ format: 'jwk' });
+    signing.kid = createHash('sha256').update(signing.n).digest('base64url').slice(0, 16);
+    signing.use = 'sig';
+    signing.alg = 'RS256';
+    keys = [signing];
+  }
+  const signingAlgs = [...new Set(['RS256', ...keys.map((k) => k.alg).filter(Boolean)])];
 
   const provider = new Provider(issuer, {
     adapter: Adapter,
     clients,
-    jwks: { keys: [signing] },
+    jwks: { keys },
+    extraTokenClaims: async (ctx, token) => tokenClaims.get(token.clientId),
     scopes: ['openid', ...SCOPES],
     claims: { openid: ['sub'] },
     routes: {
@@ -639,6 +702,7 @@ function makeProvider(issuer) {
     cookies: { keys: ['pfxhttp-test-cookie-key-not-secret'] },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     enabledJWA: {
+      idTokenSigningAlgValues: signingAlgs,
       clientAuthSigningAlgValues: [
         'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
         'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
@@ -647,6 +711,22 @@ function makeProvider(issuer) {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (ctx, indicator) => {
+          const r = RESOURCES[indicator];
+          if (!r) throw new errors.InvalidTarget();
+          return {
+            scope: SCOPES.join(' '),
+            audience: r.aud,
+            accessTokenTTL: config.token_ttl,
+            ...(r.alg ? { accessTokenFormat: 'jwt', jwt: { sign: { alg: r.alg } } }
+              : { accessTokenFormat: 'opaque' }),
+          };
+        },
+      },
       introspection: {
         enabled: true,
         allowedPolicy: async (ctx, client, token) => client.clientId === 'introspector'
