@@ -138,7 +138,7 @@ open_conn(const char *sock, const char *cmd)
 
 		if (strlen(sock) >= sizeof(sun.sun_path))
 			return (-1);
-		strcpy(sun.sun_path, sock);
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 			return (-1);
@@ -228,8 +228,8 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'u': sock = optarg; break;
 		case 'e': cmd = optarg; break;
-		case 'n': n = atol(optarg); break;
-		case 'c': conns = atol(optarg); break;
+		case 'n': n = strtol(optarg, NULL, 10); break;
+		case 'c': conns = strtol(optarg, NULL, 10); break;
 		case 'U': user = optarg; break;
 		case 'P': pass = optarg; break;
 		default:

@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "fallback.h"
+#include "filter.h"
 #include "kind.h"
 #include "io.h"
 #include "log.h"
@@ -37,6 +38,7 @@ usage(FILE *f)
 	    "       pfxhttp-spawn [-c FILE] tcp NAME\n"
 	    "       pfxhttp-spawn [-c FILE] policy NAME\n"
 	    "       pfxhttp-spawn [-c FILE] sasl NAME\n"
+	    "       pfxhttp-spawn [-c FILE] smtpfilter NAME\n"
 	    "       pfxhttp-spawn [-c FILE] -t\n"
 	    "       pfxhttp-spawn --version | -h\n"
 	    "The configuration defaults to $PFXHTTP_CONFIG or "
@@ -199,7 +201,7 @@ main(int argc, char **argv)
 		if (tty)
 			usage(stderr);
 		log_errx("bad command line; expected socketmap, tcp NAME,"
-		    " policy NAME or sasl NAME");
+		    " policy NAME, sasl NAME or smtpfilter NAME");
 		return (64);
 	}
 	sa.ops = kd->codec;
@@ -220,10 +222,10 @@ main(int argc, char **argv)
 		return (78);
 	}
 	if (kd->relay) {
-		/* pfxhttp-spawn/filter.c arrives in the next change */
-		log_errx("%s: smtpfilter is not available yet", path);
+		/* not request and reply: a relay with a loop of its own */
+		rc = filter_serve(conf, sa.entry, STDIN_FILENO, STDOUT_FILENO);
 		conf_free(conf);
-		return (69);
+		return (rc);
 	}
 	sa.conf = conf;
 	sa.in = STDIN_FILENO;

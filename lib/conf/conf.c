@@ -756,6 +756,23 @@ compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
 #define SASL_DEFAULT_TIMEOUT_MS	8000
 #define SASL_ERR(k, fmt, ...)	entry_error(L, e, k, -1, fmt, ##__VA_ARGS__)
 
+/* port_ok - a decimal port number, 1 to 65535 */
+static int
+port_ok(const char *s)
+{
+	long	 v = 0;
+	size_t	 i, n = strlen(s);
+
+	if (n == 0 || n > 5)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (0);
+		v = v * 10 + (s[i] - '0');
+	}
+	return (v >= 1 && v <= 65535);
+}
+
 /* compile_sasl_oidc - what a token must hold, checked by tokend */
 
 static int
@@ -847,11 +864,7 @@ compile_sasl(struct loader *L, struct conf_entry *e, const struct conf *c)
 			    " must be \"close\" (Postfix answers 454) or"
 			    " \"fail\" (535)"));
 	}
-	if (e->default_local_port != NULL && (strspn(e->default_local_port,
-	    "0123456789") != strlen(e->default_local_port) ||
-	    strlen(e->default_local_port) > 5 ||
-	    atoi(e->default_local_port) < 1 ||
-	    atoi(e->default_local_port) > 65535))
+	if (e->default_local_port != NULL && !port_ok(e->default_local_port))
 		return (SASL_ERR("default_local_port", "default_local_port must"
 		    " be a port number (1-65535), as a string"));
 	if (e->timeout_ms == 0)
@@ -879,9 +892,7 @@ downstream_problem(const char *s)
 	if (strncmp(s, "inet:", 5) == 0)
 		s += 5;
 	if ((colon = strrchr(s, ':')) == NULL || colon == s ||
-	    colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
-	    strlen(colon + 1) || atoi(colon + 1) < 1 || atoi(colon + 1) >
-	    65535)
+	    !port_ok(colon + 1))
 		return ("must be \"host:port\" or \"unix:/path\"");
 	if (strpbrk(s, " \t\r\n") != NULL)
 		return ("contains whitespace");
