@@ -35,7 +35,8 @@
  *			gave "<>")
  *	RECIPIENTS	the accepted recipients joined by ","; at most
  *			64 KiB of whole addresses: compare with
- *			RECIPIENTCOUNT to see a list that was cut
+ *			RECIPIENTCOUNT to see a list that was cut (and
+ *			a quoted local part may hold a comma itself)
  *	RECIPIENT	the first of them (postprox's name)
  *	RECIPIENTCOUNT	how many there are (all of them)
  *	CLIENT_ADDRESS	XFORWARD ADDR, NAME and HELO, empty when unknown
@@ -69,7 +70,14 @@
  *	subreaper, so the killed members come back to it and are reaped
  *	too: when filter_command_run() returns, no process of the group is
  *	left.  A process that leaves the group on purpose (setsid(),
- *	setpgid()) escapes; containing those takes a cgroup.
+ *	setpgid()) escapes; containing those takes a cgroup.  If it was
+ *	orphaned meanwhile it is this process's child, a zombie after it
+ *	ends until this process exits (one Postfix connection).
+ *
+ *	The caller must not reap children it did not fork (a SIGCHLD
+ *	handler calling waitpid(-1)): the exit status would be lost, and
+ *	the run then fails.  An ignored SIGCHLD (which reaps by itself)
+ *	is set to the default for the run and restored afterwards.
  *
  * SECURITY
  *	Everything the child needs is built before fork(); between fork()
@@ -289,7 +297,7 @@ name_is(const char *s, const char *name, size_t len)
 	return (strncmp(s, name, len) == 0 && s[len] == '=');
 }
 
-/* extra_wanted - an entry's environment entry i, unless overridden or reserved */
+/* extra_wanted - environment entry i, unless reserved or set again */
 
 static int
 extra_wanted(const struct conf_entry *e, size_t i)
@@ -383,8 +391,10 @@ static void
 child_fail(int fd, int stage)
 {
 	struct child_report rep = { stage, errno };
+	ssize_t	 n;
 
-	(void)write(fd, &rep, sizeof(rep));
+	n = write(fd, &rep, sizeof(rep));	/* a pipe: all or nothing */
+	(void)n;
 	_exit(127);
 }
 

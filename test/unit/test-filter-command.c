@@ -177,6 +177,15 @@ test_verdicts(void)
 	run(script("replace.sh"), 10000, &res);
 	is_str(read_file(outfile, b, sizeof(b)),
 	    "Subject: replaced\n\nnew body\n", "the replacement is in OUTFILE");
+	/* the caller must open OUTFILE again by name: this is a new inode */
+	run(script("replace-mv.sh"), 10000, &res);
+	ok(res.v == FV_REPLACE && strcmp(read_file(outfile, b, sizeof(b)),
+	    "Subject: renamed\n\nnew body\n") == 0,
+	    "a file renamed over OUTFILE replaces");
+	run(script("replace-link.sh"), 10000, &res);
+	ok(res.v == FV_FAILED && strcmp(res.why, "exit status 0, but OUTFILE"
+	    " is no longer a regular file") == 0, "OUTFILE a symlink: failed");
+	unlink(outfile);
 }
 
 /* test_replies - exit 1: what each stderr text becomes as a reply */
@@ -744,6 +753,8 @@ main(void)
 		char	 p[300];
 
 		snprintf(p, sizeof(p), "%s.fd", dump);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s.std", dump);
 		unlink(p);
 		snprintf(p, sizeof(p), "%s.daemon", pidfile);
 		unlink(p);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# daemon.sh - leaves a sleeping daemon in its group, then accepts
+# daemon.sh - leaves a sleeping daemon in its group (orphaned: its parent
+# subshell is gone before the filter exits), then accepts
 echo $$ > "$PIDFILE"
-sleep 60 </dev/null >/dev/null 2>&1 &
-echo $! > "$PIDFILE.daemon"
+(sleep 60 </dev/null >/dev/null 2>&1 & echo $! > "$PIDFILE.daemon")
 exit 0
