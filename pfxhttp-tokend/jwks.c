@@ -426,6 +426,14 @@ jwks_count(const struct jwks *s)
 	return (s != NULL ? s->n : 0);
 }
 
+/* fits - the key takes tokens of this alg (its JWK's alg, when stated) */
+
+static int
+fits(const struct alg *a, int ai, const struct jwk *k)
+{
+	return (alg_fits(a, k->kty, k->curve) && (k->alg < 0 || k->alg == ai));
+}
+
 /* ecdsa_der - JWS's fixed-size r||s as the DER GnuTLS verifies */
 
 static int
@@ -459,11 +467,15 @@ jwks_verify(const struct jwks *s, const struct jws *w, const char *tok,
 	}
 	a = &algs[ai];
 	if (w->kid != NULL) {
-		for (i = 0; s != NULL && i < s->n && k == NULL; i++)
+		/* a kid may name keys of two types: the one that fits */
+		for (i = 0; s != NULL && i < s->n; i++)
 			if (s->keys[i].kid != NULL &&
 			    s->keys[i].kidlen == w->kidlen &&
-			    memcmp(s->keys[i].kid, w->kid, w->kidlen) == 0)
+			    memcmp(s->keys[i].kid, w->kid, w->kidlen) == 0) {
 				k = &s->keys[i];
+				if (fits(a, ai, k))
+					break;
+			}
 		if (k == NULL) {
 			*why = "no key of the IdP has the token's kid";
 			return (JWS_UNKNOWN_KID);
@@ -476,7 +488,7 @@ jwks_verify(const struct jwks *s, const struct jws *w, const char *tok,
 		}
 		k = &s->keys[0];
 	}
-	if (!alg_fits(a, k->kty, k->curve) || (k->alg >= 0 && k->alg != ai)) {
+	if (!fits(a, ai, k)) {
 		*why = "the token's alg does not fit its key";
 		return (JWS_ALG);
 	}

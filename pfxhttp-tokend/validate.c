@@ -287,11 +287,19 @@ jstr(struct json_object *j, const char *name)
 	return (json_object_get_string(v));
 }
 
-/* url_scheme - 2 for https, 1 for http, 0 for anything else */
-
+/*
+ * url_scheme - 2 for https, 1 for http, 0 for anything else (and for a
+ * URL with a space, control or non-ASCII byte: IdP text goes to libcurl
+ * and to the log)
+ */
 static int
 url_scheme(const char *u)
 {
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)u; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return (0);
 	if (strncasecmp(u, "https://", 8) == 0)
 		return (2);
 	if (strncasecmp(u, "http://", 7) == 0)
@@ -695,11 +703,12 @@ discovery_done(struct validator *v, struct idp *p, CURLcode cc,
 	iss = jstr(j, "issuer");
 	ie = jstr(j, "introspection_endpoint");
 	ju = jstr(j, "jwks_uri");
-	if ((ie != NULL && url_scheme(ie) < want) ||
-	    (ju != NULL && url_scheme(ju) < want)) {
+	if ((ie != NULL && (url_scheme(ie) < want || url_scheme(ie) == 0)) ||
+	    (ju != NULL && (url_scheme(ju) < want || url_scheme(ju) == 0))) {
 		json_object_put(j);
 		log_warnx("token check: discovery at %s refused: it names an"
-		    " endpoint that is not https", p->uri);
+		    " endpoint that is not %s", p->uri, want == 2 ? "https" :
+		    "an http(s) URL");
 		*why = "discovery refused (an endpoint is not https)";
 		return (0);
 	}
@@ -1046,7 +1055,7 @@ validator_done(struct validator *v, CURL *h, CURLcode cc)
 		return (0);
 	x = (struct xfer *)(void *)priv;
 	if (x->h != h)
-		return (0);
+		return (1);	/* ours, but abandoned: never oidc.c's */
 	switch (x->kind) {
 	case X_INTROSPECT:
 		introspected(x->owner, cc);

@@ -230,7 +230,10 @@ both jw alice "$SHORT" "$REFUSED" "jwks: the IdP's JWT past its exp fails"
 
 # unknown kid: no refetch within 10 s of the last fetch, then one refetch
 ROT1=$($TOOL sign "$K/rot1.jwk" rot1 RS256 '{}' "$(claims)")
+sleep 10.5	# the last fetch is 10 s old: an unknown kid refetches
+j0=$(count jwks)
 is "jwks: an unknown kid fails" "$(mlogin jw XOAUTH2 alice "$ROT1")" "$REFUSED"
+is "jwks: ... after one refetch of the key set" "$(($(count jwks) - j0))" 1
 $TOOL public "$K/rot1.jwk" | jq -s '{keys: .}' >"$K/extra.jwks"
 is "jwks: ... and still fails right after the key is published (no refetch within 10 s)" \
     "$(mlogin jw XOAUTH2 alice "$ROT1")" "$REFUSED"
