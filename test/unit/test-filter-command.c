@@ -98,6 +98,18 @@ no_children(void)
 	return (waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
 }
 
+/* open_fds - how many descriptors this process has open */
+
+static int
+open_fds(void)
+{
+	int	 fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return (n);
+}
+
 static const struct filter_msg msg = {
 	.email_path = email,
 	.outfile_path = outfile,
@@ -711,6 +723,7 @@ int
 main(void)
 {
 	const char *src = getenv("PFXHTTP_SRCDIR");
+	int	 fds;
 
 	snprintf(filters, sizeof(filters), "%s/test/unit/filters",
 	    src != NULL ? src : "../..");
@@ -726,6 +739,7 @@ main(void)
 	snprintf(dump_env, sizeof(dump_env), "DUMP=%s", dump);
 	write_file(email, "Subject: test\n\nbody\n", 0600);
 	signal(SIGPIPE, SIG_IGN);	/* as pfxhttp-spawn: the child's default */
+	fds = open_fds();
 
 	test_verdicts();
 	test_replies();
@@ -738,6 +752,7 @@ main(void)
 	test_watch();
 	test_edges();
 	test_no_pidfd();
+	is_int(open_fds(), fds, "no descriptor left open by the runs");
 
 	{
 		char	 cmd[400];
