@@ -1,0 +1,3 @@
+#!/bin/sh
+# killed.sh - killed by a signal: a filter failure
+kill -KILL $$
