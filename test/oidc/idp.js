@@ -91,7 +91,8 @@
 //         "token_delay_ms": 0,         delay every token response
 //         "discovery_fail_status": 500, "discovery_fail_count": 1,
 //         "discovery_delay_ms": 0,
-//         "introspection_fail_status": 503, "introspection_fail_count": 1}
+//         "introspection_fail_status": 503, "introspection_fail_count": 1,
+//         "introspection_delay_ms": 0}   delay every introspection answer
 //   POST /test/revoke    make every issued access token inactive; body
 //                        {"client_id": "cc-basic"} limits it to one client.
 //                        Answers {"revoked": N}.
@@ -225,6 +226,7 @@ const defaultConfig = () => ({
   discovery_delay_ms: 0,
   introspection_fail_status: 0,
   introspection_fail_count: 0,
+  introspection_delay_ms: 0,
 });
 let config = defaultConfig();
 if (!(config.token_ttl > 0)) {
@@ -621,6 +623,7 @@ async function introspectionRequest(req, res, form, d) {
   const s = stats.introspection;
   s.requests += 1;
   s.by_client[d.client_id] = (s.by_client[d.client_id] || 0) + 1;
+  if (config.introspection_delay_ms) await sleep(config.introspection_delay_ms);
   if (injectFailure('introspection', res)) {
     s.errors += 1;
     return;

@@ -107,6 +107,7 @@ EOF
 	entry inpost 'validation = "introspection"; auth_method = "client_secret_post";'
 	entry inaud "validation = \"introspection\"; $AUD"
 	entry incache 'validation = "introspection"; introspection_cache_ttl = "60s";'
+	entry inslow 'validation = "introspection";' 'timeout = "2s";'
 	entry auto "validation = \"auto\"; $AUD"
 	URI="https://127.0.0.1:$DEAD/.well-known/openid-configuration" entry deadjw "validation = \"jwks\"; $AUD"
 	URI="https://127.0.0.1:$DEAD/.well-known/openid-configuration" entry deadin 'validation = "introspection";'
@@ -308,6 +309,33 @@ like "temporary_failure = fail: FAIL code=temp_fail, not the error challenge" \
     "$(login deadfail XOAUTH2 alice "$OPAQUE")" '^FAIL reason=Temporary'
 num_cmp "backend errors are counted" "$(tcount "$C" dovecot_sasl.in backend_errors_http_5xx)" -eq 2
 num_cmp "refusals are counted by verdict" "$(tcount "$C" dovecot_sasl.jw requests_notfound)" -ge 30
+
+# the IdP too slow: answered (closed) by the entry's timeout, not later
+idp_post /test/config '{"introspection_delay_ms": 6000}' >/dev/null
+timed slow login inslow XOAUTH2 alice "$OPAQUE"
+is "introspection: an IdP slower than the entry's 2 s timeout: connection closed" "$slow" CLOSED
+num_cmp "introspection: ... after about 2 s (${ELAPSED}ms)" "$ELAPSED" -lt 3500
+num_cmp "introspection: ... not before (${ELAPSED}ms)" "$ELAPSED" -ge 1900
+
+# a reload answers the checks under way, and keeps the IdP's discovery
+# and key set
+idp_post /test/config '{"introspection_delay_ms": 3000}' >/dev/null
+t0=$(now_ms)
+login in XOAUTH2 alice "$OPAQUE" >"$T/reload.out" &
+lp=$!
+sleep 0.8
+kill -HUP "$TOKEND_PID"
+wait "$lp"
+el=$(($(now_ms) - t0))
+is "reload: a check under way is answered: connection closed" "$(cat "$T/reload.out")" CLOSED
+num_cmp "reload: ... at once, not after the IdP's 3 s (${el}ms)" "$el" -lt 2500
+idp_post /test/config '{"introspection_delay_ms": 0}' >/dev/null
+wait_for 50 grep -q 'configuration reloaded' "$T/tokend.log"
+j0=$(count jwks)
+d0=$(count discovery)
+is "reload: a JWT logs in afterwards" "$(mlogin jw XOAUTH2 alice "$JWT")" "OK user=alice"
+is "reload: ... with the discovery and key set kept" "$(($(count jwks) - j0 + $(count discovery) - d0))" 0
+is "reload: an opaque token logs in afterwards" "$(mlogin in OAUTHBEARER alice "$OPAQUE")" "OK user=alice"
 
 # ------------------------------------------------------------------ auto
 
