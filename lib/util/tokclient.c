@@ -2,8 +2,14 @@
  * tokclient.c - framed, deadline-bounded calls to pfxhttp-tokend
  *
  * A connection tokend closed while it was idle (server.idle_timeout, or
- * to make room) is reopened once, at the next call.  A refusal (peer
- * check) is logged once; calls then fail at once for REFUSED_RETRY_MS.
+ * to make room) is reopened once, at the next call: the send or the
+ * read on it fails (EPIPE, ECONNRESET, EOF), and the call is made again
+ * on a new connection.  A refusal (peer check) is logged once; calls
+ * then fail at once for REFUSED_RETRY_MS.
+ *
+ * A call is three system calls when all goes well: send, poll, recv
+ * (tokend cannot have answered before the poll, so no read is tried
+ * first).
  */
 #include <errno.h>
 #include <poll.h>
@@ -135,7 +141,9 @@ tokc_send(struct tokc *t, long long deadline)
 
 /*
  * tokc_recv - the next frame.  Bytes past it (an ANSWER right behind a
- * PENDING) wait in t->in for the next call.
+ * PENDING) wait in t->in for the next call.  It waits for input before
+ * each read; with a deadline already passed it reads once, without
+ * waiting, what is there (why tokend closed a new connection).
  */
 static int
 tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
@@ -143,7 +151,7 @@ tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
 	char	 in[4096];
 	ssize_t	 n;
 	size_t	 used;
-	int	 done, r;
+	int	 done, r, wait = deadline > clock_ms();
 
 	ns_reset(&t->ns);
 	for (;;) {
@@ -158,28 +166,19 @@ tokc_recv(struct tokc *t, struct tok_msg *reply, long long deadline)
 				return (tok_parse(t->ns.payload.data,
 				    t->ns.payload.len, reply));
 		}
+		if (wait && (r = tokc_wait(t, POLLIN, deadline)) != PFX_OK)
+			return (r);
+		wait = 1;
 		if ((n = recv(t->fd, in, sizeof(in), 0)) <= 0) {
 			if (n == 0)
 				return (PFX_EIO);
 			if (errno != EAGAIN && errno != EINTR)
 				return (PFX_EIO);
-			if ((r = tokc_wait(t, POLLIN, deadline)) != PFX_OK)
-				return (r);
 			continue;
 		}
 		if (buf_append(&t->in, in, (size_t)n) != PFX_OK)
 			return (PFX_EPROTO);
 	}
-}
-
-/* tokc_closed - tokend hung up on an idle connection (EOF or a frame) */
-
-static int
-tokc_closed(struct tokc *t)
-{
-	struct pollfd pfd = { t->fd, POLLIN, 0 };
-
-	return (poll(&pfd, 1, 0) != 0);
 }
 
 /* tokc_refused - "ERR refused": log it once, back off */
@@ -218,13 +217,7 @@ tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
 		return (r);
 	tok_init(reply, "");
 	for (tries = 0; tries < 2; tries++) {
-		if (t->fd >= 0 && tokc_closed(t)) {
-			/* tokend dropped the idle connection, maybe saying why */
-			if (tokc_recv(t, reply, now) == PFX_OK &&
-			    tokc_refused(t, reply))
-				return (PFX_EPROTO);
-			tokc_close(t);
-		}
+		/* a connection tokend dropped while idle fails below */
 		if ((reused = t->fd >= 0) == 0 &&
 		    (r = tokc_connect(t)) != PFX_OK)
 			return (r);
