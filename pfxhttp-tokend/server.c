@@ -2,9 +2,14 @@
  * server.c - pfxhttp-tokend event loop
  *
  * DESCRIPTION
- *	One thread, one loop: curl_multi_wait() watches the listening
- *	socket, the client connections, a signalfd and libcurl's own
- *	transfers together.  A LOOKUP (tokproto.h) goes to the engine
+ *	One thread, one loop: one epoll set watches the listening socket,
+ *	the client connections, a signalfd and libcurl's own sockets
+ *	together (curl_multi_socket_action: libcurl says which of its
+ *	sockets to watch and when its next timeout is due, and acts on
+ *	the one socket that is ready, not on every transfer).  A client
+ *	connection is registered once, edge-triggered for input; output
+ *	is watched only while a reply waits for room.  A LOOKUP
+ *	(tokproto.h) goes to the engine
  *	(engine.c), which answers at once from the cache or later, when its
  *	backend call or token fetch finishes; until then the connection is
  *	parked (PENDING tells the peer it is alive).  spawn processes ask
@@ -31,9 +36,11 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -58,6 +65,13 @@
 #define FD_RESERVE	32	/* descriptors kept for libcurl and logs */
 #define READ_CHUNK	16384
 #define ACCEPT_PAUSE_MS	250	/* out of descriptors, nothing to drop */
+#define MAX_EVENTS	256
+
+/* epoll data: a struct conn pointer (aligned: low bits 0), or a tag */
+#define EV_CURL		1ULL	/* | fd << 2: one of libcurl's sockets */
+#define EV_SIGNAL	2ULL
+#define EV_LISTEN	3ULL
+#define EV_TAG(u)	((u) & 3ULL)
 
 struct conn {
 	int		 fd;
@@ -71,13 +85,17 @@ struct conn {
 	long long	 asked_at;	/* ms: when the LOOKUP came */
 	long long	 pending_at;	/* ms: when PENDING is due */
 	int		 closing;	/* close once out is written */
+	int		 readable;	/* input may wait (edge-triggered) */
+	int		 out_watched;	/* EPOLLOUT is in its epoll events */
 };
 
 struct server {
 	char		*conf_path;	/* a copy: it may be the conf's own */
 	struct conf	*conf;
-	int		 lfd, sigfd;
+	int		 lfd, sigfd, epfd;
+	int		 lfd_watched;	/* the listener is in the epoll set */
 	CURLM		*multi;		/* every transfer: lookups, tokens */
+	long long	 curl_due;	/* libcurl's timeout (ms), or -1 */
 	struct engine	*eng;
 	struct pfx_result res;		/* answers given at once */
 	struct oidc	*oidc;
@@ -96,7 +114,7 @@ struct server {
 };
 
 static void	 pool_limits(CURLM *, const struct conf *);
-static void	 conn_write(struct conn *);
+static void	 conn_write(struct server *, struct conn *);
 
 /* resolve_peers - user and group names to ids; refuse unknown names */
 
@@ -326,11 +344,10 @@ engine_reply(void *waiter, const struct pfx_result *res, void *arg)
 {
 	struct conn *cn = waiter;
 
-	(void)arg;
 	answer(cn, res);
 	cn->waiting = 0;
 	cn->pending_sent = 0;
-	conn_write(cn);		/* now: the loop writes only what stays */
+	conn_write(arg, cn);	/* now: the loop writes only what stays */
 }
 
 static void
@@ -419,8 +436,13 @@ dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
 		reply2(cn, "ERR", "unknown request");
 }
 
-/* conn_read - read and answer until a request parks or input runs dry */
-
+/*
+ * conn_read - read and answer until a request parks or input runs dry.
+ * The connection is edge-triggered: cn->readable stays set until a read
+ * finds the socket empty (EAGAIN, or fewer bytes than asked for: a
+ * stream read takes all there is), so a parked connection's input is
+ * read when its answer has gone.
+ */
 static void
 conn_read(struct server *s, struct conn *cn)
 {
@@ -432,8 +454,12 @@ conn_read(struct server *s, struct conn *cn)
 	if ((n = recv(cn->fd, in, sizeof(in), 0)) <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			cn->closing = 2;	/* peer gone: drop at once */
+		if (n == 0 || errno != EINTR)
+			cn->readable = 0;
 		return;
 	}
+	if ((size_t)n < sizeof(in))
+		cn->readable = 0;
 	cn->last_active = clock_ms();
 	while (off < (size_t)n && !cn->closing) {
 		if (ns_feed(&cn->in, in + off, (size_t)n - off, &used,
@@ -455,8 +481,29 @@ conn_read(struct server *s, struct conn *cn)
 	}
 }
 
+/* watch_out - add or remove EPOLLOUT: only while a reply waits for room */
+
 static void
-conn_write(struct conn *cn)
+watch_out(struct server *s, struct conn *cn, int on)
+{
+	struct epoll_event ev;
+
+	if (cn->out_watched == on)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLET | (on ? EPOLLOUT : 0);
+	ev.data.u64 = (uint64_t)(uintptr_t)cn;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, cn->fd, &ev) != 0) {
+		log_warnx("epoll_ctl: %s; closing a connection",
+		    strerror(errno));
+		cn->closing = 2;
+		return;
+	}
+	cn->out_watched = on;
+}
+
+static void
+conn_write(struct server *s, struct conn *cn)
 {
 	ssize_t	 w;
 
@@ -464,8 +511,12 @@ conn_write(struct conn *cn)
 		w = send(cn->fd, cn->out.data + cn->outoff,
 		    cn->out.len - cn->outoff, MSG_NOSIGNAL);
 		if (w < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
 				cn->closing = 2;
+			else
+				watch_out(s, cn, 1);
 			return;
 		}
 		cn->outoff += (size_t)w;
@@ -473,6 +524,7 @@ conn_write(struct conn *cn)
 	}
 	buf_reset(&cn->out);
 	cn->outoff = 0;
+	watch_out(s, cn, 0);
 }
 
 /* conn_cap - MAX_CONNS, or fewer when the file limit is lower */
@@ -555,6 +607,7 @@ accept_full(struct server *s, long long now)
 static void
 accept_conns(struct server *s, long long now)
 {
+	struct epoll_event ev;
 	struct ucred uc;
 	socklen_t len;
 	struct conn *cn;
@@ -598,6 +651,19 @@ accept_conns(struct server *s, long long now)
 		cn->fd = fd;
 		cn->uid = uc.uid;
 		cn->last_active = now;
+		/* edge-triggered: a request may be there already */
+		cn->readable = 1;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLET;
+		ev.data.u64 = (uint64_t)(uintptr_t)cn;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			log_warnx("refused a connection: epoll_ctl: %s",
+			    strerror(errno));
+			free(cn);
+			s->refused++;
+			refuse(fd, "refused");
+			continue;
+		}
 		ns_init(&cn->in, TOK_MAX_MSG);
 		buf_init(&cn->out, 4 * TOK_MAX_MSG);
 		s->conns[s->nconns++] = cn;
@@ -751,16 +817,71 @@ pending(struct server *s, long long now)
 	return (next < 0 ? 1000 : (int)next + 1);
 }
 
-/* transfers - drive libcurl; hand finished transfers to their owner */
+/*
+ * curl_socket_cb - libcurl says which of its sockets to watch, and for
+ * what (level-triggered, as libcurl expects).  The socket's pointer
+ * (curl_multi_assign) is non-NULL while it is in the epoll set.
+ */
+static int
+curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
+    void *socketp)
+{
+	static char in_set;
+	struct server *s = userp;
+	struct epoll_event ev;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (socketp != NULL) {
+			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+			curl_multi_assign(s->multi, fd, NULL);
+		}
+		return (0);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
+	    (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.data.u64 = ((uint64_t)fd << 2) | EV_CURL;
+	if (epoll_ctl(s->epfd, socketp != NULL ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    fd, &ev) != 0 && epoll_ctl(s->epfd, socketp != NULL ?
+	    EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) != 0) {
+		/* not -1: libcurl would give up the whole multi handle;
+		 * the transfer's own timeout ends it */
+		log_warnx("epoll_ctl for a backend socket: %s",
+		    strerror(errno));
+		return (0);
+	}
+	if (socketp == NULL)
+		curl_multi_assign(s->multi, fd, &in_set);
+	return (0);
+}
+
+/*
+ * curl_timer_cb - when libcurl's next timeout is due (-1: none).  The
+ * timer is one-shot: curl_act clears it before it runs the timeouts,
+ * and libcurl then sets it again if one is left.  It is rounded up
+ * (clock_ms truncates), so that no call comes before libcurl's time.
+ */
+static int
+curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct server *s = userp;
+
+	(void)multi;
+	s->curl_due = timeout_ms < 0 ? -1 : clock_ms() + timeout_ms +
+	    (timeout_ms > 0);
+	return (0);
+}
+
+/* transfers_done - hand finished transfers to their owner */
 
 static void
-transfers(struct server *s)
+transfers_done(struct server *s)
 {
 	struct CURLMsg *msg;
 	struct oidc_client *oc;
-	int	 running, left;
+	int	 left;
 
-	(void)curl_multi_perform(s->multi, &running);
 	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
@@ -772,20 +893,88 @@ transfers(struct server *s)
 	}
 }
 
+/* curl_act - let libcurl act on one socket, or on its timeouts */
+
+static void
+curl_act(struct server *s, curl_socket_t fd, int ev)
+{
+	int	 running;
+
+	if (fd == CURL_SOCKET_TIMEOUT)
+		s->curl_due = -1;
+	(void)curl_multi_socket_action(s->multi, fd, ev, &running);
+	transfers_done(s);
+}
+
+/* curl_timeouts - libcurl's timeout is due (0: calls just added) */
+
+static void
+curl_timeouts(struct server *s)
+{
+	int	 n;
+
+	/* a timeout of 0 after a transfer ended starts a queued one; a
+	 * timeout still due after 8 rounds waits for the next loop */
+	for (n = 0; n < 8 && s->curl_due >= 0 && s->curl_due <= clock_ms();
+	    n++)
+		curl_act(s, CURL_SOCKET_TIMEOUT, 0);
+}
+
+/* watch_listener - accept pauses when out of descriptors */
+
+static void
+watch_listener(struct server *s, int on)
+{
+	struct epoll_event ev;
+
+	if (s->lfd_watched == on)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_LISTEN;
+	if (epoll_ctl(s->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->lfd,
+	    &ev) != 0)
+		fatalx("epoll_ctl (listener): %s", strerror(errno));
+	s->lfd_watched = on;
+}
+
+/*
+ * flush - write what waits (PENDING frames): only a full socket waits
+ * for EPOLLOUT.  Returns 1 when a peer answered since its input came
+ * has input to read (no new edge will come for it): no waiting then.
+ */
+static int
+flush(struct server *s)
+{
+	struct conn *cn;
+	size_t	 i;
+	int	 more = 0;
+
+	for (i = 0; i < s->nconns; i++) {
+		cn = s->conns[i];
+		if (cn->out.len > 0 && !cn->out_watched && cn->closing != 2)
+			conn_write(s, cn);
+		if (cn->readable && !cn->waiting && !cn->closing)
+			more = 1;
+	}
+	return (more);
+}
+
 int
 server_run(const char *conf_path, struct conf *c)
 {
 	struct server s;
-	struct curl_waitfd w[MAX_CONNS + 2];
+	struct epoll_event evs[MAX_EVENTS], ev;
 	struct engine_limits lim = { ENGINE_MAX_JOBS, ENGINE_MAX_WAITERS };
 	sigset_t mask;
 	long long last_sweep = clock_ms(), now;
-	size_t	 i, nw;
-	int	 timeout, t;
+	size_t	 i;
+	int	 timeout, t, n, k, sig_ready, listen_ready, more = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.conf_path = xstrdup(conf_path);
 	s.conf = c;
+	s.curl_due = -1;
 	if (resolve_peers(&s, c) != PFX_OK)
 		return (1);
 	sigemptyset(&mask);
@@ -796,12 +985,24 @@ server_run(const char *conf_path, struct conf *c)
 	(void)signal(SIGPIPE, SIG_IGN);
 	if ((s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		fatalx("signalfd: %s", strerror(errno));
+	if ((s.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		fatalx("epoll_create1: %s", strerror(errno));
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_SIGNAL;
+	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, s.sigfd, &ev) != 0)
+		fatalx("epoll_ctl (signalfd): %s", strerror(errno));
 	s.lfd = make_socket(c);
+	watch_listener(&s, 1);
 	s.sock_path = xstrdup(c->tokend.socket);
 	s.cap = conn_cap();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (s.multi = curl_multi_init()) == NULL)
 		fatalx("cannot initialise libcurl");
+	curl_multi_setopt(s.multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+	curl_multi_setopt(s.multi, CURLMOPT_SOCKETDATA, &s);
+	curl_multi_setopt(s.multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(s.multi, CURLMOPT_TIMERDATA, &s);
 	pool_limits(s.multi, c);
 	s.oidc = oidc_new(s.multi);
 	oidc_set_conf(s.oidc, c);
@@ -813,52 +1014,86 @@ server_run(const char *conf_path, struct conf *c)
 	log_info("listening on %s", c->tokend.socket);
 
 	while (!s.stop) {
-		nw = 0;
-		w[nw++] = (struct curl_waitfd){ s.sigfd, CURL_WAIT_POLLIN, 0 };
 		now = clock_ms();
 		timeout = 1000;
 		if (now < s.accept_pause_until)
 			timeout = (int)(s.accept_pause_until - now);
-		w[nw++] = (struct curl_waitfd){ s.lfd, now <
-		    s.accept_pause_until ? 0 : CURL_WAIT_POLLIN, 0 };
-		for (i = 0; i < s.nconns; i++) {
-			short	 ev = 0;
-
-			if (!s.conns[i]->waiting && !s.conns[i]->closing)
-				ev |= CURL_WAIT_POLLIN;
-			if (s.conns[i]->out.len > 0)
-				ev |= CURL_WAIT_POLLOUT;
-			w[nw++] = (struct curl_waitfd){ s.conns[i]->fd, ev, 0 };
-		}
+		else
+			watch_listener(&s, 1);
 		if ((t = pending(&s, now)) < timeout)
 			timeout = t;
 		if ((t = engine_next_ms(s.eng, now)) >= 0 && t < timeout)
 			timeout = t;
-		if (curl_multi_wait(s.multi, w, (unsigned)nw, timeout, NULL) !=
-		    CURLM_OK)
-			fatalx("curl_multi_wait failed");
-		transfers(&s);
-		if (w[0].revents)
-			handle_signals(&s);
-		/* w[i + 2] is conns[i] until reap() reorders them */
-		for (i = 0; i + 2 < nw && i < s.nconns; i++) {
-			if (w[i + 2].revents & (CURL_WAIT_POLLIN |
-			    CURL_WAIT_POLLPRI))
-				conn_read(&s, s.conns[i]);
-			if (s.conns[i]->out.len > 0)
-				conn_write(s.conns[i]);
+		if (s.curl_due >= 0 && (t = s.curl_due <= now ? 0 :
+		    (int)(s.curl_due - now)) < timeout)
+			timeout = t;
+		if (more)
+			timeout = 0;
+		if ((n = epoll_wait(s.epfd, evs, MAX_EVENTS, timeout)) < 0) {
+			if (errno != EINTR)
+				fatalx("epoll_wait: %s", strerror(errno));
+			n = 0;
 		}
-		/* start the calls just added now, not after another poll */
-		transfers(&s);
+		sig_ready = listen_ready = 0;
+		/*
+		 * libcurl's sockets first (answers go out from there), then
+		 * the peers' input.  A struct conn is freed only after this
+		 * loop, so every pointer in evs[] is valid here.
+		 */
+		for (k = 0; k < n; k++) {
+			uint64_t u = evs[k].data.u64;
+			uint32_t e = evs[k].events;
+
+			switch (EV_TAG(u)) {
+			case EV_CURL:
+				curl_act(&s, (curl_socket_t)(u >> 2),
+				    (e & EPOLLIN ? CURL_CSELECT_IN : 0) |
+				    (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+				    (e & (EPOLLERR | EPOLLHUP) ?
+				    CURL_CSELECT_ERR : 0));
+				break;
+			case EV_SIGNAL:
+				sig_ready = 1;
+				break;
+			case EV_LISTEN:
+				listen_ready = 1;
+				break;
+			default: {
+				struct conn *cn = (struct conn *)(uintptr_t)u;
+
+				if (e & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					cn->readable = 1;
+				if ((e & EPOLLOUT) && cn->out.len > 0)
+					conn_write(&s, cn);
+				break;
+			}
+			}
+		}
+		curl_timeouts(&s);
+		if (sig_ready)
+			handle_signals(&s);
+		for (i = 0; i < s.nconns; i++) {
+			struct conn *cn = s.conns[i];
+
+			while (cn->readable && !cn->waiting && !cn->closing)
+				conn_read(&s, cn);
+			if (cn->out.len > 0 && !cn->out_watched &&
+			    cn->closing != 2)
+				conn_write(&s, cn);
+		}
+		/* start the calls just added now, not after another wait */
+		curl_timeouts(&s);
 		reap(&s);
 		now = clock_ms();
 		drop_idle_peers(&s, now);
-		if ((w[1].revents & CURL_WAIT_POLLIN) &&
-		    now >= s.accept_pause_until)
+		if (listen_ready && now >= s.accept_pause_until)
 			accept_conns(&s, now);
+		if (now < s.accept_pause_until)
+			watch_listener(&s, 0);
 		oidc_tick(s.oidc, now);
 		engine_tick(s.eng, now);
 		(void)pending(&s, now);
+		more = flush(&s);
 		if (now - last_sweep > 10000) {
 			cache_sweep(s.cache, now);
 			last_sweep = now;
@@ -877,6 +1112,7 @@ server_run(const char *conf_path, struct conf *c)
 	free(s.conf_path);
 	(void)close(s.lfd);
 	(void)close(s.sigfd);
+	(void)close(s.epfd);
 	free(s.uids);
 	free(s.gids);
 	conf_free(s.conf);
