@@ -2,12 +2,13 @@
  * jwks.c - JWK sets and JWS signature checks (see jwks.h)
  *
  * DESCRIPTION
- *	A JWK is kept when it can sign: kty RSA (n, e; 2048 to 16384
- *	bits), EC (crv P-256, P-384 or P-521 with x and y of the curve's
- *	size; GnuTLS refuses points off the curve) or OKP (crv Ed25519),
- *	use absent or "sig", key_ops absent or holding "verify", and alg,
- *	when it states one, an algorithm that fits the key.  Other keys
- *	(encryption keys, symmetric keys, other curves) are skipped.
+ *	A JWK is kept when it can sign: kty RSA (n of 2048 to 16384
+ *	bits, e odd and at least 3), EC (crv P-256, P-384 or P-521 with
+ *	x and y of the curve's size; GnuTLS refuses points off the curve)
+ *	or OKP (crv Ed25519), use absent or "sig", key_ops absent or
+ *	holding "verify", and alg, when it states one, an algorithm that
+ *	fits the key.  Other keys (encryption keys, symmetric keys, other
+ *	curves) are skipped.
  *
  *	The algorithm a token may use is tied to its key: RS256/384/512
  *	and PS256/384/512 for RSA, ES256 for P-256, ES384 for P-384,
@@ -344,9 +345,11 @@ import(struct json_object *o, struct jwk *k)
 		goto out;
 	}
 	if (k->kty == KTY_RSA) {
+		/* e: odd and at least 3 (e = 1 would take any signature) */
 		if (b64_member(o, "n", &a, RSA_MAX_BYTES + 1) != PFX_OK ||
 		    b64_member(o, "e", &b, 16) != PFX_OK ||
-		    rsa_bits(&a) < RSA_MIN_BITS)
+		    rsa_bits(&a) < RSA_MIN_BITS || rsa_bits(&b) < 2 ||
+		    !(b.data[b.len - 1] & 1))
 			goto out;
 	} else if (b64_member(o, "x", &a, cv->size) != PFX_OK ||
 	    a.len != cv->size || (k->kty == KTY_EC &&

@@ -25,7 +25,7 @@ struct jws {
 	const char	*alg;		/* header alg (in header) */
 	const char	*kid;		/* header kid, or NULL */
 	size_t		 kidlen;
-	size_t		 signed_len;	/* "header.payload": the token's start */
+	size_t		 signed_len;	/* of "header.payload", the start */
 	struct buf	 sig;		/* the signature's bytes */
 };
 

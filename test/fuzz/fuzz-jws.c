@@ -54,7 +54,8 @@ claims(struct json_object *o, int intro)
 		buf_reset(&acct);
 		why = claims_check(o, &p, &acct, &exp);
 		if (why == NULL)
-			CHECK(acct.len > 0 && sasl_name_ok(acct.data, acct.len));
+			CHECK(acct.len > 0 &&
+			    sasl_name_ok(acct.data, acct.len));
 		else
 			CHECK(*why != '\0');
 	}

@@ -78,7 +78,8 @@ static const struct {
 	    "s1" },
 	{ "jwt: account_claim", "{" BASE ",\"sub\":\"s1\",\"mail\":\"a@b\"}",
 	    0, 1, 0, 0, "mail", "a@b" },
-	{ "jwt: account_claim missing: no fallback", "{" BASE ",\"sub\":\"s1\"}",
+	{ "jwt: account_claim missing: no fallback",
+	    "{" BASE ",\"sub\":\"s1\"}",
 	    0, 1, 0, 0, "mail", NULL },
 	{ "jwt: account_claim not a string", "{" BASE ",\"mail\":7}",
 	    0, 1, 0, 0, "mail", NULL },
@@ -291,11 +292,12 @@ test_parse(void)
 	/* malformed: each refused, none crashes */
 	static const char *const bad[][2] = {
 		{ "{\"kid\":\"k1\"}", "{}" },			/* no alg */
-		{ "{\"alg\":1}", "{}" },			/* alg no string */
-		{ "{\"alg\":\"RS256\",\"kid\":2}", "{}" },	/* kid no string */
-		{ "[\"alg\"]", "{}" },				/* no object */
-		{ "{\"alg\":\"RS256\"} x", "{}" },		/* trailing */
-		{ "{\"alg\":\"RS256\"}", "[]" },		/* claims array */
+		{ "{\"alg\":1}", "{}" },		/* alg no string */
+		/* kid no string */
+		{ "{\"alg\":\"RS256\",\"kid\":2}", "{}" },
+		{ "[\"alg\"]", "{}" },			/* no object */
+		{ "{\"alg\":\"RS256\"} x", "{}" },	/* trailing */
+		{ "{\"alg\":\"RS256\"}", "[]" },	/* claims array */
 		{ "{\"alg\":\"RS256\"}", "{\"a\":1,}" },	/* not strict */
 		{ "{\"alg\":\"RS256\"}", "" },			/* empty */
 	};
@@ -368,8 +370,8 @@ jwk(struct tkey *k, const char *extra, struct buf *out)
 		b64d(out, &b, 0);
 	} else if (k->pk == GNUTLS_PK_ECDSA) {
 		gnutls_pubkey_export_ecc_raw2(pub, &c, &a, &b, 0);
-		(void)buf_printf(out, "\"kty\":\"EC\",\"crv\":\"P-%d\",\"x\":\"",
-		    k->half == 66 ? 521 : (int)k->half * 8);
+		(void)buf_printf(out, "\"kty\":\"EC\",\"crv\":\"P-%d\","
+		    "\"x\":\"", k->half == 66 ? 521 : (int)k->half * 8);
 		b64d(out, &a, k->half);
 		(void)buf_puts(out, "\",\"y\":\"");
 		b64d(out, &b, k->half);
@@ -471,7 +473,8 @@ test_verify(void)
 	buf_init(&one, 1 << 16);
 	(void)buf_puts(&set, "{\"keys\":[");
 	/* skipped: a symmetric key, an encryption key, a 1024-bit RSA key */
-	(void)buf_puts(&set, "{\"kty\":\"oct\",\"kid\":\"h1\",\"k\":\"c2VjcmV0\"},");
+	(void)buf_puts(&set, "{\"kty\":\"oct\",\"kid\":\"h1\","
+	    "\"k\":\"c2VjcmV0\"},");
 	for (i = 0; i < nk; i++) {
 		if (keys[i].pk == GNUTLS_PK_ECDSA)
 			keys[i].bits = GNUTLS_CURVE_TO_BITS(keys[i].curve);
@@ -549,6 +552,28 @@ test_verify(void)
 	is_int(jwks_count(s1), 0, "short EC coordinates, X25519, a number,"
 	    " a tiny RSA key: none kept");
 	jwks_free(s1);
+	/* an RSA key of a good size whose e is 1, or even: skipped */
+	buf_reset(&one);
+	(void)buf_puts(&one, "{\"keys\":[");
+	jwk(&keys[0], "", &one);
+	(void)buf_puts(&one, "]}");
+	{
+		char	*e = strstr(one.data, "\"e\":\"");
+
+		s1 = jwks_parse(one.data, one.len, &why);
+		is_int(jwks_count(s1), 1, "an RSA key with e = 65537 is kept");
+		jwks_free(s1);
+		memcpy(e + 5, "AQ\"}]}", 7);		/* e = 1 */
+		one.len = strlen(one.data);
+		s1 = jwks_parse(one.data, one.len, &why);
+		is_int(jwks_count(s1), 0, "an RSA key with e = 1 is skipped");
+		jwks_free(s1);
+		memcpy(e + 5, "BA\"}]}", 7);		/* e = 4 */
+		s1 = jwks_parse(one.data, one.len, &why);
+		is_int(jwks_count(s1), 0, "an RSA key with an even e is"
+		    " skipped");
+		jwks_free(s1);
+	}
 	jwks_free(s);
 	for (i = 0; i < nk; i++)
 		gnutls_privkey_deinit(keys[i].key);
