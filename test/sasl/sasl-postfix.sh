@@ -23,11 +23,16 @@
 # (454 4.7.0, not 535), a backend slower than Postfix's 10 s (454 within
 # about 10 s, never a late 235/535), a login name that tries to inject
 # protocol lines, an Auth-User holding a TAB, Auth-User canonicalisation in
-# the maillog (sasl_username=alice@example.org).
+# the maillog (sasl_username=alice@example.org).  More listeners: a helper
+# whose configuration is refused (454, smtpd survives), a helper that exits
+# when idle (smtpd reconnects), STARTTLS (ssl=on reaches the backend), and,
+# with test/oidc's provider, XOAUTH2/OAUTHBEARER through tokend against
+# Dovecot's oauth2 passdb at the same IdP, plus 20 parallel sessions.
 #
 # Environment (meson test_env): PFXHTTP_SPAWN, PFXHTTP_TOKEND,
 # PFXHTTP_SRCDIR, PFXHTTP_BACKEND, PFXHTTP_DIRECT_MODULE.  Needs root,
-# postfix, dovecot-core, swaks, python3, jq, curl.  PFXHTTP_TT_KEEP=1
+# postfix, dovecot-core, swaks, python3, jq, curl, openssl; node for the
+# token cases (PFX_SASL_TOKENS=0 skips them).  PFXHTTP_TT_KEEP=1
 # keeps the temporary directory.  Output is TAP.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +41,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 pf_require
-tt_need dovecot swaks python3 jq curl
+tt_need dovecot swaks python3 jq curl openssl
 tt_init sasl-postfix
 SMTP="timeout 60 python3 $HERE/smtp_auth.py"
 tt_local_cleanup() {
@@ -65,6 +70,79 @@ out=$(timeout 10 runuser -u nobody -- "$HELPER" -c "$HCONF" -t 2>&1)
 check "nobody can run the helper and read its config (-t)" $? "$out"
 
 read -r SPARE PX DV PXN DVN < <(free_ports 5)
+# -------------------------------------------- more helpers and listeners
+# PXB: a helper whose configuration is refused (it still sends a
+# handshake, so smtpd answers 454 instead of dying); PXI: a helper that
+# exits after 1 s idle (smtpd reconnects on the next AUTH); PXT: STARTTLS
+# (Postfix sends "secured", the backend must get ssl=on); PXK/DVK: tokens
+# through tokend (sasl_oidc_auth) and through Dovecot's oauth2 passdb,
+# maxproc 10 for parallel sessions
+printf 'dovecot_sasl = { smtp = { target = 5; }; };\n' >"$T/bad.conf"
+# its own copy: it exits 78 (EX_CONFIG), which spawn(8) logs as a warning
+install -m 0755 "$HELPER" "$HELPER-bad"
+chmod 0644 "$T/bad.conf"
+sasl_conf "$T/idle.conf" "$BPORT_A" 'default_local_port = "587";'
+sed -i 's/^server = {$/server = { idle_timeout = "1s";/' "$T/idle.conf"
+out=$(timeout 10 runuser -u nobody -- "$HELPER" -c "$T/idle.conf" -t 2>&1)
+check "idle_timeout 1s: -t accepts it" $? "$out"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=sasl.pfxhttp.test \
+    -keyout "$T/smtpd.key" -out "$T/smtpd.crt" >/dev/null 2>&1
+chmod 0644 "$T/smtpd.crt"
+TOKEN=
+if [ "${PFX_SASL_TOKENS:-1}" != 0 ] && getent group nogroup >/dev/null; then
+	. "$SRCDIR/test/oidc/fixture.sh"
+	oidc_fixture_start "$T/oidc" >"$T/oidc-start.log" 2>&1 && {
+		TOKEN=$(curl -sS --max-time 10 --cacert "$OIDC_PKI/ca.crt" -u cc-basic:basic-secret \
+		    -d grant_type=client_credentials -d scope=api.read "$OIDC_TOKEN_ENDPOINT" |
+		    jq -r .access_token)
+		[ "$TOKEN" = null ] && TOKEN=
+	}
+fi
+KCONF=$T/tokens.conf
+if [ -n "$TOKEN" ]; then
+	mkdir -p "$T/run"
+	chmod 0755 "$T/run"
+	printf 'introspect-secret\n' >"$T/client.secret"
+	chmod 0600 "$T/client.secret"
+	cat >"$KCONF" <<EOF
+server = {
+  logging = { level = "debug"; };
+  http_client = { timeout = "8s"; connect_timeout = "2s"; };
+  tls = { enabled = true; root_ca = "$OIDC_PKI/ca.crt"; };
+  tokend = { socket = "$T/run/tokend.sock"; mode = "0660"; group = "nogroup";
+             allowed_users = [ "nobody" ]; timeout = "2s"; };
+};
+dovecot_sasl = {
+  smtp = {
+    target = "http://127.0.0.1:$BPORT_A/api/v1/auth/json";
+    default_local_port = "587";
+    sasl_oidc_auth = { enabled = true; configuration_uri = "$OIDC_DISCOVERY_URL";
+      client_id = "introspector"; client_secret_file = "$T/client.secret";
+      account_claim = "client_id"; };
+  };
+};
+EOF
+	chmod 0644 "$KCONF"
+	tt_start_tokend "$KCONF"
+	check "tokens: pfxhttp-tokend runs (allowed_users nobody)" $? "$(tail -5 "$T/tokend.log")"
+	# Dovecot again, with an oauth2 passdb introspecting at the same IdP
+	dv_stop
+	cat >"$T/oauth2.conf" <<EOF
+introspection_mode = post
+introspection_url = ${OIDC_INTROSPECTION_ENDPOINT/https:\/\//https://introspector:introspect-secret@}
+tls_ca_cert_file = $OIDC_PKI/ca.crt
+username_attribute = client_id
+active_attribute = active
+active_value = true
+timeout_msecs = 3000
+EOF
+	DV_OAUTH2_ARGS=$T/oauth2.conf dv_start "$T/dovecot"
+	check "tokens: Dovecot restarted with an oauth2 passdb at the IdP" $? "$(tail -3 "$T/dovecot/dovecot.log")"
+else
+	echo "# no OIDC provider (or PFX_SASL_TOKENS=0): no token cases"
+	cp "$T/idle.conf" "$KCONF"
+fi
+read -r PXB PXI PXT PXK DVK < <(free_ports 5)
 # sanitizer reports of the helpers (an ASan build) go to $T/san; any fails
 mkdir -p "$T/san"
 chown nobody "$T/san"
@@ -87,6 +165,15 @@ EOF
 	echo "127.0.0.1:$PXN inet n - n - 1 smtpd -o syslog_name=$PF_SYSLOG_NAME/pxn -o smtpd_sasl_security_options=noplaintext"
 	echo "127.0.0.1:$DVN inet n - n - 1 smtpd -o syslog_name=$PF_SYSLOG_NAME/dvn -o smtpd_sasl_path=$DV_SOCK -o smtpd_sasl_security_options=noplaintext"
 	pf_spawn_unix pfxsasl sasl smtp
+	echo "127.0.0.1:$PXB inet n - n - 1 smtpd -o syslog_name=$PF_SYSLOG_NAME/pxb -o smtpd_sasl_path=private/pfxbad"
+	echo "127.0.0.1:$PXI inet n - n - 1 smtpd -o syslog_name=$PF_SYSLOG_NAME/pxi -o smtpd_sasl_path=private/pfxidle"
+	echo "127.0.0.1:$PXT inet n - n - 1 smtpd -o syslog_name=$PF_SYSLOG_NAME/pxt -o smtpd_tls_security_level=may -o smtpd_tls_cert_file=$T/smtpd.crt -o smtpd_tls_key_file=$T/smtpd.key"
+	echo "127.0.0.1:$PXK inet n - n - 10 smtpd -o syslog_name=$PF_SYSLOG_NAME/pxk -o smtpd_sasl_path=private/pfxtok"
+	echo "127.0.0.1:$DVK inet n - n - 10 smtpd -o syslog_name=$PF_SYSLOG_NAME/dvk -o smtpd_sasl_path=$DV_SOCK"
+	printf 'pfxbad unix - n n - 0 spawn\n  user=nobody argv=%s -c %s sasl smtp\n' "$HELPER-bad" "$T/bad.conf"
+	printf 'tlsmgr unix - - n 1000? 1 tlsmgr\n'
+	printf 'pfxidle unix - n n - 0 spawn\n  user=nobody argv=%s -c %s sasl smtp\n' "$HELPER" "$T/idle.conf"
+	printf 'pfxtok unix - n n - 0 spawn\n  user=nobody argv=%s -c %s sasl smtp\n' "$HELPER" "$KCONF"
 } | pf_write_master_cf "$SPARE"
 pf_start
 check "postfix starts" $? "$(cat "$T/postfix-start.log")"
@@ -222,11 +309,88 @@ tt_track "$BACKEND_PY_PID"
 is "backend back: 235 again" \
     "$(code "$(smtp_last "$PX" "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)")")" 235
 
+# ------------------------------------------------ refused configuration
+got=$($SMTP "$PXB" "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)")
+like "refused configuration: smtpd still offers AUTH (the handshake came)" "$(printf '%s\n' "$got" | head -1)" '^AUTH PLAIN LOGIN'
+like "refused configuration: AUTH gets 454 4.7.0, not a dead smtpd" "$(printf '%s\n' "$got" | tail -1)" '^454 4\.7\.0 '
+! grep -E "$PF_SYSLOG_NAME/pxb/smtpd.*fatal" "$MAILLOG" >"$T/pxb-fatal"
+check "refused configuration: no smtpd fatal" $? "$(cat "$T/pxb-fatal")"
+
+# ----------------------------------------------- helper exits when idle
+is "idle helper: first AUTH 235" "$(code "$(smtp_last "$PXI" "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)")")" 235
+sleep 2.5
+n_idle=$(pgrep -f "^$HELPER -c $T/idle.conf " | wc -l)
+is "idle helper: it exited after idle_timeout (1 s)" "$n_idle" 0
+is "idle helper: the next AUTH on the same smtpd reconnects: 235" \
+    "$(code "$(smtp_last "$PXI" "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)")")" 235
+is "idle helper: ... and a wrong password 535" \
+    "$(code "$(smtp_last "$PXI" "AUTH PLAIN $(printf '\0bob\0nope' | base64)")")" 535
+
+# ------------------------------------------------------------- STARTTLS
+got=$(smtp_last "$PXT" STARTTLS "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)")
+like "STARTTLS, then AUTH PLAIN: 235" "$got" '^235 '
+is "STARTTLS: the backend got ssl=on (smtpd sent secured)" "$(stats '.last_auth.body.ssl // "none"')" on
+is "without TLS: no ssl field" \
+    "$(code "$(smtp_last "$PXT" "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)")") $(stats '.last_auth.body.ssl // "none"')" "235 none"
+
+# ----------------------------------------------------- tokens, parallel
+if [ -n "$TOKEN" ]; then
+	px_ehlo=$($SMTP "$PXK" | head -1)
+	dv_ehlo=$($SMTP "$DVK" | head -1)
+	is "tokens: EHLO AUTH line as with Dovecot" "$px_ehlo" "$dv_ehlo"
+	x_good=$(printf 'user=cc-basic\001auth=Bearer %s\001\001' "$TOKEN" | base64 -w0)
+	x_bad=$(printf 'user=cc-basic\001auth=Bearer bad-token\001\001' | base64 -w0)
+	o_good=$(printf 'n,a=cc-basic,\001auth=Bearer %s\001\001' "$TOKEN" | base64 -w0)
+	o_bad=$(printf 'n,a=cc-basic,\001auth=Bearer bad-token\001\001' | base64 -w0)
+	x_other=$(printf 'user=mallory\001auth=Bearer %s\001\001' "$TOKEN" | base64 -w0)
+	for c in "XOAUTH2 good token|235|AUTH XOAUTH2 $x_good" \
+	    "XOAUTH2 bad token: 334 error challenge, empty answer, 535|334 535|AUTH XOAUTH2 $x_bad|" \
+	    "OAUTHBEARER good token|235|AUTH OAUTHBEARER $o_good" \
+	    "OAUTHBEARER bad token: 334, then AQ==, 535|334 535|AUTH OAUTHBEARER $o_bad|AQ==" \
+	    "XOAUTH2 someone else's token|334 535|AUTH XOAUTH2 $x_other|"; do
+		IFS='|' read -r name want l1 l2 <<<"$c"
+		args=("$l1")
+		[[ $c == *"|$l1|"* ]] && args+=("$l2")
+		a=$($SMTP "$PXK" "${args[@]}" | tail -n +2 | while read -r l; do code "$l"; done | paste -sd' ')
+		b=$($SMTP "$DVK" "${args[@]}" | tail -n +2 | while read -r l; do code "$l"; done | paste -sd' ')
+		is "tokens: $name: Dovecot's SMTP codes ($b)" "$a" "$b"
+		is "tokens: $name: $want via Dovecot (reference)" "$b" "$want"
+	done
+	chall=$($SMTP "$PXK" "AUTH XOAUTH2 $x_bad" | tail -1)
+	like "tokens: XOAUTH2 error challenge is Dovecot's JSON" "$chall" \
+	    '^334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJtYWlsIn0= '
+	wait_for 30 grep -q "$PF_SYSLOG_NAME/pxk/smtpd.*sasl_method=XOAUTH2" "$MAILLOG" ||
+	    st=$(sw_mail "$PXK" bob hunter2)
+fi
+# 20 sessions at once on a maxproc 10 listener (10 smtpd, 10 helpers,
+# all through one tokend when it runs): everyone gets their own answer
+par=()
+for i in $(seq 20); do
+	if [ $((i % 2)) -eq 0 ]; then
+		$SMTP "$PXK" "AUTH PLAIN $(printf '\0bob\0hunter2' | base64)" >"$T/par.$i" 2>&1 &
+	else
+		$SMTP "$PXK" "AUTH PLAIN $(printf '\0alice\0wrong%d' "$i" | base64)" >"$T/par.$i" 2>&1 &
+	fi
+	par+=($!)
+done
+wait "${par[@]}"
+bad=
+for i in $(seq 20); do
+	want=535
+	[ $((i % 2)) -eq 0 ] && want=235
+	got=$(code "$(tail -1 "$T/par.$i")")
+	[ "$got" = "$want" ] || bad="$bad $i:$got"
+done
+is "20 parallel sessions (10 smtpd): each its own answer" "$bad" ""
+
 pf_stop
 san=$(cat "$T"/san/* 2>/dev/null | head -40)
 is "no sanitizer report from the helpers" "$san" ""
 pf_spawn_warnings "$T/spawn-warn"
-check "spawn(8) logged no helper exiting abnormally" $? "$(cat "$T/spawn-warn")"
+! grep -v -- "$HELPER-bad exit status 78" "$T/spawn-warn" >"$T/spawn-warn2"
+check "spawn(8) logged no helper exiting abnormally (but the refused config's)" $? "$(cat "$T/spawn-warn2")"
+grep -q -- "$HELPER-bad exit status 78" "$T/spawn-warn"
+check "the refused config's helper exited 78 (EX_CONFIG)" $? "$(cat "$T/spawn-warn")"
 ! grep -E "$PF_SYSLOG_NAME/px/smtpd.*(fatal|panic)" "$MAILLOG" >"$T/smtpd-fatal"
 check "smtpd via pfxhttp logged no fatal/panic" $? "$(cat "$T/smtpd-fatal")"
 grep -E "$PF_SYSLOG_NAME/(px|dv)/smtpd.*(fatal|panic|warning)" "$MAILLOG" |

@@ -6,13 +6,14 @@
 Reads the greeting, sends EHLO, then sends each LINE and reads one reply
 (multi-line replies whole).  A LINE "b64:TEXT" sends base64 of TEXT after
 Python escape decoding ("b64:\\0alice\\0secret"); "raw:TEXT" sends TEXT
-escape-decoded; anything else is sent as it is.  Prints the EHLO reply's
+escape-decoded; "STARTTLS" starts TLS (no certificate check) and sends
+EHLO again; anything else is sent as it is.  Prints the EHLO reply's
 AUTH line ("AUTH ..." or "AUTH -" when there is none), then one line per
 reply: "<code> <text> (<ms> ms)" of its last line.  Stops at EOF
 ("EOF (<ms> ms)").  Each read waits
 at most 30 s.
 """
-import base64, socket, sys, time
+import base64, socket, ssl, sys, time
 
 
 def main():
@@ -43,6 +44,20 @@ def main():
     auth = [ln[4:] for ln in lines if ln[4:].upper().startswith("AUTH ")]
     print(auth[0] if auth else "AUTH -", flush=True)
     for arg in sys.argv[2:]:
+        if arg == "STARTTLS":
+            s.sendall(b"STARTTLS\r\n")
+            lines, eof = reply()
+            print("%s (STARTTLS)" % (lines[-1] if lines else "EOF"), flush=True)
+            if eof or not lines[-1].startswith("220"):
+                return 1
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = ctx.wrap_socket(s)
+            f = s.makefile("rb")
+            s.sendall(b"EHLO client.pfxhttp.test\r\n")
+            lines, eof = reply()
+            continue
         if arg.startswith("b64:"):
             data = base64.b64encode(esc(arg[4:]))
         elif arg.startswith("raw:"):
