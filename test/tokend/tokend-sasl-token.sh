@@ -349,6 +349,19 @@ both auto alice "$($TOOL none "$(claims)")" "$REFUSED" "auto: alg none fails"
 both auto alice "$($TOOL flipsig "$JWT")" "$REFUSED" "auto: a bad JWT fails"
 is "auto: ... and is not tried again by introspection" "$(($(count introspection) - i0))" 0
 
+# ----------------------------------------------------- the IdP killed
+
+kill -TERM "$OIDC_IDP_PID"
+wait "$OIDC_IDP_PID" 2>/dev/null
+OIDC_IDP_PID=
+! port_open "$OIDC_IDP_PORT"
+check "(the IdP is gone)" $?
+is "IdP killed: a JWT still logs in with the key set kept" \
+    "$(mlogin jw XOAUTH2 alice "$JWT")" "OK user=alice"
+is "IdP killed: introspection: connection closed, not FAIL" \
+    "$(mlogin in XOAUTH2 alice "$OPAQUE")" CLOSED
+is "IdP killed: ... and OAUTHBEARER" "$(mlogin in OAUTHBEARER alice "$OPAQUE")" CLOSED
+
 # ------------------------------------------------------------- secrets
 
 leaked=0
