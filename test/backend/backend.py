@@ -35,7 +35,11 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
                  server problem, try again later);  slow -> 200 after 12 s;
                  nostatus -> 403 without Auth-Status;  inject/x -> 200 with
                  Auth-User "inject<TAB>user=victim";  leak -> 403 with an
-                 Auth-Status naming an internal URL.  /stats "last_auth"
+                 Auth-Status naming an internal URL.  Odd answers (any
+                 password): emptyuser, utf8user, longuser (5000 bytes),
+                 ctluser (\x01), spaceuser (Auth-User with spaces),
+                 s401, s404, s201, s302, longstatus (3000 bytes),
+                 ctlstatus, utf8status.  /stats "last_auth"
                  holds the last request's JSON body and headers,
                  "auth_requests" counts them, "auth_usernames" lists the
                  usernames asked (the last 1000), "auth_refused" counts
@@ -181,6 +185,25 @@ class Handler(BaseHTTPRequestHandler):
         if user == "slow":
             time.sleep(12)
             return self.send_auth(200, [("Auth-Status", "OK"), ("Auth-User", "slow")], {"ok": True})
+        odd = {     # odd but possible answers, any password
+            "emptyuser": (200, [("Auth-Status", "OK"), ("Auth-User", "")]),
+            "utf8user": (200, [("Auth-Status", "OK"), ("Auth-User", "j\u00fcrgen@example.org")]),
+            "longuser": (200, [("Auth-Status", "OK"), ("Auth-User", "u" * 5000 + "@example.org")]),
+            "ctluser": (200, [("Auth-Status", "OK"), ("Auth-User", "ctl\x01user")]),
+            "spaceuser": (200, [("Auth-Status", "OK"), ("Auth-User", "  spaced@example.org  ")]),
+            "s401": (401, [("Auth-Status", "Invalid login or password")]),
+            "s404": (404, [("Auth-Status", "Not here")]),
+            "s201": (201, [("Auth-Status", "OK"), ("Auth-User", "created")]),
+            "s302": (302, [("Location", "/api/v1/auth/json")]),
+            "longstatus": (403, [("Auth-Status", "x" * 3000)]),
+            "ctlstatus": (403, [("Auth-Status", "bad\x01status")]),
+            "utf8status": (403, [("Auth-Status", "Kennwort falsch f\u00fcr Benutzer")]),
+        }
+        if user in odd:
+            st, hd = odd[user]
+            if user == "utf8user" or user == "utf8status":
+                hd = [(k, v.encode("utf-8").decode("latin-1")) for k, v in hd]
+            return self.send_auth(st, hd, None)
         if user == "nostatus":
             return self.send_auth(403, [], None)
         if user == "leak":

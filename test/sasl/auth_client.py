@@ -184,7 +184,12 @@ DIALOGUES_PFX = [
                       "AUTH\t<id+1>\tPLAIN\t" + AUTHP + "\tresp=" + b64("\0alice\0wrong") + "\n"),
                      ("expect", 2)]),
     ("x-ok-after", [("auth", "PLAIN", b64("\0bob\0hunter2")), ("expect", 1)]),
+] + [("x-odd-" + u, [("auth", "PLAIN", b64("\0%s\0x" % u)), ("expect", 1)])
+     for u in ("emptyuser", "utf8user", "longuser", "ctluser", "spaceuser", "s401", "s404",
+               "longstatus", "ctlstatus", "utf8status")] + [
     ("x-temp", [("auth", "PLAIN", b64("\0temp\0x")), ("expect", 1)]),
+    ("x-odd-s201", [("auth", "PLAIN", b64("\0s201\0x")), ("expect", 1)]),
+    ("x-odd-s302", [("auth", "PLAIN", b64("\0s302\0x")), ("expect", 1)]),
     ("x-slow", [("auth", "PLAIN", b64("\0slow\0x")), ("expect", 1)]),
     ("x-long-line", [("raw", "AUTH\t<id>\tPLAIN\t" + AUTHP + "\tresp=" + "A" * 20000 + "\n"), ("expect", 1)]),
 ]
@@ -192,7 +197,7 @@ DIALOGUES_PFX = [
 # on a protocol error, pfxhttp closes on a backend failure): each runs on
 # its own connection
 FINAL = {"cont-unknown-id", "login-then-new-auth", "unknown-mech",
-         "x-temp", "x-slow", "x-long-line"}
+         "x-temp", "x-slow", "x-long-line", "x-odd-s201", "x-odd-s302"}
 
 
 def run_dialogue(c, name, steps, first_id, quiet_default):

@@ -173,6 +173,22 @@ got=$(pxf "$Q" x-long-line '"\(.norm | join("|")) eof=\(.eof)"')
 echo "# NOTE x-long-line (a 20 kB AUTH line): $got"
 [[ $got != OK* ]]
 check "a line over Dovecot's 16384 bytes is never an OK" $? "got: $got"
+# odd backend answers: never an OK with a name the backend did not send
+# cleanly, never a control byte on the wire
+is "Auth-User empty: user= is the login name" "$(px "$Q" x-odd-emptyuser)" 'OK\t<id>\tuser=emptyuser'
+is "Auth-User UTF-8: passed as it is" "$(px "$Q" x-odd-utf8user)" "OK\\t<id>\\tuser=j$(printf '\303\274')rgen@example.org"
+is "Auth-User with surrounding spaces (HTTP trims them)" "$(px "$Q" x-odd-spaceuser)" 'OK\t<id>\tuser=spaced@example.org'
+for u in longuser ctluser s401 s404 longstatus ctlstatus utf8status; do
+	got=$(px "$Q" "x-odd-$u")
+	like "backend answer '$u': a FAIL for the login name" "$got" "^FAIL\\\\t<id>\\\\tuser=$u(\\\\t|\$)"
+	echo "# NOTE x-odd-$u: $got"
+done
+for u in s201 s302; do
+	is "backend status $u (not status_code, not 4xx): connection closed, no reply" \
+	    "$(pxf "$Q" "x-odd-$u" '"\(.norm | length) \(.eof)"')" "0 true"
+done
+bad=$(jq -r '.got[]' "$Q" | LC_ALL=C grep -n $'[\x01-\x08\x0b-\x1f\x7f]' | head -3)
+is "no control byte in any reply line" "$bad" ""
 is "x-ok-after: the connection still works after the special cases" "$(px "$Q" x-ok-after)" 'OK\t<id>\tuser=bob'
 
 # The JSON the backend gets (one dialogue each, then /stats last_auth)
