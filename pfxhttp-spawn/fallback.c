@@ -100,6 +100,18 @@ fallback_lookup(const char *conf_path, int log_to_stderr,
 	fb.api->lookup(fb.d, section, name, req, deadline, res);
 }
 
+void
+fallback_verdict(const char *conf_path, int log_to_stderr, const char *name,
+    const struct pfx_req *req, int fd, long long len, long long deadline,
+    struct pfx_result *res)
+{
+	if (!fallback_load(conf_path, log_to_stderr)) {
+		result_set(res, PFX_TEMPFAIL, "backend unavailable");
+		return;
+	}
+	fb.api->verdict(fb.d, name, req, fd, len, deadline, res);
+}
+
 int
 fallback_check(const char *conf_path, char *err, size_t errlen)
 {

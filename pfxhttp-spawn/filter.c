@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "fallback.h"
 #include "filter.h"
 #include "filter_command.h"
 #include "io.h"
@@ -51,6 +52,7 @@
 			" unavailable\r\n"
 
 struct filter {
+	const struct conf *conf;
 	const struct conf_entry *e;
 	struct relay	*r;
 	int		 up_in, up_out, down;
@@ -269,6 +271,84 @@ copy_spool(int from, long long len, int to,
 	return (r);
 }
 
+/*
+ * http_verdict - the entry's target judges the message in fd (as a
+ * command's EMAIL has it), the envelope in headers; a replacement comes
+ * back in a file of its own
+ */
+static void
+http_verdict(struct filter *f, int fd, long long deadline,
+    struct filter_result *res, int *replace_fd)
+{
+	struct pfx_attr a[6];
+	struct pfx_req req;
+	struct pfx_result pr;
+	struct buf rcpts;
+	char	 count[24], path[4096];
+	struct stat st;
+	size_t	 i;
+	int	 rfd;
+
+	buf_init(&rcpts, BUF_UNLIMITED);
+	for (i = 0; i < relay_nrcpts(f->r); i++) {
+		if (i > 0)
+			(void)buf_putc(&rcpts, ',');
+		(void)buf_puts(&rcpts, relay_rcpt(f->r, i));
+	}
+	snprintf(count, sizeof(count), "%zu", relay_nrcpts(f->r));
+#define A(i, n, v)	(a[i].name = (n), a[i].value = (v), \
+			    a[i].valuelen = strlen(a[i].value))
+	A(0, "sender", relay_sender(f->r));
+	A(1, "recipients", buf_str(&rcpts));
+	A(2, "recipient_count", count);
+	A(3, "client_address", relay_xforward(f->r, "ADDR"));
+	A(4, "client_name", relay_xforward(f->r, "NAME"));
+	A(5, "helo_name", relay_xforward(f->r, "HELO"));
+#undef A
+	memset(&req, 0, sizeof(req));
+	req.attrs = a;
+	req.nattrs = 6;
+	result_init(&pr, (size_t)f->e->max_message_size);
+	res->v = FV_FAILED;
+	if (fstat(fd, &st) != 0)
+		snprintf(res->why, sizeof(res->why), "%s", strerror(errno));
+	else
+		fallback_verdict(f->conf->file, 0, f->e->name, &req, fd,
+		    (long long)st.st_size, deadline, &pr);
+	switch (pr.verdict) {
+	case PFX_FOUND:
+		res->v = FV_ACCEPT;
+		if (pr.value.len == 0)
+			break;
+		/* a replacement: a file, sent like a command's OUTFILE */
+		if ((rfd = tempfile(f, "out", path, sizeof(path))) < 0 ||
+		    io_write_all(rfd, pr.value.data, pr.value.len) != PFX_OK) {
+			res->v = FV_FAILED;
+			snprintf(res->why, sizeof(res->why), "cannot store the"
+			    " replacement: %s", strerror(errno));
+			if (rfd >= 0)
+				(void)close(rfd);
+		} else {
+			res->v = FV_REPLACE;
+			*replace_fd = rfd;
+		}
+		if (rfd >= 0)
+			(void)unlink(path);
+		break;
+	case PFX_NOTFOUND:
+		res->v = FV_REJECT;
+		snprintf(res->reply, sizeof(res->reply), "%s",
+		    buf_str(&pr.reason));
+		break;
+	default:
+		snprintf(res->why, sizeof(res->why), "HTTP verdict: %s",
+		    buf_str(&pr.reason));
+		break;
+	}
+	result_free(&pr);
+	buf_free(&rcpts);
+}
+
 static void
 log_verdict(const struct filter *f, const char *what, const char *why)
 {
@@ -296,12 +376,6 @@ verdict(struct filter *f, int *replace_fd)
 
 	*replace_fd = -1;
 	memset(&res, 0, sizeof(res));
-	if (f->e->ncommand == 0) {
-		res.v = FV_FAILED;
-		snprintf(res.why, sizeof(res.why), "%s", "HTTP verdicts are"
-		    " not available in this version");
-		goto decided;
-	}
 	email[0] = outfile[0] = '\0';
 	if ((efd = tempfile(f, "email", email, sizeof(email))) < 0 ||
 	    copy_spool(f->spool, relay_content_length(f->r), efd,
@@ -313,6 +387,12 @@ verdict(struct filter *f, int *replace_fd)
 		    strerror(errno));
 		if (efd >= 0)
 			(void)close(efd);
+		goto cleanup;
+	}
+	deadline = f->eod + f->e->timeout_ms;
+	if (f->e->ncommand == 0) {
+		http_verdict(f, efd, deadline, &res, replace_fd);
+		(void)close(efd);
 		goto cleanup;
 	}
 	(void)close(efd);
@@ -327,23 +407,32 @@ verdict(struct filter *f, int *replace_fd)
 	m.client_address = relay_xforward(f->r, "ADDR");
 	m.client_name = relay_xforward(f->r, "NAME");
 	m.helo = relay_xforward(f->r, "HELO");
-	deadline = f->eod + f->e->timeout_ms;
 	filter_command_run(f->e, &m, deadline, f->up_in, &res);
+	if (res.v == FV_REPLACE) {
+		/* the path, not our descriptor: a filter may mv a file
+		 * over OUTFILE; what cannot be read is a failure */
+		(void)close(ofd);
+		ofd = -1;
+		if ((*replace_fd = open(outfile, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC)) < 0 || fstat(*replace_fd, &st) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_size == 0) {
+			if (*replace_fd >= 0)
+				(void)close(*replace_fd);
+			*replace_fd = -1;
+			res.v = FV_FAILED;
+			snprintf(res.why, sizeof(res.why), "%s", "OUTFILE"
+			    " cannot be read back");
+		}
+	}
+cleanup:
 	if (client_gone(f))
 		f->gone = 1;	/* smtpd gave up: abort, whatever it says */
-	if (res.v == FV_REPLACE && fstat(ofd, &st) == 0 && st.st_size > 0) {
-		*replace_fd = ofd;
-		ofd = -1;
-	} else if (res.v == FV_REPLACE)
-		res.v = FV_ACCEPT;
-cleanup:
 	if (email[0] != '\0')
 		(void)unlink(email);
 	if (outfile[0] != '\0')
 		(void)unlink(outfile);
 	if (ofd >= 0)
 		(void)close(ofd);
-decided:
 	if (f->gone) {
 		if (*replace_fd >= 0)
 			(void)close(*replace_fd);
@@ -500,8 +589,8 @@ filter_serve(const struct conf *c, const struct conf_entry *e, int in,
 	int	 np, timeout, rc = 0;
 	long long wait_since = clock_ms();
 
-	(void)c;
 	memset(&f, 0, sizeof(f));
+	f.conf = c;
 	f.e = e;
 	f.up_in = in;
 	f.up_out = out;

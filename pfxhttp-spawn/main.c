@@ -61,7 +61,9 @@ report(const char *path, const struct conf *c)
 		fprintf(stderr, "%s: warning: %s\n", path, c->warnings[i]);
 	for (i = 0; i < c->nentries; i++) {
 		e = &c->entries[i];
-		if ((kd = kinds[e->kind])->nattrs == 0 || kd->secret)
+		/* logins and messages are never cached */
+		if ((kd = kinds[e->kind])->nattrs == 0 || kd->secret ||
+		    kd->relay)
 			continue;
 		printf("%s.%s: cache key:", kd->section, e->name);
 		if (e->cache_all_attrs)

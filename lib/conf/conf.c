@@ -234,6 +234,8 @@ static const struct keydef entry_keys[] = {
 	STR(struct conf_entry, tempdir),
 	INT(struct conf_entry, max_message_size, 1024, 1LL << 40),
 	STR(struct conf_entry, on_failure),
+	STR(struct conf_entry, reply_field),
+	STR(struct conf_entry, message_field),
 	END
 };
 
@@ -899,6 +901,23 @@ downstream_problem(const char *s)
 	return (NULL);
 }
 
+/* message_variable - is NAME=... one of the variables a filter gets? */
+static int
+message_variable(const char *nv)
+{
+	static const char *const names[] = {
+		"EMAIL", "OUTFILE", "SENDER", "RECIPIENT", "RECIPIENTS",
+		"RECIPIENTCOUNT", "CLIENT_ADDRESS", "CLIENT_NAME", "HELO",
+		"REMOTEIP",
+	};
+	size_t	 i, n = strcspn(nv, "=");
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncmp(nv, names[i], n) == 0)
+			return (1);
+	return (0);
+}
+
 /*
  * compile_filter - the downstream, one verdict source, the spool and a
  * timeout that fits in smtpd_proxy_timeout
@@ -906,7 +925,8 @@ downstream_problem(const char *s)
 static int
 compile_filter(struct loader *L, struct conf_entry *e)
 {
-	const char *why;
+	const char *why, *jerr = NULL;
+	struct jpath *jp;
 	size_t	 i;
 
 	if (e->downstream == NULL)
@@ -923,12 +943,18 @@ compile_filter(struct loader *L, struct conf_entry *e)
 	if (e->ncommand > 0 && e->command[0][0] != '/')
 		return (entry_error(L, e, "command", 0, "command must start"
 		    " with an absolute path (it runs without PATH)"));
-	for (i = 0; i < e->nenvironment; i++)
+	for (i = 0; i < e->nenvironment; i++) {
 		if (strchr(e->environment[i], '=') == NULL ||
 		    e->environment[i][0] == '=' ||
 		    has_crlf(e->environment[i]))
 			return (entry_error(L, e, "environment", (int)i,
 			    "environment entries look like \"NAME=value\""));
+		if (message_variable(e->environment[i]))
+			return (entry_error(L, e, "environment", (int)i,
+			    "%.*s is set from the message; it cannot be"
+			    " configured", (int)strcspn(e->environment[i], "="),
+			    e->environment[i]));
+	}
 	if (e->tempdir == NULL)
 		e->tempdir = xstrdup("/var/tmp");
 	else if (e->tempdir[0] != '/')
@@ -944,6 +970,23 @@ compile_filter(struct loader *L, struct conf_entry *e)
 			return (entry_error(L, e, "on_failure", -1, "on_failure"
 			    " must be \"tempfail\" (451) or \"accept\""));
 	}
+	if (e->target != NULL && e->value_field == NULL)
+		e->value_field = xstrdup("action");
+	if (e->reply_field == NULL)
+		e->reply_field = xstrdup("reply");
+	if (e->message_field == NULL)
+		e->message_field = xstrdup("message");
+	if (e->target != NULL && strcasecmp(e->method, "GET") == 0)
+		return (entry_error(L, e, "method", -1, "an HTTP verdict posts"
+		    " the message: method must be POST"));
+	if ((jp = jpath_compile(e->reply_field, &jerr)) == NULL)
+		return (entry_error(L, e, "reply_field", -1, "reply_field: %s",
+		    jerr));
+	jpath_free(jp);
+	if ((jp = jpath_compile(e->message_field, &jerr)) == NULL)
+		return (entry_error(L, e, "message_field", -1, "message_field:"
+		    " %s", jerr));
+	jpath_free(jp);
 	if (e->timeout_ms == 0)
 		e->timeout_ms = FILTER_DEFAULT_TIMEOUT_MS;
 	if (e->timeout_ms > FILTER_MAX_TIMEOUT_MS)
@@ -1116,6 +1159,23 @@ key_set(const struct conf_entry *e, const char *name)
 	return (0);
 }
 
+/*
+ * ignored_keys_refused - keys every kind takes but this one would
+ * silently ignore (checked before defaults are filled in)
+ */
+static int
+ignored_keys_refused(struct loader *L, const struct conf_entry *e)
+{
+	const char *const *k;
+
+	for (k = kinds[e->kind]->ignored_keys; k != NULL && *k != NULL; k++)
+		if (key_set(e, *k))
+			return (entry_error(L, e, *k, -1, "%s does not apply to"
+			    " %s (%s)", *k, kinds[e->kind]->section,
+			    kinds[e->kind]->ignored_why));
+	return (PFX_OK);
+}
+
 /* own_keys_only - keys that belong to one kind are refused elsewhere */
 
 static int
@@ -1123,13 +1183,6 @@ own_keys_only(struct loader *L, const struct conf_entry *e)
 {
 	const char *const *k, *const *mine;
 	int	 other;
-
-	/* keys every kind takes but this one would silently ignore */
-	for (k = kinds[e->kind]->ignored_keys; k != NULL && *k != NULL; k++)
-		if (key_set(e, *k))
-			return (entry_error(L, e, *k, -1, "%s does not apply to"
-			    " %s (%s)", *k, kinds[e->kind]->section,
-			    kinds[e->kind]->ignored_why));
 
 	for (other = 0; other < KIND_COUNT; other++) {
 		if (other == (int)e->kind || kinds[other]->own_keys == NULL)
@@ -1175,6 +1228,29 @@ default_action_ok(const char *a)
 	    strncmp(a, "warn_if_reject", n) == 0));
 }
 
+/* add_kind_headers - the kind's own headers go first (an HTTP filter's
+ * envelope); the entry's may add to them */
+static void
+add_kind_headers(struct conf_entry *e)
+{
+	const char *const *h = kinds[e->kind]->extra_headers;
+	size_t	 n = 0, i;
+	char	**all;
+
+	while (h != NULL && h[n] != NULL)
+		n++;
+	if (n == 0)
+		return;
+	all = xreallocarray(NULL, n + e->ncustom_headers, sizeof(*all));
+	for (i = 0; i < n; i++)
+		all[i] = xstrdup(h[i]);
+	for (i = 0; i < e->ncustom_headers; i++)
+		all[n + i] = e->custom_headers[i];
+	free(e->custom_headers);
+	e->custom_headers = all;
+	e->ncustom_headers += n;
+}
+
 static int
 compile_entry(struct loader *L, const config_setting_t *s,
     struct conf_entry *e, const struct conf *c)
@@ -1187,6 +1263,8 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	int	 r, ok, big;
 
 	L->ent = s;
+	if ((r = ignored_keys_refused(L, e)) != PFX_OK)
+		return (r);
 	unset_empty(&e->value_field);
 	unset_empty(&e->error_field);
 	unset_empty(&e->auth_token);
@@ -1237,6 +1315,7 @@ compile_entry(struct loader *L, const config_setting_t *s,
 			    " not valid JSON once its variables are filled"
 			    " in"));
 	}
+	add_kind_headers(e);
 	e->header_t = xcalloc(e->ncustom_headers + 1, sizeof(*e->header_t));
 	for (i = 0; i < e->ncustom_headers; i++) {
 		colon = strchr(e->custom_headers[i], ':');
@@ -1337,6 +1416,10 @@ entry_init(struct conf_entry *e, enum conf_kind kind, const char *name)
 	e->status_code = 200;
 	e->cache = 1;
 	e->sasl_oidc_auth.require_user_match = 1;
+	if (kinds[kind]->content_type != NULL) {
+		free(e->content_type);
+		e->content_type = xstrdup(kinds[kind]->content_type);
+	}
 }
 
 static void

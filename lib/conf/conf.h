@@ -157,6 +157,8 @@ struct conf_entry {
 	char		*tempdir;
 	long long	 max_message_size;
 	char		*on_failure;	/* "tempfail" or "accept" */
+	char		*reply_field;	/* HTTP verdict: the SMTP reply */
+	char		*message_field;	/* HTTP verdict: a replacement */
 	int		 failure_accepts;	/* resolved */
 
 	/* compiled */

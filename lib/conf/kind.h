@@ -50,6 +50,9 @@ struct kind {
 	const char	*ignored_why;
 	/* attributes a request must send (or .Key, when it holds all) */
 	const char *const *required_vars;
+	const char	*content_type;	/* the body's; NULL: JSON */
+	/* header templates every entry of the kind sends first */
+	const char *const *extra_headers;
 	const char	*what;		/* "lookup key", "request" */
 	const char	*key_hint;	/* how a template sends it */
 	/* query - postfix-rest-connector's GET parameters (after ? or &) */

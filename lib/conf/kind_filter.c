@@ -5,8 +5,9 @@
  * Not a lookup: pfxhttp-spawn relays one SMTP transaction between the
  * before-filter smtpd and the downstream one (pfxhttp-spawn/filter.c)
  * and asks the entry's verdict source about the message.  The
- * descriptor names the section, the keys only filters take and the
- * envelope a verdict's templates may use; a message is never cached.
+ * descriptor names the section, the keys only filters take, the
+ * envelope a verdict's templates may use and the headers an HTTP verdict
+ * sends it in; a message is never cached.
  */
 #include <stddef.h>
 
@@ -21,7 +22,24 @@ static const char *const attrs[] = {
 
 static const char *const own_keys[] = {
 	"downstream", "command", "environment", "tempdir",
-	"max_message_size", "on_failure", NULL,
+	"max_message_size", "on_failure", "reply_field", "message_field",
+	NULL,
+};
+
+/* an HTTP verdict's body is the message itself */
+static const char *const ignored_keys[] = {
+	"payload", "http_request_compression", NULL,
+};
+
+/* the envelope travels beside the message, in headers */
+static const char *const extra_headers[] = {
+	"X-Envelope-From: {{ .sender }}",
+	"X-Envelope-To: {{ .recipients }}",
+	"X-Recipient-Count: {{ .recipient_count }}",
+	"X-Client-Address: {{ .client_address }}",
+	"X-Client-Name: {{ .client_name }}",
+	"X-Helo-Name: {{ .helo_name }}",
+	NULL,
 };
 
 static int
@@ -49,11 +67,14 @@ const struct kind kind_filter = {
 	.relay = 1,
 	.attrs = attrs,
 	.nattrs = sizeof(attrs) / sizeof(attrs[0]),
-	.key_is_json = 1,
-	.default_payload = "{{ .Key }}",
+	.default_payload = "",
 	.own_keys = own_keys,
+	.ignored_keys = ignored_keys,
+	.ignored_why = "an HTTP verdict posts the message itself, as it came",
+	.content_type = "message/rfc822",
+	.extra_headers = extra_headers,
 	.what = "envelope",
-	.key_hint = "{{ .Key }} or an attribute such as {{ .sender }}",
+	.key_hint = "an attribute such as {{ .sender }}",
 	.cache_key = filter_cache_key,
 	.keep = filter_keep,
 };

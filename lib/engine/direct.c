@@ -6,7 +6,8 @@
  *	check (templates, field paths, JSON payloads) and answers lookups
  *	with lookup_run(), without the cache or tokens: those live in
  *	pfxhttp-tokend, and an entry that needs an OIDC token gets a
- *	temporary error here.
+ *	temporary error here.  smtp_filters' HTTP verdicts are always made
+ *	here: the message is in this process's spool.
  */
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -57,6 +58,20 @@ direct_lookup(struct direct *d, const char *section, const char *name,
 }
 
 static void
+direct_verdict(struct direct *d, const char *name, const struct pfx_req *req,
+    int fd, long long len, long long deadline, struct pfx_result *res)
+{
+	const struct conf_entry *e;
+
+	if ((e = conf_find(d->c, KIND_FILTER, name)) == NULL ||
+	    e->target == NULL) {
+		result_set(res, PFX_TEMPFAIL, "entry unknown");
+		return;
+	}
+	lookup_upload(d->lk, e, req, fd, len, deadline, res);
+}
+
+static void
 direct_close(struct direct *d)
 {
 	if (d == NULL)
@@ -70,5 +85,5 @@ direct_close(struct direct *d)
 
 __attribute__((visibility("default")))
 const struct direct_api pfxhttp_direct = {
-	DIRECT_ABI, direct_open, direct_lookup, direct_close,
+	DIRECT_ABI, direct_open, direct_lookup, direct_close, direct_verdict,
 };

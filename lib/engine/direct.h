@@ -16,7 +16,7 @@
 #include "proto.h"
 #include "verdict.h"
 
-#define DIRECT_ABI	1
+#define DIRECT_ABI	2
 #define DIRECT_SYMBOL	"pfxhttp_direct"
 
 struct direct;
@@ -31,6 +31,13 @@ struct direct_api {
 			    const char *name, const struct pfx_req *,
 			    long long deadline_ms, struct pfx_result *);
 	void		 (*close)(struct direct *);
+	/*
+	 * verdict - an smtp_filters entry's HTTP verdict on the message in
+	 * the first len bytes of fd, the envelope in the request
+	 */
+	void		 (*verdict)(struct direct *, const char *name,
+			    const struct pfx_req *, int fd, long long len,
+			    long long deadline_ms, struct pfx_result *);
 };
 
 #endif

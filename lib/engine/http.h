@@ -27,6 +27,9 @@ struct http_request {
 	int		 gzip_request;
 	int		 gzip_response;
 	const char *const *keep_headers;	/* NULL-terminated, or NULL */
+	int		 upload;	/* the body is a file's: */
+	int		 upload_fd;	/* ... this one's */
+	long long	 upload_len;	/* ... first upload_len bytes */
 };
 
 #define HTTP_KEPT_MAX	4	/* headers a kind reads (Auth-User, ...) */

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "filter_answer.h"
 #include "log.h"
 #include "lookup.h"
 #include "mapping.h"
@@ -56,9 +57,11 @@ lookup_free(struct lookup *lk)
 	free(lk);
 }
 
-void
-lookup_run(struct lookup *lk, const struct conf_entry *e,
-    const struct pfx_req *req, long long deadline, struct pfx_result *res)
+/* call - one backend call; with upload_fd, the body is that file's */
+static void
+call(struct lookup *lk, const struct conf_entry *e, const struct pfx_req *req,
+    int upload_fd, long long upload_len, long long deadline,
+    struct pfx_result *res)
 {
 	struct http_request hr;
 	long long left = deadline - clock_ms();
@@ -99,7 +102,29 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
 	}
 	request_http(&lk->rq, e, e->timeout_ms < left ? e->timeout_ms : left,
 	    &hr);
-	map_exchange(e, &lk->tr.resp, transfer_perform(&lk->tr, &hr) ==
-	    PFX_OK, res);
+	if (upload_fd >= 0) {
+		hr.upload = 1;
+		hr.upload_fd = upload_fd;
+		hr.upload_len = upload_len;
+		filter_answer(e, &lk->tr.resp, transfer_perform(&lk->tr,
+		    &hr) == PFX_OK, res);
+	} else
+		map_exchange(e, &lk->tr.resp, transfer_perform(&lk->tr, &hr) ==
+		    PFX_OK, res);
 	request_clear(&lk->rq);
+}
+
+void
+lookup_run(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_req *req, long long deadline, struct pfx_result *res)
+{
+	call(lk, e, req, -1, 0, deadline, res);
+}
+
+void
+lookup_upload(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_req *req, int fd, long long len, long long deadline,
+    struct pfx_result *res)
+{
+	call(lk, e, req, fd, len, deadline, res);
 }

@@ -15,5 +15,12 @@ void	 lookup_free(struct lookup *);
 /* lookup_run - always leaves a verdict in *res, by the deadline (ms) */
 void	 lookup_run(struct lookup *, const struct conf_entry *,
 	    const struct pfx_req *, long long deadline_ms, struct pfx_result *);
+/*
+ * lookup_upload - an smtp_filters HTTP verdict: the first len bytes of
+ * fd are the body; the answer as filter_answer() maps it
+ */
+void	 lookup_upload(struct lookup *, const struct conf_entry *,
+	    const struct pfx_req *, int fd, long long len,
+	    long long deadline_ms, struct pfx_result *);
 
 #endif

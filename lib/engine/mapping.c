@@ -37,8 +37,8 @@ skip_bom(const char *body, size_t len)
  * parse_json - the whole body as one strict JSON value, depth-limited.
  * Returns 1 for valid JSON (*out is NULL for the JSON value null), else 0.
  */
-static int
-parse_json(const char *body, size_t len, struct json_object **out)
+int
+map_parse_json(const char *body, size_t len, struct json_object **out)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
@@ -246,7 +246,7 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 		}
 		return;
 	}
-	if (!(is_json = parse_json(body, len, &root)) &&
+	if (!(is_json = map_parse_json(body, len, &root)) &&
 	    (e->value_jp != NULL || e->error_jp != NULL ||
 	    json_declared(ctype) || json_looking(body, len))) {
 		result_set(res, PFX_TEMPFAIL, "unparseable backend response");

@@ -26,6 +26,12 @@ void	 lookup_map_body(const struct conf_entry *, long status,
  */
 void	 map_exchange(const struct conf_entry *, const struct http_response *,
 	    int answered, struct pfx_result *);
+/*
+ * map_parse_json - the whole body as one strict JSON value (a UTF-8 BOM
+ * allowed); 1 when valid (*out NULL for null), else 0
+ */
+struct json_object;
+int	 map_parse_json(const char *, size_t, struct json_object **);
 /* map_failure - a transport failure to a verdict */
 void	 map_failure(const struct http_response *, struct pfx_result *);
 

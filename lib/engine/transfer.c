@@ -6,6 +6,8 @@
  *	The header list belongs to the caller, which wipes it.
  */
 #include <curl/curl.h>
+#include <errno.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,27 @@ fail(struct transfer *t, enum http_failure f, const char *why)
 	return (PFX_EHTTP);
 }
 
+/* upload_read - CURLOPT_READFUNCTION: the next piece of the file */
+static size_t
+upload_read(char *p, size_t size, size_t nitems, void *arg)
+{
+	struct transfer *t = arg;
+	size_t	 want = size * nitems;
+	ssize_t	 n;
+
+	if ((long long)want > t->upload_len - t->upload_off)
+		want = (size_t)(t->upload_len - t->upload_off);
+	if (want == 0)
+		return (0);
+	do
+		n = pread(t->upload_fd, p, want, (off_t)t->upload_off);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (CURL_READFUNC_ABORT);	/* shorter than said */
+	t->upload_off += n;
+	return ((size_t)n);
+}
+
 int
 transfer_prepare(struct transfer *t, const struct http_request *rq)
 {
@@ -118,8 +141,20 @@ transfer_prepare(struct transfer *t, const struct http_request *rq)
 	curl_easy_setopt(t->h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(t->h, CURLOPT_ACCEPT_ENCODING,
 	    rq->gzip_response ? "gzip" : NULL);
-	if (rq->post) {
+	if (rq->post && rq->upload) {
+		/* a message: streamed from its file, never held in memory */
+		t->upload_fd = rq->upload_fd;
+		t->upload_off = 0;
+		t->upload_len = rq->upload_len;
 		curl_easy_setopt(t->h, CURLOPT_POST, 1L);
+		curl_easy_setopt(t->h, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(t->h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)rq->upload_len);
+		curl_easy_setopt(t->h, CURLOPT_READFUNCTION, upload_read);
+		curl_easy_setopt(t->h, CURLOPT_READDATA, t);
+	} else if (rq->post) {
+		curl_easy_setopt(t->h, CURLOPT_POST, 1L);
+		curl_easy_setopt(t->h, CURLOPT_READFUNCTION, NULL);
 		curl_easy_setopt(t->h, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(t->h, CURLOPT_POSTFIELDSIZE, (long)bodylen);
 	} else

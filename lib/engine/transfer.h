@@ -22,6 +22,8 @@ struct transfer {
 	size_t		 gzcap, gzlen;
 	struct curl_slist *extra;	/* Content-Encoding: gzip */
 	void		*owner;		/* CURLOPT_PRIVATE */
+	int		 upload_fd;	/* an upload's file, and how far */
+	long long	 upload_off, upload_len;
 };
 
 /* transfer_init - PFX_OK, or PFX_EHTTP when libcurl cannot start */
