@@ -2,7 +2,7 @@
 # demo.sh - a live demo of pfxhttp-spawn: installs what is missing, builds,
 # starts the sample HTTP API and pipes real socketmap, tcp_table, policy
 # and Dovecot SASL requests through pfxhttp-spawn, as Postfix would send
-# them; then starts
+# them, relays two messages through its before-queue filter; then starts
 # pfxhttp-tokend and sends the same lookups through its engine (one
 # connection pool, the shared cache, single flight).
 set -eu
@@ -18,12 +18,46 @@ export PFXHTTP_DIRECT_MODULE=$top/build-demo/lib/pfxhttp-direct.so
 
 tmp=$(mktemp -d)
 tokend_pid=
-trap 'kill $backend $tokend_pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+downstream=
+trap 'kill $backend $downstream $tokend_pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 python3 test/backend/backend.py --port-file "$tmp/port" &
 backend=$!
 i=0
 while [ ! -s "$tmp/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 port=$(cat "$tmp/port")
+# the after-filter smtpd of the filter demo: a few lines of Python that
+# answer like Postfix and say what they would queue
+python3 - "$tmp/dport" <<'PY' &
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+while True:
+    c, _ = s.accept(); f = c.makefile("rb"); c.sendall(b"220 after-filter ESMTP\r\n")
+    for line in f:
+        u = line.upper()
+        if u.startswith(b"DATA"):
+            c.sendall(b"354 go ahead\r\n"); n = 0
+            for x in f:
+                if x == b".\r\n": break
+                n += len(x)
+            else: break
+            c.sendall(b"250 2.0.0 Ok: queued (%d bytes)\r\n" % n)
+        elif u.startswith(b"QUIT"): c.sendall(b"221 2.0.0 Bye\r\n"); break
+        else: c.sendall(b"250 2.0.0 Ok\r\n")
+    c.close()
+PY
+downstream=$!
+i=0
+while [ ! -s "$tmp/dport" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+dport=$(cat "$tmp/dport")
+cat >"$tmp/scan.sh" <<'SH'
+#!/bin/sh
+# postprox's contract: $EMAIL is the message; exit 1 rejects with the
+# last line on stderr
+if grep -q 'EICAR' "$EMAIL"; then echo "550 5.7.1 virus found: EICAR" >&2; exit 1; fi
+exit 0
+SH
+chmod 755 "$tmp/scan.sh"
 
 cat >"$tmp/pfxhttp.conf" <<CONF
 server = { http_client = { timeout = "2s"; }; };
@@ -41,6 +75,10 @@ policy_services = {
 };
 dovecot_sasl = {
   smtp = { target = "http://127.0.0.1:$port/api/v1/auth/json"; };
+};
+smtp_filters = {
+  scan = { downstream = "127.0.0.1:$dport"; command = "$tmp/scan.sh";
+           tempdir = "$tmp"; };
 };
 CONF
 echo "== configuration check"
@@ -91,6 +129,36 @@ sed 's/^/   C: /' "$tmp/sasl.in" | tr '\t' ' '
 	sed 's/^/   S: /'
 echo "   (AUTH 4: the backend failed, so the connection is closed: smtpd"
 echo "   answers 454 4.7.0, a temporary failure, not 535)"
+
+echo
+echo "== before-queue filter (smtpd_proxy_filter): two transactions as the"
+echo "   before-filter smtpd sends them; the second holds a test virus"
+for body in 'Subject: hello\r\n\r\nHi Bob.\r\n' \
+    'Subject: look\r\n\r\nX5O!P%%@AP EICAR-STANDARD-ANTIVIRUS-TEST\r\n'; do
+	python3 - "$spawn" "$tmp/pfxhttp.conf" "$body" <<'PY'
+import subprocess, sys
+p = subprocess.Popen([sys.argv[1], "-c", sys.argv[2], "smtpfilter", "scan"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+def reply():
+    out = b""
+    while True:
+        l = p.stdout.readline(); out += l
+        if not l or l[3:4] != b"-": return out
+def say(b):
+    print("   C: " + b.decode().rstrip("\r\n").replace("\r\n", "\\r\\n"))
+    p.stdin.write(b); p.stdin.flush()
+    for l in reply().decode().splitlines(): print("   S: " + l)
+for l in reply().decode().splitlines(): print("   S: " + l)
+for c in (b"EHLO before.example\r\n", b"MAIL FROM:<alice@example.org>\r\n",
+          b"RCPT TO:<bob@example.com>\r\n", b"DATA\r\n",
+          sys.argv[3].replace("%%", "%").encode().decode("unicode_escape").encode() + b".\r\n"):
+    say(c)
+p.stdin.write(b"QUIT\r\n"); p.stdin.close(); p.wait()
+PY
+	echo
+done
+echo "   (the refused message never reached the after-filter smtpd: the"
+echo "   filter dropped that connection without the final \".\")"
 
 echo
 echo "== the same socketmap lookups through pfxhttp-tokend's engine"
