@@ -233,6 +233,8 @@ def run_dialogue(c, name, steps, first_id, quiet_default):
                 got = c.line()
                 if got is None:
                     rec["timeout" if not c.eof else "eof_early"] = True
+                    if c.eof:
+                        rec["eof_ms"] = int((time.monotonic() - last) * 1000)
                     break
                 now = time.monotonic()
                 rec["got"].append(got)

@@ -27,6 +27,10 @@
 # skips the pfxhttp half (tokend's own test is tokend-sasl-token).  PFX_SASL_DOVECOT_ONLY=1 checks the Dovecot half alone (to
 # prove the harness without pfxhttp's sasl kind).
 #
+# Two modes (the first argument, or PFX_SASL_MODE; default direct):
+# direct, where pfxhttp-spawn calls the backend itself, and tokend, where
+# the entries are served through a pfxhttp-tokend started here.
+#
 # Environment (meson test_env): PFXHTTP_SPAWN, PFXHTTP_TOKEND,
 # PFXHTTP_SRCDIR, PFXHTTP_BACKEND, PFXHTTP_DIRECT_MODULE.  Needs root
 # (Dovecot), dovecot-core, python3, curl, jq; node for the OIDC provider
@@ -43,6 +47,11 @@ tt_init sasl-ref
 tt_local_cleanup() { dv_stop; }
 AC="python3 $HERE/auth_client.py"
 DVO=${PFX_SASL_DOVECOT_ONLY:-0}
+MODE=${1:-${PFX_SASL_MODE:-direct}}
+case $MODE in
+direct | tokend) echo "# mode: $MODE" ;;
+*) bail "the mode must be direct or tokend, not '$MODE'" ;;
+esac
 
 start_backend A
 # stats JQ : the backend's /stats
@@ -111,16 +120,43 @@ if [ "$DVO" = 1 ]; then
 fi
 
 # ----------------------------------------------------------- pfxhttp-spawn
+# One configuration, several entries: smtp (the differential), fast (a
+# 2 s timeout), down (a closed port), fail and fail2 (temporary_failure
+# fail, backend down or answering 500).  tokend mode adds server.tokend
+# and starts pfxhttp-tokend, which then makes every HTTP call.
 CONF=$T/pfxhttp.conf
-sasl_conf "$CONF" "$BPORT_A" 'default_local_port = "587";'
+read -r DEAD < <(free_ports 1)
+TOKEND_BLOCK=
+[ "$MODE" = tokend ] &&
+    TOKEND_BLOCK="tokend = { socket = \"$T/tokend-pw.sock\"; mode = \"0600\"; timeout = \"2s\"; };"
+cat >"$CONF" <<EOF
+server = {
+  logging = { level = "debug"; };
+  http_client = { timeout = "8s"; connect_timeout = "2s"; };
+  $TOKEND_BLOCK
+};
+dovecot_sasl = {
+  smtp = { target = "http://127.0.0.1:$BPORT_A/api/v1/auth/json"; default_local_port = "587"; };
+  fast = { target = "http://127.0.0.1:$BPORT_A/api/v1/auth/json"; default_local_port = "587";
+           timeout = "2s"; };
+  down = { target = "http://127.0.0.1:$DEAD/api/v1/auth/json"; };
+  fail = { target = "http://127.0.0.1:$DEAD/api/v1/auth/json"; temporary_failure = "fail"; };
+  fail2 = { target = "http://127.0.0.1:$BPORT_A/api/v1/auth/json"; temporary_failure = "fail"; };
+};
+EOF
+chmod 0644 "$CONF"
 out=$(timeout 10 "$SPAWN" -c "$CONF" -t 2>&1)
-check "pfxhttp-spawn -t accepts a dovecot_sasl entry" $? "$out"
-px_run() { # CONF OUT ARGS... : the dialogues against pfxhttp-spawn sasl smtp
-	local conf=$1 outf=$2
+check "pfxhttp-spawn -t accepts the dovecot_sasl entries" $? "$out"
+if [ "$MODE" = tokend ]; then
+	tt_start_tokend "$CONF" "$T/tokend-pw.log"
+	check "tokend mode: pfxhttp-tokend runs" $? "$(tail -5 "$T/tokend-pw.log" 2>/dev/null)"
+fi
+px_run() { # NAME OUT ARGS... : the dialogues against pfxhttp-spawn sasl NAME
+	local name=$1 outf=$2
 	shift 2
-	timeout 150 $AC --exec "exec $SPAWN -c $conf sasl smtp" dialogues "$@" >"$outf" 2>"$outf.err"
+	timeout 150 $AC --exec "exec $SPAWN -c $CONF sasl $name" dialogues "$@" >"$outf" 2>"$outf.err"
 }
-px_run "$CONF" "$T/pfxhttp.jsonl" --only "$($AC --list | grep -Ev '^(xoauth2|oauthbearer)-' | paste -sd,)"
+px_run smtp "$T/pfxhttp.jsonl" --only "$($AC --list | grep -Ev '^(xoauth2|oauthbearer)-' | paste -sd,)"
 check "auth_client.py ran every dialogue against pfxhttp-spawn sasl" $? "$(cat "$T/pfxhttp.jsonl.err")"
 
 while IFS=$'\t' read -r kind name diag; do
@@ -143,9 +179,7 @@ is "pfxhttp: usernames with control bytes never reach the backend" "$names" ""
 is "pfxhttp: the backend refused no request (Nauthilus's strict schema)" "$(stats .auth_refused)" 0
 
 # ------------------------------------------------- pfxhttp-only dialogues
-CONF2=$T/pfxhttp-fast.conf
-sasl_conf "$CONF2" "$BPORT_A" 'default_local_port = "587"; timeout = "2s";'
-px_run "$CONF2" "$T/pfx-only.jsonl" --set pfx
+px_run fast "$T/pfx-only.jsonl" --set pfx
 check "auth_client.py ran the pfxhttp-only dialogues" $? "$(cat "$T/pfx-only.jsonl.err")"
 Q=$T/pfx-only.jsonl
 is "backend 403 without Auth-Status: FAIL without reason (like Dovecot)" "$(px "$Q" x-nostatus)" 'FAIL\t<id>\tuser=nostatus'
@@ -168,7 +202,11 @@ is "backend 500 (temporary_failure close): connection closed, no reply" \
     "$(pxf "$Q" x-temp '"\(.norm | length) \(.eof)"')" "0 true"
 is "backend slower than the entry's timeout (2 s): connection closed, no reply" \
     "$(pxf "$Q" x-slow '"\(.norm | length) \(.eof)"')" "0 true"
-num_cmp "... and closed within 4 s" "$(pxf "$Q" x-slow '.ms[0] // 0')" -lt 4000
+ms=$(pxf "$Q" x-slow '.eof_ms // "none"')
+num_cmp "... and closed within 4 s ($ms ms)" "$ms" -lt 4000
+num_cmp "... but not before the timeout" "$ms" -ge 1900
+ms=$(pxf "$Q" x-temp '.eof_ms // "none"')
+num_cmp "backend 500: closed at once ($ms ms)" "$ms" -lt 1000
 got=$(pxf "$Q" x-long-line '"\(.norm | join("|")) eof=\(.eof)"')
 echo "# NOTE x-long-line (a 20 kB AUTH line): $got"
 [[ $got != OK* ]]
@@ -192,11 +230,11 @@ is "no control byte in any reply line" "$bad" ""
 is "x-ok-after: the connection still works after the special cases" "$(px "$Q" x-ok-after)" 'OK\t<id>\tuser=bob'
 
 # The JSON the backend gets (one dialogue each, then /stats last_auth)
-px_run "$CONF" "$T/one.jsonl" --set pfx --only x-secured
+px_run smtp "$T/one.jsonl" --set pfx --only x-secured
 is "backend JSON for PLAIN with secured (default_local_port 587)" \
     "$(stats '.last_auth.body | to_entries | map("\(.key)=\(.value)") | sort | join(" ")')" \
     "client_ip=127.0.0.1 local_ip=127.0.0.1 local_port=587 method=PLAIN password=hunter2 protocol=smtp ssl=on username=bob"
-px_run "$CONF" "$T/one.jsonl" --set pfx --only x-login-bob
+px_run smtp "$T/one.jsonl" --set pfx --only x-login-bob
 is "backend JSON for LOGIN (no ssl without secured)" \
     "$(stats '.last_auth.body | to_entries | map("\(.key)=\(.value)") | sort | join(" ")')" \
     "client_ip=127.0.0.1 local_ip=127.0.0.1 local_port=587 method=LOGIN password=hunter2 protocol=smtp username=bob"
@@ -204,18 +242,14 @@ ct=$(stats '.last_auth.headers["Content-Type"] // ""')
 like "backend request is JSON (Content-Type)" "$ct" '^application/json'
 
 # Backend down / temporary_failure
-read -r DEAD < <(free_ports 1)
-sasl_conf "$T/down.conf" "$DEAD"
-px_run "$T/down.conf" "$T/down.jsonl" --only plain-ok
+px_run down "$T/down.jsonl" --only plain-ok
 is "backend down (temporary_failure close): connection closed, no reply" \
     "$(pxf "$T/down.jsonl" plain-ok '"\(.norm | length) \(.eof)"')" "0 true"
-sasl_conf "$T/fail.conf" "$DEAD" 'temporary_failure = "fail";'
-px_run "$T/fail.conf" "$T/fail.jsonl" --only plain-ok,plain-ok-bob
+px_run fail "$T/fail.jsonl" --only plain-ok,plain-ok-bob
 like "backend down (temporary_failure fail): FAIL" "$(px "$T/fail.jsonl" plain-ok)" '^FAIL\\t<id>'
 like "... and the connection stays open (the next request is answered too)" "$(px "$T/fail.jsonl" plain-ok-bob)" '^FAIL\\t<id>'
 echo "# NOTE backend down, temporary_failure fail: $(px "$T/fail.jsonl" plain-ok)"
-sasl_conf "$T/fail2.conf" "$BPORT_A" 'temporary_failure = "fail";'
-px_run "$T/fail2.conf" "$T/fail2.jsonl" --set pfx --only x-temp,x-ok-after
+px_run fail2 "$T/fail2.jsonl" --set pfx --only x-temp,x-ok-after
 like "backend 500 (temporary_failure fail): FAIL" "$(px "$T/fail2.jsonl" x-temp)" '^FAIL\\t<id>'
 echo "# NOTE backend 500, temporary_failure fail: $(px "$T/fail2.jsonl" x-temp)"
 
@@ -224,6 +258,15 @@ if [ -z "$TOKEN" ] || [ "${PFX_SASL_TOKENS:-1}" = 0 ]; then
 	echo "# token dialogues against pfxhttp skipped (${TOKEN:+PFX_SASL_TOKENS=0}${TOKEN:-no OIDC provider})"
 	tt_done
 fi
+if [ "$MODE" = tokend ]; then
+	# every password check went through tokend, none directly
+	n_tok=0
+	for e in smtp fast fail2; do
+		n_tok=$((n_tok + $(tcount "$CONF" "dovecot_sasl.$e" backend_calls)))
+	done
+	is "tokend mode: tokend made every backend call ($n_tok)" "$n_tok" "$(stats .auth_requests)"
+fi
+tt_stop_tokend >/dev/null 2>&1	# tokend mode's; the token entry has its own
 TCONF=$T/pfxhttp-tokens.conf
 cat >"$TCONF" <<EOF
 server = {
@@ -252,7 +295,7 @@ check "tokens: pfxhttp-spawn -t accepts sasl_oidc_auth" $? "$out"
 tt_start_tokend "$TCONF"
 check "tokens: pfxhttp-tokend runs" $? "$(tail -5 "$T/tokend.log" 2>/dev/null)"
 toks=$($AC --list | grep -E "^(xoauth2|oauthbearer)-" | paste -sd,),xoauth2-good-token,oauthbearer-good-token,xoauth2-other-user,plain-ok
-px_run "$TCONF" "$T/tokens.jsonl" --token "$TOKEN" --token-user "$TOKEN_USER" --only "$toks"
+CONF=$TCONF px_run smtp "$T/tokens.jsonl" --token "$TOKEN" --token-user "$TOKEN_USER" --only "$toks"
 check "tokens: auth_client.py ran the token dialogues against pfxhttp" $? "$(cat "$T/tokens.jsonl.err")"
 while IFS=$'\t' read -r kind name diag; do
 	case $kind in
