@@ -14,6 +14,7 @@ Postfix should store, and byte-exact comparisons.
                     1021 of a 3000-byte line, ".\\rX", a bare LF, a body
                     line "QUIT" with more content after it
         env         dot-stuffed lines and a line "QUIT", no CR or LF oddities
+        hugeline:N  one body line of N bytes
         big:BYTES   about BYTES bytes of 76-byte lines, every 1000th
                     starting with a (stuffed) dot
         smuggle:SEP a body holding SEP + "MAIL FROM:<smuggled@evil.example>"
@@ -22,6 +23,12 @@ Postfix should store, and byte-exact comparisons.
                     lf1 (\\n.\\n), lf2 (\\r\\n.\\n), lf3 (\\n.\\r\\n);
                     smuggle:SEP:WHO makes them smuggled-WHO@evil.example,
                     victim-WHO@example.com
+  fmsg.py raw bdat TAG FILTER OUT
+      OUT = the message "bdat" as literal content for BDAT (not
+      dot-stuffed): lines ".", ".x", "..x", ".\\rX" and a CRLF.CRLF with
+      "MAIL FROM:<smuggled@evil.example>" after it inside the body
+  fmsg.py expect-raw RAW OUT
+      like expect, for literal (BDAT) content: no dot removed
   fmsg.py expect WIRE OUT
       OUT = what a savemail delivery of WIRE must hold after the Received:
       headers, as Postfix 3.7 stores and pipe(8) delivers it: lines split
@@ -96,6 +103,19 @@ def body(name):
                 b"content after the QUIT line\r\n"
                 b"\r\n"
                 b"last line\r\n")
+    if name == "bdat":
+        return (b"BDAT content, literal\r\n"
+                b".\r\n"
+                b"MAIL FROM:<smuggled@evil.example>\r\n"
+                b"RCPT TO:<victim@example.com>\r\n"
+                b"DATA\r\n"
+                b".a line starting with one dot\r\n"
+                b"..a line starting with two dots\r\n"
+                b".\rX dot-CR-X\r\n"
+                b"\r\n.\r\n"
+                b"last line\r\n")
+    if name.startswith("hugeline:"):
+        return b"before\r\n" + b"H" * int(name[9:]) + b"\r\nafter\r\n"
     if name.startswith("big:"):
         size = int(name[4:])
         out = bytearray()
@@ -137,8 +157,8 @@ def unstuff(ln):
     return ln[1:] if ln.startswith(b".") else ln
 
 
-def expect(data):
-    return b"".join(unstuff(ln).replace(b"\r", b" ") + b"\n"
+def expect(data, stuffed=True):
+    return b"".join((unstuff(ln) if stuffed else ln).replace(b"\r", b" ") + b"\n"
                     for ln in lines(data))
 
 
@@ -175,8 +195,10 @@ def main():
     a = sys.argv[1:]
     if not a:
         raise SystemExit(__doc__)
-    if a[0] == "wire":
+    if a[0] in ("wire", "raw"):
         open(a[4], "wb").write(wire(a[1], a[2], a[3]))
+    elif a[0] == "expect-raw":
+        open(a[2], "wb").write(expect(open(a[1], "rb").read(), False))
     elif a[0] == "expect":
         open(a[2], "wb").write(expect(open(a[1], "rb").read()))
     elif a[0] == "email":

@@ -2,7 +2,7 @@
 """smtpc.py - a raw-socket SMTP client for the smtpfilter tests and bench.
 
   smtpc.py PORT [--ehlo NAME] [--from ADDR] [--to ADDR]... --body FILE...
-           [--cut N] [--sample PREFIX] [--timeout S]
+           [--cut N] [--bdat] [--rset-first] [--sample PREFIX] [--timeout S]
 
 Connects to 127.0.0.1:PORT, reads the greeting, sends EHLO, then one mail
 transaction per --body FILE in the same session: MAIL FROM:<from>, one
@@ -12,9 +12,16 @@ is added, changed or checked), then ".\\r\\n"; QUIT at the end.  A
 transaction whose RCPTs were all refused skips DATA (RSET instead); a
 refused DATA skips the content (RSET).
 
+--bdat    send each body as one "BDAT <size> LAST" chunk instead of DATA
+          (the body is then literal content, not dot-stuffed; its reply
+          is printed as EOD)
+--rset-first   before the transactions: MAIL, the RCPTs, RSET (an
+          abandoned transaction in the same session)
 --cut N   send only the first N bytes of the last body, wait 0.5 s and
           close the connection (no ".", no QUIT): a client that vanishes
           in the middle of DATA.
+--times   add "[N ms, at M ms]" to each reply but EOD: how long it took,
+          and when it came (since the connection)
 --sample PREFIX   while the session runs, every 10 ms, read VmRSS
           (/proc/PID/status) and Private_Dirty (/proc/PID/smaps_rollup)
           of every process whose command line starts with PREFIX; at the
@@ -122,6 +129,9 @@ def main():
     ap.add_argument("--to", action="append")
     ap.add_argument("--body", action="append", default=[])
     ap.add_argument("--cut", type=int)
+    ap.add_argument("--bdat", action="store_true")
+    ap.add_argument("--rset-first", action="store_true")
+    ap.add_argument("--times", action="store_true")
     ap.add_argument("--sample")
     ap.add_argument("--timeout", type=float, default=120)
     a = ap.parse_args()
@@ -134,19 +144,33 @@ def main():
     s = None
     try:
         s = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         f = s.makefile("rb")
+
+        t_start = time.monotonic()
 
         def cmd(st, line):
             nonlocal stage
             stage = st
             if line is not None:
                 s.sendall(line.encode("utf-8", "surrogateescape") + b"\r\n")
+            t0 = time.monotonic()
             r = read_reply(f)
-            print("%s %s" % (st, r), flush=True)
+            if a.times:
+                print("%s %s [%.1f ms, at %.1f ms]" % (
+                    st, r, (time.monotonic() - t0) * 1000,
+                    (time.monotonic() - t_start) * 1000), flush=True)
+            else:
+                print("%s %s" % (st, r), flush=True)
             return r
 
         cmd("GREET", None)
         cmd("EHLO", "EHLO " + a.ehlo)
+        if a.rset_first:
+            cmd("MAIL", "MAIL FROM:<%s>" % a.sender)
+            for r in rcpts:
+                cmd("RCPT", "RCPT TO:<%s>" % r)
+            cmd("RSET", "RSET")
         for i, body in enumerate(a.body):
             last = i == len(a.body) - 1
             cmd("MAIL", "MAIL FROM:<%s>" % a.sender)
@@ -157,11 +181,18 @@ def main():
             if ok == 0:
                 cmd("RSET", "RSET")
                 continue
+            with open(body, "rb") as bf:
+                data = bf.read()
+            if a.bdat:
+                s.sendall(b"BDAT %d LAST\r\n" % len(data) + data)
+                t0 = time.monotonic()
+                r = read_reply(f)
+                print("EOD %s (%d ms)" % (r, (time.monotonic() - t0) * 1000),
+                      flush=True)
+                continue
             if not cmd("DATA", "DATA").startswith("354"):
                 cmd("RSET", "RSET")
                 continue
-            with open(body, "rb") as bf:
-                data = bf.read()
             stage = "EOD"
             if a.cut is not None and last:
                 s.sendall(data[:a.cut])

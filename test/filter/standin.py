@@ -38,6 +38,7 @@ def main():
     except OSError:
         up_out.write(b"421 4.3.0 standin: downstream unavailable\r\n")
         return
+    d.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     df = d.makefile("rb")
 
     def dreply():
