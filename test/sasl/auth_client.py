@@ -170,6 +170,29 @@ DIALOGUES = [
                                ("expect", 1), ("cont", "AQ=="), ("expect", 1)]),
     ("oauthbearer-malformed", [("auth", "OAUTHBEARER", b64("garbage")), ("expect", 1)]),
     ("plain-after-all", [("auth", "PLAIN", b64("\0alice\0secret")), ("expect", 1)]),
+    # protocol oddities Postfix never sends (each on its own connection:
+    # Dovecot treats most as a client bug and disconnects)
+    ("odd-dup-id-pending", [("auth", "LOGIN", None), ("expect", 1),
+                            ("raw", "AUTH\t<id>\tPLAIN\t" + AUTHP + "\tresp=" + b64("\0bob\0hunter2") + "\n"),
+                            ("quiet", 1.0)]),
+    ("odd-cancel-then-cont", [("auth", "LOGIN", None), ("expect", 1), ("raw", "CANCEL\t<id>\n"),
+                              ("cont", b64("bob")), ("quiet", 1.0)]),
+    ("odd-unknown-command", [("raw", "FOO\tbar\n"),
+                             ("raw", "AUTH\t<id>\tPLAIN\t" + AUTHP + "\tresp=" + b64("\0bob\0hunter2") + "\n"),
+                             ("quiet", 1.0)]),
+    ("odd-empty-line", [("raw", "\nAUTH\t<id>\tPLAIN\t" + AUTHP + "\tresp=" + b64("\0bob\0hunter2") + "\n"),
+                        ("quiet", 1.0)]),
+    ("odd-resp-not-last", [("raw", "AUTH\t<id>\tPLAIN\tresp=" + b64("\0bob\0hunter2") + "\t" + AUTHP + "\n"),
+                           ("quiet", 1.0)]),
+    ("odd-no-service", [("raw", "AUTH\t<id>\tPLAIN\tresp=" + b64("\0bob\0hunter2") + "\n"), ("quiet", 1.0)]),
+    ("odd-no-mech", [("raw", "AUTH\t<id>\n"), ("quiet", 1.0)]),
+    ("odd-id-0", [("raw", "AUTH\t0\tPLAIN\t" + AUTHP + "\tresp=" + b64("\0bob\0hunter2") + "\n"), ("quiet", 1.0)]),
+    ("odd-crlf", [("raw", "AUTH\t<id>\tPLAIN\t" + AUTHP + "\tresp=" + b64("\0bob\0hunter2") + "\r\n"),
+                  ("quiet", 1.0)]),
+    ("odd-cont-equals", [("auth", "PLAIN", None), ("expect", 1), ("cont", "="), ("expect", 1)]),
+    ("odd-mech-trailing-space", [("auth", "PLAIN ", b64("\0bob\0hunter2")), ("quiet", 1.0)]),
+    ("odd-user-01-escape", [("auth", "PLAIN", b64("\0bob\x01t\0hunter2")), ("expect", 1)]),
+    ("odd-long-user", [("auth", "PLAIN", b64("\0" + "u" * 5000 + "\0pw")), ("expect", 1)]),
 ]
 # pfxhttp-only dialogues (backend.py's special users; --set pfx)
 AUTHS = "AUTH\t<id>\tPLAIN\t" + AUTHP + "\tsecured\tresp="
@@ -197,7 +220,8 @@ DIALOGUES_PFX = [
 # on a protocol error, pfxhttp closes on a backend failure): each runs on
 # its own connection
 FINAL = {"cont-unknown-id", "login-then-new-auth", "unknown-mech",
-         "x-temp", "x-slow", "x-long-line", "x-odd-s201", "x-odd-s302"}
+         "x-temp", "x-slow", "x-long-line", "x-odd-s201", "x-odd-s302"} | {
+         n for n, _ in DIALOGUES if n.startswith("odd-")}
 
 
 def run_dialogue(c, name, steps, first_id, quiet_default):
