@@ -254,7 +254,7 @@ conn_free(struct conn *cn)
 static void
 reply(struct conn *cn, const struct tok_msg *m)
 {
-	if (tok_encode(&cn->out, m) != PFX_OK) {
+	if (tokc_encode(&cn->out, m) != PFX_OK) {
 		log_warnx("reply too large; closing the connection");
 		cn->closing = 1;
 	}

@@ -51,6 +51,62 @@ tokc_new(const char *path)
 	return (t);
 }
 
+/* ns_digits - the decimal digits of n, at the end of d (24 bytes) */
+
+static size_t
+ns_digits(char *d, size_t n)
+{
+	size_t	 k = 24;
+
+	do
+		d[--k] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	return (24 - k);
+}
+
+/* ns_head - "len:" at p; returns the bytes written */
+
+static size_t
+ns_head(char *p, size_t n)
+{
+	char	 d[24];
+	size_t	 k = ns_digits(d, n);
+
+	memcpy(p, d + 24 - k, k);
+	p[k] = ':';
+	return (k + 1);
+}
+
+int
+tokc_encode(struct buf *out, const struct tok_msg *m)
+{
+	char	 frame[4096], d[24], *p;
+	size_t	 inner, i;
+
+	if (m->overflow)
+		return (PFX_ETOOBIG);
+	inner = ns_digits(d, sizeof(TOK_VERSION) - 1) + sizeof(TOK_VERSION) + 1;
+	for (i = 0; i < m->n; i++)
+		inner += ns_digits(d, m->len[i]) + m->len[i] + 2;
+	/* a large message (a policy request with long values) the slow way */
+	if (inner > sizeof(frame) - 32)
+		return (tok_encode(out, m));
+	p = frame + ns_head(frame, inner);
+	p += ns_head(p, sizeof(TOK_VERSION) - 1);
+	memcpy(p, TOK_VERSION, sizeof(TOK_VERSION) - 1);
+	p += sizeof(TOK_VERSION) - 1;
+	*p++ = ',';
+	for (i = 0; i < m->n; i++) {
+		p += ns_head(p, m->len[i]);
+		if (m->len[i] > 0)
+			memcpy(p, m->f[i], m->len[i]);
+		p += m->len[i];
+		*p++ = ',';
+	}
+	*p++ = ',';
+	return (buf_append(out, frame, (size_t)(p - frame)));
+}
+
 static void
 tokc_close(struct tokc *t)
 {
@@ -213,7 +269,7 @@ tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
 	if (now < t->refused_until)
 		return (PFX_EPROTO);
 	buf_reset(&t->out);
-	if ((r = tok_encode(&t->out, req)) != PFX_OK)
+	if ((r = tokc_encode(&t->out, req)) != PFX_OK)
 		return (r);
 	tok_init(reply, "");
 	for (tries = 0; tries < 2; tries++) {

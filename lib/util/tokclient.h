@@ -21,5 +21,11 @@ void	 tokc_free(struct tokc *);
  */
 int	 tokc_call(struct tokc *, const struct tok_msg *, struct tok_msg *reply,
 	    long long first_ms, long long deadline, int *pending);
+/*
+ * tokc_encode - tok_encode's frame, appended with one copy: the lengths
+ * are written without printf and without an inner buffer (what both
+ * ends of a lookup encode, several fields per lookup)
+ */
+int	 tokc_encode(struct buf *, const struct tok_msg *);
 
 #endif
