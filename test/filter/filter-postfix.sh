@@ -19,6 +19,10 @@
 #   PUBUNIX    entry scanunix, downstream "unix:$T/after.sock" (socat to
 #           AFTER; when socat is installed)
 #   PUBFULL    entry scanfull, tempdir a 256 kB tmpfs (when mount works)
+#   PUBFAKE, PUBNOX   entries scanfake and scannox, whose downstreams are
+#           fakedown.py (scripted: multi-line replies, hang-ups at DATA,
+#           in the content, after "."; 421; RCPT 451; one without
+#           XFORWARD), which logs exactly what the filter sent it
 #   AFTER   the after-filter smtpd (SMTPD_PROXY_README: -o
 #           smtpd_proxy_filter= , smtpd_authorized_xforward_hosts), the
 #           entries' downstream; it refuses refused@example.com (550) and,
@@ -125,6 +129,7 @@ chmod 0755 "$T/filters"
 
 cleanup() {
 	pf_cleanup
+	kill "$FAKE_PID" "$FAKENOX_PID" 2>/dev/null
 	[ "$FULLDISK" = 1 ] && umount "$FULL"
 	[ -n "$SOCAT_PID" ] && kill "$SOCAT_PID" 2>/dev/null
 	if [ "$tap_failed" -ne 0 ]; then
@@ -145,7 +150,17 @@ trap 'tap_failed=$((tap_failed + 1)); exit 1' INT TERM
 skip_one() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 
 # ------------------------------------------------------------- the instance
-read -r CTRL PUB PUBACC PUBSH PUBNL CTRLNL AFTER PUBDOWN CLOSED PUBUNIX PUBSPEED PUBFULL < <(free_ports 12)
+read -r CTRL PUB PUBACC PUBSH PUBNL CTRLNL AFTER PUBDOWN CLOSED PUBUNIX PUBSPEED PUBFULL PUBFAKE PUBNOX < <(free_ports 14)
+# scripted downstreams (fakedown.py): one announcing XFORWARD, one not
+mkdir -p "$W/fake" "$W/fakenox"
+$PY "$HERE/fakedown.py" "$W/fake.port" "$W/fake" &
+FAKE_PID=$!
+$PY "$HERE/fakedown.py" "$W/fakenox.port" "$W/fakenox" --no-xforward &
+FAKENOX_PID=$!
+wait_for 100 test -s "$W/fake.port" && wait_for 100 test -s "$W/fakenox.port" ||
+    bail "fakedown.py did not start"
+FAKE=$(cat "$W/fake.port")
+FAKENOX=$(cat "$W/fakenox.port")
 # a spool disk that fills: a 256 kB tmpfs as the tempdir of entry
 # scanfull (skipped when mount is not allowed)
 FULL=$T/full
@@ -189,6 +204,8 @@ pfxfiltersh_time_limit = 3600s
 pfxfilterdown_time_limit = 3600s
 pfxfilterunix_time_limit = 3600s
 pfxfilterfull_time_limit = 3600s
+pfxfilterfake_time_limit = 3600s
+pfxfilternox_time_limit = 3600s
 EOF
 sed -i -e 's/^default_transport = .*/default_transport = savemail/' \
     -e 's/^relay_transport = .*/relay_transport = savemail/' "$CONF_DIR/main.cf"
@@ -201,6 +218,8 @@ if [ "$IMPL" = postprox ]; then
 		local r=-r down=$AFTER
 		[ "$2" = scanacc ] && r=
 		[ "$2" = scandown ] && down=$CLOSED
+		[ "$2" = scanfake ] && down=$FAKE
+		[ "$2" = scannox ] && down=$FAKENOX
 		printf '%s unix - n n - 10 spawn\n  user=nobody argv=%s %s -t %s -d %s -c %s 127.0.0.1:%s\n' \
 		    "$1" "$T/bin/postprox" "$r" "$TIMEOUT_S" "$FTMP" "$T/filters/dispatch.sh" "$down"
 	}
@@ -213,6 +232,8 @@ elif [ "$STANDIN" = 1 ]; then
 		local down=$AFTER
 		[ "$2" = scansh ] && { max=20000; cmd="/usr/bin/env FILTER_VIA=sh $T/filters/dispatch.sh shellarg"; }
 		[ "$2" = scandown ] && down=$CLOSED
+		[ "$2" = scanfake ] && down=$FAKE
+		[ "$2" = scannox ] && down=$FAKENOX
 		printf '%s unix - n n - 10 spawn\n  user=nobody argv=/usr/bin/python3 %s 127.0.0.1:%s %s %s %s %s %s\n' \
 		    "$1" "$T/bin/standin.py" "$down" "$FTMP" "$TIMEOUT_S" "$on" "$max" "$cmd"
 	}
@@ -241,6 +262,8 @@ EOF
 		entry scandown tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "127.0.0.1:$CLOSED"
 		entry scanunix tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "unix:$T/after.sock"
 		entry scanfull tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "127.0.0.1:$AFTER" "$FULL"
+		entry scanfake tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "127.0.0.1:$FAKE"
+		entry scannox tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "127.0.0.1:$FAKENOX"
 		echo '};'
 	} >"$HCONF"
 	chmod 0644 "$HCONF"
@@ -265,6 +288,8 @@ fi
 	pub "$PUBDOWN" pubdown pfxfilterdown
 	[ "$UNIXDOWN" = 1 ] && pub "$PUBUNIX" pubunix pfxfilterunix
 	pub "$PUBSPEED" pubspeed pfxfilter -o smtpd_proxy_options=speed_adjust
+	pub "$PUBFAKE" pubfake pfxfilterfake
+	pub "$PUBNOX" pubnox pfxfilternox
 	[ "$FULLDISK" = 1 ] && [ "$STANDIN" != 1 ] && pub "$PUBFULL" pubfull pfxfilterfull
 	echo "127.0.0.1:$CTRLNL inet n - n - - smtpd -o syslog_name=$PF_SYSLOG_NAME/ctrlnl" \
 	    "-o smtpd_forbid_bare_newline=normalize -o smtpd_forbid_bare_newline_exclusions="
@@ -286,6 +311,8 @@ EOF
 	svc pfxfilterdown scandown
 	[ "$UNIXDOWN" = 1 ] && svc pfxfilterunix scanunix
 	[ "$FULLDISK" = 1 ] && [ "$STANDIN" != 1 ] && svc pfxfilterfull scanfull
+	svc pfxfilterfake scanfake
+	svc pfxfilternox scannox
 } | pf_write_master_cf "$CTRL"
 
 if [ "$STANDIN" != 1 ]; then
@@ -308,7 +335,9 @@ if [ "$UNIXDOWN" = 1 ]; then
 	wait_for 50 test -S "$T/after.sock" || bail "socat did not listen on $T/after.sock"
 	wait_for 100 port_open "$PUBUNIX" || bail "nothing listens on $PUBUNIX"
 fi
-wait_for 100 port_open "$PUBSPEED" || bail "nothing listens on $PUBSPEED"
+for p in "$PUBSPEED" "$PUBFAKE" "$PUBNOX"; do
+	wait_for 100 port_open "$p" || bail "nothing listens on $p"
+done
 [ "$FULLDISK" = 1 ] && [ "$STANDIN" != 1 ] && { wait_for 100 port_open "$PUBFULL" || bail "nothing listens on $PUBFULL"; }
 
 # ------------------------------------------------------------------ helpers
@@ -642,6 +671,44 @@ if [ "$FULLDISK" = 1 ] && [ "$STANDIN" != 1 ]; then
 else
 	skip_one "a full spool disk" "mount -t tmpfs not allowed, or not pfxhttp"
 fi
+
+# --------------------------- a scripted downstream (fakedown.py)
+# fakelog SENDER-LOCALPART : the fake downstream's log of that transaction
+fakelog() { grep -l -F "MAIL FROM:<$1@" "$2"/conn-*.log 2>/dev/null | tail -1; }
+dots() { grep -c -x -F "b'.\\r\\n'" "$1" 2>/dev/null; }
+send fk-acc "$PUBFAKE" --from okacc@example.org --body "$(msg plain fk-acc accept)"
+like "fake downstream: an accepted message gets the downstream's reply verbatim" "$(stage EOD)" '^250 2\.0\.0 Ok: queued as FAKE[0-9]+$' "$R"
+L=$(fakelog okacc "$W/fake")
+is "... the downstream got one '.'" "$(dots "$L")" 1 "$(cat "$L" 2>/dev/null | head -30)"
+is "... and one XFORWARD (announced)" "$(grep -c "^b'XFORWARD " "$L" 2>/dev/null)" 1
+send fk-rej "$PUBFAKE" --from okrej@example.org --body "$(msg plain fk-rej reject)"
+like "fake downstream: a rejected message gets the filter's 550" "$(stage EOD)" '^550 5\.7\.1 ' "$R"
+L=$(fakelog okrej "$W/fake")
+wait_for 50 grep -q '^#end' "$L"
+is "... the downstream never got a '.', and its connection was closed" "$(dots "$L"):$(tail -1 "$L" 2>/dev/null)" "0:#end" "$(cat "$L" 2>/dev/null)"
+send fk-fail "$PUBFAKE" --from okfail@example.org --body "$(msg plain fk-fail fail2)"
+L=$(fakelog okfail "$W/fake")
+wait_for 50 grep -q '^#end' "$L"
+is "... a failed filter (451): no '.' downstream either" "$(dots "$L"):$(tail -1 "$L" 2>/dev/null)" "0:#end" "$(cat "$L" 2>/dev/null)"
+send fk-ml "$PUBFAKE" --from multiline@example.org --body "$(msg plain fk-ml accept)"
+is "fake downstream: a multi-line end-of-data reply reaches the client whole" "$(stage EOD)" \
+    "250-fake: first line | 250 2.0.0 Ok: queued as FAKEML" "$R"
+send fk-hd "$PUBFAKE" --from hangup-data@example.org --body "$(msg plain fk-hd accept)"
+like "fake downstream closes at DATA: a 4xx to DATA" "$(stage DATA)" '^4[0-9][0-9] ' "$R"
+send fk-hc "$PUBFAKE" --from hangup-content@example.org --body "$(msg plain fk-hc accept)"
+like "fake downstream closes at the first content line: a 4xx at end of data" "$(stage EOD)" '^4[0-9][0-9] ' "$R"
+send fk-he "$PUBFAKE" --from hangup-eod@example.org --body "$(msg plain fk-he accept)"
+like "fake downstream closes after '.' without a reply: a 4xx" "$(stage EOD)" '^4[0-9][0-9] ' "$R"
+send fk-421 "$PUBFAKE" --from eod-421@example.org --body "$(msg plain fk-421 accept)"
+like "fake downstream answers '.' with 421: a 4xx" "$(stage EOD)" '^4[0-9][0-9] ' "$R"
+send fk-r451 "$PUBFAKE" --from rcpt451@example.org --body "$(msg plain fk-r451 accept)"
+is "fake downstream answers RCPT 451: relayed to the client" "$(stage RCPT)" "451 4.2.0 fake: try again later" "$R"
+send fk-nox "$PUBNOX" --from oknox@example.org --body "$(msg plain fk-nox envdump)"
+like "downstream without XFORWARD: accepted" "$(stage EOD)" '^250 2\.0\.0 Ok: queued as FAKE[0-9]+$' "$R"
+L=$(fakelog oknox "$W/fakenox")
+is "... no XFORWARD sent to it" "$(grep -c "^b'XFORWARD" "$L" 2>/dev/null)" 0 "$(head -8 "$L" 2>/dev/null)"
+echo "# ... the filter saw CLIENT_ADDRESS='$(sed -n 's/^CLIENT_ADDRESS=//p' "$DUMP/env.fk-nox" 2>/dev/null)' HELO='$(sed -n 's/^HELO=//p' "$DUMP/env.fk-nox" 2>/dev/null)'"
+ftmp_empty "fake downstream cases: tempdir empty afterwards"
 
 # ------------------------------------------------------ unix: downstream
 if [ "$UNIXDOWN" = 1 ]; then
