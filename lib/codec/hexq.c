@@ -9,8 +9,8 @@
 #include "escape.h"
 #include "hexq.h"
 
-static int
-hexval(int c)
+int
+hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -44,8 +44,8 @@ hexq_decode(struct buf *out, const char *p, size_t n)
 		if (p[i] != '%') {
 			r = buf_putc(out, p[i]);
 		} else {
-			if (n - i < 3 || (hi = hexval(p[i + 1])) < 0 ||
-			    (lo = hexval(p[i + 2])) < 0)
+			if (n - i < 3 || (hi = hex_digit(p[i + 1])) < 0 ||
+			    (lo = hex_digit(p[i + 2])) < 0)
 				return (PFX_EPROTO);
 			r = buf_putc(out, hi << 4 | lo);
 			i += 2;

@@ -10,5 +10,7 @@
 
 int	 hexq_encode(struct buf *, const char *, size_t);
 int	 hexq_decode(struct buf *, const char *, size_t);
+/* hex_digit - the value of one hex digit (either case), -1 if none */
+int	 hex_digit(int);
 
 #endif

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "hexq.h"
 #include "linebuf.h"
 #include "smtprelay.h"
 #include "xalloc.h"
@@ -208,18 +209,6 @@ record_rcpt(struct relay *r)
 	buf_free(&a);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
 /* xtext - RFC 3461 decoding, printable ASCII kept, the rest '?' */
 static void
 xtext(char *dst, const char *p, size_t n)
@@ -229,8 +218,8 @@ xtext(char *dst, const char *p, size_t n)
 
 	for (i = 0; i < n && k < XF_LEN - 1; i++) {
 		c = (unsigned char)p[i];
-		if (c == '+' && i + 2 < n && (h = hexval(p[i + 1])) >= 0 &&
-		    (l = hexval(p[i + 2])) >= 0) {
+		if (c == '+' && i + 2 < n && (h = hex_digit(p[i + 1])) >= 0 &&
+		    (l = hex_digit(p[i + 2])) >= 0) {
 			c = h * 16 + l;
 			i += 2;
 		}

@@ -90,3 +90,23 @@ kind_key_keep(const struct conf_entry *e, const struct pfx_result *res)
 		return (KEEP_FORGET);
 	return (res->verdict == PFX_FOUND ? KEEP_STORE : KEEP_NONE);
 }
+
+/* kind_never_cache_key - logins and messages have no cache key */
+int
+kind_never_cache_key(const struct conf_entry *e, const struct pfx_req *req,
+    struct buf *k)
+{
+	(void)e;
+	(void)req;
+	(void)k;
+	return (PFX_EINVAL);
+}
+
+/* kind_never_keep - ... and nothing of their answers is kept */
+enum keep
+kind_never_keep(const struct conf_entry *e, const struct pfx_result *res)
+{
+	(void)e;
+	(void)res;
+	return (KEEP_NONE);
+}

@@ -98,5 +98,8 @@ int	 kind_key_query(struct buf *, const struct pfx_req *);
 int	 kind_key_cache_key(const struct conf_entry *, const struct pfx_req *,
 	    struct buf *);
 enum keep kind_key_keep(const struct conf_entry *, const struct pfx_result *);
+int	 kind_never_cache_key(const struct conf_entry *, const struct pfx_req *,
+	    struct buf *);
+enum keep kind_never_keep(const struct conf_entry *, const struct pfx_result *);
 
 #endif

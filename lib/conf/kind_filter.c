@@ -42,24 +42,6 @@ static const char *const extra_headers[] = {
 	NULL,
 };
 
-static int
-filter_cache_key(const struct conf_entry *e, const struct pfx_req *req,
-    struct buf *k)
-{
-	(void)e;
-	(void)req;
-	(void)k;
-	return (PFX_EINVAL);
-}
-
-static enum keep
-filter_keep(const struct conf_entry *e, const struct pfx_result *res)
-{
-	(void)e;
-	(void)res;
-	return (KEEP_NONE);
-}
-
 const struct kind kind_filter = {
 	.section = "smtp_filters",
 	.word = "smtpfilter",
@@ -75,6 +57,6 @@ const struct kind kind_filter = {
 	.extra_headers = extra_headers,
 	.what = "envelope",
 	.key_hint = "an attribute such as {{ .sender }}",
-	.cache_key = filter_cache_key,
-	.keep = filter_keep,
+	.cache_key = kind_never_cache_key,
+	.keep = kind_never_keep,
 };

@@ -45,25 +45,6 @@ static const char *const response_headers[] = {
 
 #define SAFE_REASON_MAX	128
 
-/* a login has no cache key: its answer is never kept nor shared */
-static int
-sasl_cache_key(const struct conf_entry *e, const struct pfx_req *req,
-    struct buf *k)
-{
-	(void)e;
-	(void)req;
-	(void)k;
-	return (PFX_EINVAL);
-}
-
-static enum keep
-sasl_keep(const struct conf_entry *e, const struct pfx_result *res)
-{
-	(void)e;
-	(void)res;
-	return (KEEP_NONE);
-}
-
 /*
  * reason_ok - may a backend's Auth-Status reach the SMTP client?  Short
  * printable ASCII that names no URL: the text is shown in the 535 reply
@@ -122,8 +103,8 @@ const struct kind kind_sasl = {
 	.what = "login",
 	.key_hint = "{{ .Key }}, or both {{ .username }} and"
 	    " {{ .password }},",
-	.cache_key = sasl_cache_key,
-	.keep = sasl_keep,
+	.cache_key = kind_never_cache_key,
+	.keep = kind_never_keep,
 	.response_headers = response_headers,
 	.map_answer = sasl_map_answer,
 };
