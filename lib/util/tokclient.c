@@ -255,8 +255,8 @@ tokc_refused(struct tokc *t, const struct tok_msg *reply)
 	return (1);
 }
 
-int
-tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
+static int
+exchange(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
     long long first_ms, long long deadline, int *pending)
 {
 	long long now = clock_ms(), first = now + first_ms;
@@ -297,5 +297,16 @@ tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
 		if (!reused || r != PFX_EIO)
 			return (r);
 	}
+	return (r);
+}
+
+int
+tokc_call(struct tokc *t, const struct tok_msg *req, struct tok_msg *reply,
+    long long first_ms, long long deadline, int *pending)
+{
+	int	 r = exchange(t, req, reply, first_ms, deadline, pending);
+
+	/* the request may have held a password or a token */
+	buf_wipe(&t->out);
 	return (r);
 }
