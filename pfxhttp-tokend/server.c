@@ -466,19 +466,22 @@ conn_read(struct server *s, struct conn *cn)
 		    &done) != PFX_OK || cn->in.toobig) {
 			reply2(cn, "ERR", "malformed frame");
 			cn->closing = 1;
-			return;
+			break;
 		}
 		off += used;
 		if (!done)
 			break;
 		dispatch(s, cn, cn->in.payload.data, cn->in.payload.len);
+		/* a login's password or token: the engine has its copy */
+		buf_wipe(&cn->in.payload);
 		ns_reset(&cn->in);
 		if (cn->waiting && off < (size_t)n) {
 			/* clients do not pipeline; refuse to buffer */
 			cn->closing = 1;
-			return;
+			break;
 		}
 	}
+	explicit_bzero(in, (size_t)n);
 }
 
 /* watch_out - add or remove EPOLLOUT: only while a reply waits for room */

@@ -50,6 +50,7 @@ request_clear(struct request *rq)
 	rq->headers = NULL;
 	buf_wipe(&rq->hdr);
 	buf_wipe(&rq->body);
+	buf_wipe(&rq->attrjson);	/* a login's JSON holds its password */
 }
 
 void

@@ -165,6 +165,9 @@ transfer_prepare(struct transfer *t, const struct http_request *rq)
 int
 transfer_finish(struct transfer *t, CURLcode cc)
 {
+	/* the compressed request body may have held a password */
+	if (t->gz != NULL)
+		explicit_bzero(t->gz, t->gzlen);
 	enum http_failure f;
 
 	curl_easy_setopt(t->h, CURLOPT_HTTPHEADER, NULL);
