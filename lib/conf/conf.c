@@ -12,6 +12,7 @@
  * SEE ALSO
  *	pfxhttp.conf(5), libconfig
  */
+#include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -943,6 +944,10 @@ compile_filter(struct loader *L, struct conf_entry *e)
 	if (e->ncommand > 0 && e->command[0][0] != '/')
 		return (entry_error(L, e, "command", 0, "command must start"
 		    " with an absolute path (it runs without PATH)"));
+	if (e->ncommand > 0 && access(e->command[0], X_OK) != 0)
+		/* it may be installed later; until then mail gets 451 */
+		conf_warn(L, "smtp_filters.%s: %s cannot be run: %s", e->name,
+		    e->command[0], strerror(errno));
 	for (i = 0; i < e->nenvironment; i++) {
 		if (strchr(e->environment[i], '=') == NULL ||
 		    e->environment[i][0] == '=' ||
