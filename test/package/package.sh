@@ -131,7 +131,7 @@ like "a tcp lookup through the installed module answers 400" "$reply" '^400 '
 
 is "$conf is 640 root:pfxhttp" "$(stat -c '%a %U:%G' "$conf")" "640 root:pfxhttp"
 is "dpkg-statoverride keeps it so" "$(dpkg-statoverride --list "$conf")" \
-	"root pfxhttp 0640 $conf"
+	"root pfxhttp 640 $conf"
 for u in pfxhttp pfxhttp-tokend; do
 	pw=$(getent passwd "$u")
 	like "system user $u, group pfxhttp, no login" "$pw" \
@@ -143,6 +143,7 @@ like "the unit runs the installed tokend on the installed configuration" \
 check "the unit is enabled (multi-user.target.wants)" \
 	"$([ -L /etc/systemd/system/multi-user.target.wants/pfxhttp-tokend.service ]; echo $?)"
 for f in /usr/share/doc/pfxhttp/master.cf.example /usr/share/doc/pfxhttp/README.Debian \
+    /usr/share/doc/pfxhttp/examples/pfxhttp-migrate \
     /usr/share/man/man5/pfxhttp.conf.5.gz \
     /usr/share/man/man8/pfxhttp-spawn.8.gz /usr/share/man/man8/pfxhttp-tokend.8.gz; do
 	check "installed: $f" "$([ -f "$f" ]; echo $?)"
@@ -164,11 +165,11 @@ if command -v postconf >/dev/null 2>&1; then
 	st=$?
 	check "postconf -M accepts master.cf.example (commented entries too)" \
 		"$([ $st -eq 0 ] && ! echo "$out" | grep -q -e warning -e fatal; echo $?)" "$out"
-	services=$(postconf -c "$pc" -M 2>/dev/null | awk '{print $1 "/" $2}' | sort | tr '\n' ' ')
-	for s in pfxhttp-map/unix pfxhttp-policy/unix 127.0.0.1:10041/inet pfxhttp-sasl/unix \
-	    pfxhttp-filter/unix; do
-		like "postconf -M lists $s" "$services" "(^| )$s( |$)"
-	done
+	want=$(awk '/^[^ \t#]/ {print $1 "/" $2}' "$pc/master.cf" | sort | tr '\n' ' ')
+	got=$(postconf -c "$pc" -M 2>/dev/null | awk '{print $1 "/" $2}' | sort | tr '\n' ' ')
+	is "postconf -M lists every entry of the example" "$got" "$want"
+	like "... among them the pfxhttp services" "$got" \
+		'127.0.0.1:10041/inet pfxhttp-map/unix pfxhttp-policy/unix pfxhttp-sasl/unix'
 	bad=$(postconf -c "$pc" -M 2>/dev/null | grep -o 'argv=[^ ]*' | cut -d= -f2 | sort -u |
 		while read -r p; do [ -x "$p" ] || echo "$p"; done)
 	is "every argv= is the installed pfxhttp-spawn" "$bad" ""
