@@ -168,8 +168,9 @@ if command -v postconf >/dev/null 2>&1; then
 	want=$(awk '/^[^ \t#]/ {print $1 "/" $2}' "$pc/master.cf" | sort | tr '\n' ' ')
 	got=$(postconf -c "$pc" -M 2>/dev/null | awk '{print $1 "/" $2}' | sort | tr '\n' ' ')
 	is "postconf -M lists every entry of the example" "$got" "$want"
-	like "... among them the pfxhttp services" "$got" \
-		'127.0.0.1:10041/inet pfxhttp-map/unix pfxhttp-policy/unix pfxhttp-sasl/unix'
+	for svc in pfxhttp-map/unix pfxhttp-policy/unix 127.0.0.1:10041/inet pfxhttp-sasl/unix; do
+		like "... among them $svc" "$got" "(^| )$svc( |\$)"
+	done
 	bad=$(postconf -c "$pc" -M 2>/dev/null | grep -o 'argv=[^ ]*' | cut -d= -f2 | sort -u |
 		while read -r p; do [ -x "$p" ] || echo "$p"; done)
 	is "every argv= is the installed pfxhttp-spawn" "$bad" ""
