@@ -61,6 +61,7 @@ struct filter {
 	size_t		 nheld;
 	long long	 eod;		/* when the client's "." came */
 	int		 gone;		/* smtpd closed during the verdict */
+	int		 judged;	/* this message's verdict was asked */
 	int		 done;
 };
 
@@ -84,7 +85,7 @@ nonblock_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		errno = err != 0 ? err : ETIMEDOUT;
 		return (-1);
 	}
-	(void)fcntl(fd, F_SETFL, fl);
+	/* it stays non-blocking: every write down has a deadline */
 	return (0);
 }
 
@@ -154,8 +155,8 @@ flush(struct filter *f)
 		buf_reset(b);
 	}
 	b = relay_down_out(f->r);
-	if (b->len > 0 && f->down >= 0 &&
-	    io_write_all(f->down, b->data, b->len) != PFX_OK) {
+	if (b->len > 0 && f->down >= 0 && io_write_by(f->down, b->data,
+	    b->len, clock_ms() + REPLY_MS) != PFX_OK) {
 		buf_reset(b);
 		(void)close(f->down);
 		f->down = -1;
@@ -228,11 +229,54 @@ tempfile(const struct filter *f, const char *what, char *path, size_t len)
 }
 
 /*
- * copy_out - the spool's content through a conversion into fd (or,
- * conv NULL, as is)
+ * down_write - n bytes to the downstream by a deadline, unless smtpd
+ * goes away meanwhile (then nothing more goes down, "." least of all)
  */
 static int
-copy_spool(int from, long long len, int to,
+down_write(struct filter *f, const char *p, size_t n, long long by)
+{
+	struct pollfd pfd[2];
+	long long left;
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(f->down, p, n)) >= 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return (PFX_EIO);
+		if ((left = by - clock_ms()) <= 0)
+			return (PFX_ETIMEOUT);
+		pfd[0] = (struct pollfd){ f->down, POLLOUT, 0 };
+		pfd[1] = (struct pollfd){ f->up_in, POLLRDHUP, 0 };
+		if (poll(pfd, 2, left > 1000 ? 1000 : (int)left) < 0 &&
+		    errno != EINTR)
+			return (PFX_EIO);
+		if (pfd[1].revents != 0) {
+			f->gone = 1;
+			return (PFX_EIO);
+		}
+	}
+	return (PFX_OK);
+}
+
+/* write_out - to a file (f NULL) or to the downstream */
+static int
+write_out(struct filter *f, int fd, const char *p, size_t n, long long by)
+{
+	return (f == NULL ? io_write_all(fd, p, n) : down_write(f, p, n, by));
+}
+
+/*
+ * copy_spool - the spool's content through a conversion into fd (or,
+ * conv NULL, as is); with f, fd is the downstream and by its deadline
+ */
+static int
+copy_spool(struct filter *f, int from, long long len, int to, long long by,
     int (*conv)(struct smtpdata *, const char *, size_t, struct buf *),
     int (*end)(struct smtpdata *, struct buf *))
 {
@@ -259,13 +303,13 @@ copy_spool(int from, long long len, int to,
 		if (conv != NULL && (r = conv(&sd, in, (size_t)n, &out)) !=
 		    PFX_OK)
 			break;
-		r = conv != NULL ? io_write_all(to, out.data, out.len) :
-		    io_write_all(to, in, (size_t)n);
+		r = conv != NULL ? write_out(f, to, out.data, out.len, by) :
+		    write_out(f, to, in, (size_t)n, by);
 	}
 	if (r == PFX_OK && end != NULL) {
 		buf_reset(&out);
 		if ((r = end(&sd, &out)) == PFX_OK)
-			r = io_write_all(to, out.data, out.len);
+			r = write_out(f, to, out.data, out.len, by);
 	}
 	buf_free(&out);
 	return (r);
@@ -378,7 +422,7 @@ verdict(struct filter *f, int *replace_fd)
 	memset(&res, 0, sizeof(res));
 	email[0] = outfile[0] = '\0';
 	if ((efd = tempfile(f, "email", email, sizeof(email))) < 0 ||
-	    copy_spool(f->spool, relay_content_length(f->r), efd,
+	    copy_spool(NULL, f->spool, relay_content_length(f->r), efd, -1,
 	    smtpdata_unstuff, smtpdata_unstuff_end) != PFX_OK ||
 	    (ofd = tempfile(f, "out", outfile, sizeof(outfile))) < 0) {
 		res.v = FV_FAILED;
@@ -473,12 +517,14 @@ send_message(struct filter *f, int replace_fd)
 		return (relay_sent(f->r));
 	}
 	if (replace_fd >= 0) {
-		r = copy_spool(replace_fd, -1, f->down, smtpdata_stuff,
-		    smtpdata_stuff_end);
+		r = copy_spool(f, replace_fd, -1, f->down, f->eod +
+		    POST_DATA_MS, smtpdata_stuff, smtpdata_stuff_end);
 		(void)close(replace_fd);
 	} else
-		r = copy_spool(f->spool, relay_content_length(f->r), f->down,
-		    NULL, NULL);
+		r = copy_spool(f, f->spool, relay_content_length(f->r),
+		    f->down, f->eod + POST_DATA_MS, NULL, NULL);
+	if (f->gone)
+		return (relay_up_eof(f->r));	/* abort: no "." */
 	if (r != PFX_OK || clock_ms() > f->eod + POST_DATA_MS) {
 		/* no "." after a failed or late send: nothing is queued */
 		log_warnx("smtpfilter %s: %s; the message was not passed on",
@@ -488,6 +534,25 @@ send_message(struct filter *f, int replace_fd)
 		(void)relay_down_eof(f->r);
 	}
 	return (relay_sent(f->r));
+}
+
+/*
+ * log_refusal - the relay refused the message itself (too big, bare
+ * LF, spool failure, downstream lost): say so beside smtpd's log
+ */
+static void
+log_refusal(const struct filter *f)
+{
+	const struct buf *b = relay_up_out(f->r);
+	size_t	 n;
+
+	if (b->len < 4 || (b->data[0] != '4' && b->data[0] != '5'))
+		return;
+	for (n = 0; n < b->len && b->data[n] != '\r' && b->data[n] != '\n';
+	    n++)
+		;
+	log_info("smtpfilter %s: refused: %.*s", f->e->name, (int)n,
+	    b->data);
 }
 
 /* ------------------------------------------------------------ loop */
@@ -500,6 +565,7 @@ handle(struct filter *f, enum relay_event ev)
 	while (ev != RELAY_MORE && !f->done) {
 		switch (ev) {
 		case RELAY_SPOOL_OPEN:
+			f->judged = 0;
 			if (spool_open(f) < 0)
 				relay_spool_failed(f->r);
 			break;
@@ -507,6 +573,7 @@ handle(struct filter *f, enum relay_event ev)
 			break;	/* written by the caller */
 		case RELAY_VERDICT:
 			f->eod = clock_ms();
+			f->judged = 1;	/* verdict() logs what it decides */
 			if (!flush(f)) {
 				f->done = 1;
 				return;
@@ -525,6 +592,8 @@ handle(struct filter *f, enum relay_event ev)
 			ev = send_message(f, -1);
 			continue;
 		case RELAY_CLOSE_DOWN:
+			if (!f->judged)
+				log_refusal(f);
 			close_down(f);
 			break;
 		case RELAY_ABORT:
@@ -638,7 +707,7 @@ filter_serve(const struct conf *c, const struct conf_entry *e, int in,
 		if (f.down >= 0 && (pfd[np - 1].revents & (POLLIN | POLLHUP |
 		    POLLERR))) {
 			n = read(f.down, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			wait_since = clock_ms();
 			if (n <= 0) {

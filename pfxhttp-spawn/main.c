@@ -77,6 +77,19 @@ report(const char *path, const struct conf *c)
 	}
 }
 
+/* http_filters - does an smtp_filters entry ask an HTTP verdict? */
+static int
+http_filters(const struct conf *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nentries; i++)
+		if (kinds[c->entries[i].kind]->relay &&
+		    c->entries[i].target != NULL)
+			return (1);
+	return (0);
+}
+
 /* quiet_stderr - stray library output must not reach the Postfix socket */
 
 static void
@@ -134,7 +147,7 @@ main(int argc, char **argv)
 	const char *path = NULL, *name = NULL;
 	struct conf *conf;
 	char	 err[1024];
-	int	 ch, check = 0, tty, rc;
+	int	 ch, check = 0, tty, rc, need_direct;
 
 	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -171,12 +184,14 @@ main(int argc, char **argv)
 			return (1);
 		}
 		report(path, conf);
-		/* the direct path: every lookup without tokend needs it */
+		/* the direct path: every lookup without tokend needs it,
+		 * and every HTTP filter verdict */
+		need_direct = !conf->tokend.use || http_filters(conf);
 		if (!fallback_check(path, err, sizeof(err))) {
 			fprintf(stderr, "%s: %s: direct backend calls are"
-			    " unavailable: %s\n", path, conf->tokend.use ?
-			    "warning" : "error", err);
-			if (!conf->tokend.use) {
+			    " unavailable: %s\n", path, need_direct ?
+			    "error" : "warning", err);
+			if (need_direct) {
 				conf_free(conf);
 				return (1);
 			}

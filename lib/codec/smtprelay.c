@@ -387,7 +387,9 @@ reply_line(struct relay *r, const char *p, size_t n)
 	    p[3] != '-') || (r->reply.len > 0 && memcmp(r->reply.data, p,
 	    3) != 0))
 		r->reply_bad = 1;
-	if (buf_append(&r->reply, p, n) != PFX_OK)
+	/* each line goes up ended by CRLF, whatever ended it here */
+	if (buf_append(&r->reply, p, len) != PFX_OK ||
+	    buf_puts(&r->reply, "\r\n") != PFX_OK)
 		r->reply_bad = 1;
 	return (len == 3 || (len > 3 && p[3] == ' ') || r->reply_bad);
 }
@@ -435,7 +437,8 @@ relay_down(struct relay *r, const char *p, size_t n, size_t *used)
 			continue;
 		}
 		buf_reset(&r->dline);
-		*used = i;
+		/* lock-step: what follows a reply answers nothing; dropped */
+		*used = n;
 		if (r->reply_bad) {
 			r->reply_bad = 0;
 			buf_reset(&r->reply);

@@ -902,6 +902,8 @@ downstream_problem(const char *s)
 	return (NULL);
 }
 
+static int key_set(const struct conf_entry *, const char *);
+
 /* message_variable - is NAME=... one of the variables a filter gets? */
 static int
 message_variable(const char *nv)
@@ -926,6 +928,15 @@ message_variable(const char *nv)
 static int
 compile_filter(struct loader *L, struct conf_entry *e)
 {
+	static const char *const command_ignores[] = {
+		"custom_headers", "reply_field", "message_field", "auth_token",
+		"http_auth_basic", "value_field", "error_field",
+		"no_error_value", "error_is_permanent", NULL,
+	};
+	static const char *const http_ignores[] = {
+		"error_field", "no_error_value", "error_is_permanent", NULL,
+	};
+	const char *const *k;
 	const char *why, *jerr = NULL;
 	struct jpath *jp;
 	size_t	 i;
@@ -975,6 +986,19 @@ compile_filter(struct loader *L, struct conf_entry *e)
 			return (entry_error(L, e, "on_failure", -1, "on_failure"
 			    " must be \"tempfail\" (451) or \"accept\""));
 	}
+	for (k = e->ncommand > 0 ? command_ignores : http_ignores; *k != NULL;
+	    k++)
+		if (key_set(e, *k))
+			return (entry_error(L, e, *k, -1, "%s does not apply to"
+			    " a %s verdict", *k, e->ncommand > 0 ? "command" :
+			    "HTTP"));
+	if (e->backend_oidc_auth.enabled)
+		/* the verdict is made here, and tokens live in tokend */
+		return (entry_error(L, e, "backend_oidc_auth", -1,
+		    "backend_oidc_auth does not apply to smtp_filters: their"
+		    " HTTP verdicts are made by pfxhttp-spawn, and OIDC tokens"
+		    " live in pfxhttp-tokend (use auth_token or"
+		    " http_auth_basic)"));
 	if (e->target != NULL && e->value_field == NULL)
 		e->value_field = xstrdup("action");
 	if (e->reply_field == NULL)
@@ -995,10 +1019,10 @@ compile_filter(struct loader *L, struct conf_entry *e)
 	if (e->timeout_ms == 0)
 		e->timeout_ms = FILTER_DEFAULT_TIMEOUT_MS;
 	if (e->timeout_ms > FILTER_MAX_TIMEOUT_MS)
-		return (entry_error(L, e, "timeout", -1, "timeout %llds is too"
+		return (entry_error(L, e, "timeout", -1, "timeout %lldms is too"
 		    " long: smtpd waits smtpd_proxy_timeout (100s) for the"
 		    " end-of-data reply; use at most %llds",
-		    e->timeout_ms / 1000, FILTER_MAX_TIMEOUT_MS / 1000));
+		    e->timeout_ms, FILTER_MAX_TIMEOUT_MS / 1000));
 	return (PFX_OK);
 }
 

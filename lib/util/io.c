@@ -4,12 +4,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "io.h"
 
@@ -26,6 +28,34 @@ io_write_all(int fd, const char *p, size_t n)
 		}
 		p += w;
 		n -= (size_t)w;
+	}
+	return (PFX_OK);
+}
+
+int
+io_write_by(int fd, const char *p, size_t n, long long deadline_ms)
+{
+	struct pollfd pfd;
+	long long left;
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) >= 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return (PFX_EIO);
+		if ((left = deadline_ms - clock_ms()) <= 0)
+			return (PFX_ETIMEOUT);
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) < 0 &&
+		    errno != EINTR)
+			return (PFX_EIO);
 	}
 	return (PFX_OK);
 }

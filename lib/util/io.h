@@ -8,6 +8,11 @@
 
 /* io_write_all - write n bytes, retrying short writes and EINTR */
 int	 io_write_all(int fd, const char *, size_t);
+/*
+ * io_write_by - the same on a non-blocking descriptor, by a deadline
+ * (clock_ms()): PFX_ETIMEOUT when the peer stops reading
+ */
+int	 io_write_by(int fd, const char *, size_t, long long deadline_ms);
 
 /*
  * io_read_file - the whole file into out (which may hold a secret: out

@@ -103,7 +103,8 @@ feed_up(struct run *x, size_t step)
 		if (used == 0 && ev == RELAY_MORE)
 			break;
 	}
-	memmove(x->held.data, x->held.data + off, x->held.len - off);
+	if (off > 0)
+		memmove(x->held.data, x->held.data + off, x->held.len - off);
 	buf_truncate(&x->held, x->held.len - off);
 }
 
