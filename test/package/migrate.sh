@@ -1,7 +1,8 @@
 #!/bin/bash
 #
 # migrate.sh - contrib/pfxhttp-migrate, TAP:
-#   1. pfxhttp's own long example (the seed README's pfxhttp.yml) converts,
+#   1. pfxhttp's own long example (pfxhttp-example.yml, from pfxhttp's
+#      README as the seed document 001 has it) converts,
 #      passes pfxhttp-spawn -t and pfxhttp-tokend -t, and the report has
 #      the master.cf/main.cf lines and the keys without an equivalent;
 #   2. migrate-all-keys.yml (every key of pfxhttp's configuration) converts
@@ -46,10 +47,17 @@ has() {		# NAME FILE ERE: a line of FILE matches
 	if grep -Eq -- "$3" "$2"; then ok "$1"; else not_ok "$1" "no line matches /$3/ in $2"; fi
 }
 
-# -- 1. the seed's long example ---------------------------------------------
+# -- 1. pfxhttp's long example ---------------------------------------------
+# (the fixture is the seed's example; when the seed is at hand, it must
+# still be that)
 if [ -r "$seed" ]; then
 	awk '/Below is a detailed example configuration/ { f = 1 }
 	    f && /^```yaml/ { g = 1; next } g && /^```/ { exit } g' "$seed" >"$tmp/seed.yml"
+	is "the fixture is the seed README's example" \
+		"$(grep -v '^#' "$here/pfxhttp-example.yml" | cksum)" "$(cksum <"$tmp/seed.yml")"
+fi
+{
+	cp "$here/pfxhttp-example.yml" "$tmp/seed.yml"
 	"$migrate" "$tmp/seed.yml" >"$tmp/seed.conf" 2>"$tmp/seed.err"
 	check "seed example converts" "$?" "$(cat "$tmp/seed.err")"
 	check_t "seed example" "$tmp/seed.conf"
@@ -72,9 +80,7 @@ if [ -r "$seed" ]; then
 	done
 	has "seed: the data.result quirk explained" "$tmp/seed.err" \
 		"^socket_maps.demo_map.value_field: 'data.result': pfxhttp looked for a key literally named"
-else
-	ok "seed example # SKIP $seed not found"
-fi
+}
 
 # -- 2. every key -----------------------------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
