@@ -104,7 +104,7 @@ service stats {
   }
 }
 EOF
-	rm -f "$sock"
+	rm -f "$sock" "$dir/run/master.pid"
 	${DV_WRAP:-} dovecot -c "$dir/dovecot.conf" >"$dir/start.log" 2>&1 || {
 		cat "$dir/start.log" "$dir/dovecot.log" >&2 2>/dev/null
 		return 1
@@ -127,6 +127,9 @@ EOF
 
 dv_stop() {
 	local i
+	# the pid file names the master even if DV_PID was never set (a run
+	# interrupted during dv_start)
+	[ -n "$DV_PID" ] || DV_PID=$(cat "${DV_DIR:-/nonexistent}/run/master.pid" 2>/dev/null)
 	[ -n "$DV_PID" ] || return 0
 	kill "$DV_PID" 2>/dev/null
 	for i in $(seq 100); do
