@@ -757,6 +757,7 @@ compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
 /* Postfix gives a Dovecot server 10s for an AUTH answer; keep a margin */
 #define SASL_MAX_TIMEOUT_MS	9000
 #define SASL_DEFAULT_TIMEOUT_MS	8000
+#define SASL_DEFAULT_LEEWAY_MS	30000
 #define SASL_ERR(k, fmt, ...)	entry_error(L, e, k, -1, fmt, ##__VA_ARGS__)
 
 /* port_ok - a decimal port number, 1 to 65535 */
@@ -807,6 +808,9 @@ compile_sasl_oidc(struct loader *L, struct conf_entry *e)
 	}
 	if (so->jwks_cache_ttl_ms == 0)
 		so->jwks_cache_ttl_ms = 5 * 60 * 1000;
+	/* the IdP's clock and ours: a little skew is normal */
+	if (so->leeway_ms < 0)
+		so->leeway_ms = SASL_DEFAULT_LEEWAY_MS;
 	if (so->account_claim != NULL && (*so->account_claim == '\0' ||
 	    strpbrk(so->account_claim, " \t\r\n\"\\") != NULL))
 		return (SASL_ERR("sasl_oidc_auth", "sasl_oidc_auth:"
@@ -1445,6 +1449,7 @@ entry_init(struct conf_entry *e, enum conf_kind kind, const char *name)
 	e->status_code = 200;
 	e->cache = 1;
 	e->sasl_oidc_auth.require_user_match = 1;
+	e->sasl_oidc_auth.leeway_ms = -1;	/* unset: SASL_DEFAULT_LEEWAY */
 	if (kinds[kind]->content_type != NULL) {
 		free(e->content_type);
 		e->content_type = xstrdup(kinds[kind]->content_type);

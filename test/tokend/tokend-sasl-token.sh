@@ -77,13 +77,15 @@ idp_post() { curl -sS --max-time 10 --cacert "$PKI/ca.crt" -H 'Content-Type: app
 
 C=$T/pfxhttp.conf
 DEAD=$(free_ports 1)
-# entry NAME OIDC-SETTINGS [ENTRY-SETTINGS]
+# entry NAME OIDC-SETTINGS [ENTRY-SETTINGS]; no leeway (the default is
+# 30s), so that tokens expired a second ago fail
 entry() {
 	cat <<EOF
   $1 = {
     mechanisms = [ "XOAUTH2", "OAUTHBEARER" ]; ${3:-}
     sasl_oidc_auth = { enabled = true; configuration_uri = "${URI:-$DISC}";
-      client_id = "introspector"; client_secret = "introspect-secret"; $2 };
+      client_id = "introspector"; client_secret = "introspect-secret";
+      leeway = "0s"; $2 };
   };
 EOF
 }
