@@ -19,6 +19,8 @@
 #   PUBUNIX    entry scanunix, downstream "unix:$T/after.sock" (socat to
 #           AFTER; when socat is installed)
 #   PUBFULL    entry scanfull, tempdir a 256 kB tmpfs (when mount works)
+#   PUBPT   as PUB with smtpd_proxy_timeout = 2s (shorter than a verdict)
+#   PUBHTTP entry scanhttp: the HTTP verdict (target), httpverdict.py
 #   PUBFAKE, PUBNOX   entries scanfake and scannox, whose downstreams are
 #           fakedown.py (scripted: multi-line replies, hang-ups at DATA,
 #           in the content, after "."; 421; RCPT 451; one without
@@ -69,7 +71,9 @@
 # Environment (meson test_env): PFXHTTP_SPAWN, PFXHTTP_SRCDIR.
 # PFX_FILTER_IMPL=standin runs the suite against test/filter/standin.py
 # instead (a Python stand-in that proves the rig; the checks of pfxhttp's
-# own settings are skipped); PFX_FILTER_IMPL=postprox against postprox -r
+# own settings are skipped; it fails, as it should, the late verdict
+# (it sends the message down after smtpd gave up: a duplicate), RECIPIENT,
+# REMOTEIP and the tempdir checks after a hang-up); PFX_FILTER_IMPL=postprox against postprox -r
 # (POSTPROX, default /tmp/postprox-src/postprox), whose known bugs the
 # suite must catch.  PFXHTTP_FILTER_KEEP=1 keeps the temporary
 # directory (it is kept anyway when a check failed).
@@ -129,7 +133,7 @@ chmod 0755 "$T/filters"
 
 cleanup() {
 	pf_cleanup
-	kill "$FAKE_PID" "$FAKENOX_PID" 2>/dev/null
+	kill "$FAKE_PID" "$FAKENOX_PID" "$HTTP_PID" 2>/dev/null
 	[ "$FULLDISK" = 1 ] && umount "$FULL"
 	[ -n "$SOCAT_PID" ] && kill "$SOCAT_PID" 2>/dev/null
 	if [ "$tap_failed" -ne 0 ]; then
@@ -150,7 +154,7 @@ trap 'tap_failed=$((tap_failed + 1)); exit 1' INT TERM
 skip_one() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 
 # ------------------------------------------------------------- the instance
-read -r CTRL PUB PUBACC PUBSH PUBNL CTRLNL AFTER PUBDOWN CLOSED PUBUNIX PUBSPEED PUBFULL PUBFAKE PUBNOX < <(free_ports 14)
+read -r CTRL PUB PUBACC PUBSH PUBNL CTRLNL AFTER PUBDOWN CLOSED PUBUNIX PUBSPEED PUBFULL PUBFAKE PUBNOX PUBPT PUBHTTP < <(free_ports 16)
 # scripted downstreams (fakedown.py): one announcing XFORWARD, one not
 mkdir -p "$W/fake" "$W/fakenox"
 $PY "$HERE/fakedown.py" "$W/fake.port" "$W/fake" &
@@ -161,6 +165,12 @@ wait_for 100 test -s "$W/fake.port" && wait_for 100 test -s "$W/fakenox.port" ||
     bail "fakedown.py did not start"
 FAKE=$(cat "$W/fake.port")
 FAKENOX=$(cat "$W/fakenox.port")
+# the HTTP verdict backend (httpverdict.py; pfxhttp only)
+mkdir -p "$W/http"
+$PY "$HERE/httpverdict.py" "$W/http.port" "$W/http" "$HERE/filters/rewritten.txt" &
+HTTP_PID=$!
+wait_for 100 test -s "$W/http.port" || bail "httpverdict.py did not start"
+HPORT=$(cat "$W/http.port")
 # a spool disk that fills: a 256 kB tmpfs as the tempdir of entry
 # scanfull (skipped when mount is not allowed)
 FULL=$T/full
@@ -206,6 +216,7 @@ pfxfilterunix_time_limit = 3600s
 pfxfilterfull_time_limit = 3600s
 pfxfilterfake_time_limit = 3600s
 pfxfilternox_time_limit = 3600s
+pfxfilterhttp_time_limit = 3600s
 EOF
 sed -i -e 's/^default_transport = .*/default_transport = savemail/' \
     -e 's/^relay_transport = .*/relay_transport = savemail/' "$CONF_DIR/main.cf"
@@ -264,6 +275,15 @@ EOF
 		entry scanfull tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "127.0.0.1:$AFTER" "$FULL"
 		entry scanfake tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "127.0.0.1:$FAKE"
 		entry scannox tempfail 60000000 "[ \"$T/filters/dispatch.sh\" ]" "127.0.0.1:$FAKENOX"
+		cat <<EOF
+  scanhttp = {
+    downstream = "127.0.0.1:$AFTER";
+    target = "http://127.0.0.1:$HPORT/verdict/{{ .recipient_count }}";
+    custom_headers = [ "X-Test-Sender: {{ .sender }}" ];
+    timeout = "${TIMEOUT_S}s";
+    tempdir = "$FTMP";
+  };
+EOF
 		echo '};'
 	} >"$HCONF"
 	chmod 0644 "$HCONF"
@@ -290,6 +310,8 @@ fi
 	pub "$PUBSPEED" pubspeed pfxfilter -o smtpd_proxy_options=speed_adjust
 	pub "$PUBFAKE" pubfake pfxfilterfake
 	pub "$PUBNOX" pubnox pfxfilternox
+	pub "$PUBPT" pubpt pfxfilter -o smtpd_proxy_timeout=2s
+	[ "$STANDIN" != 1 ] && pub "$PUBHTTP" pubhttp pfxfilterhttp
 	[ "$FULLDISK" = 1 ] && [ "$STANDIN" != 1 ] && pub "$PUBFULL" pubfull pfxfilterfull
 	echo "127.0.0.1:$CTRLNL inet n - n - - smtpd -o syslog_name=$PF_SYSLOG_NAME/ctrlnl" \
 	    "-o smtpd_forbid_bare_newline=normalize -o smtpd_forbid_bare_newline_exclusions="
@@ -313,6 +335,7 @@ EOF
 	[ "$FULLDISK" = 1 ] && [ "$STANDIN" != 1 ] && svc pfxfilterfull scanfull
 	svc pfxfilterfake scanfake
 	svc pfxfilternox scannox
+	[ "$STANDIN" != 1 ] && svc pfxfilterhttp scanhttp
 } | pf_write_master_cf "$CTRL"
 
 if [ "$STANDIN" != 1 ]; then
@@ -335,14 +358,14 @@ if [ "$UNIXDOWN" = 1 ]; then
 	wait_for 50 test -S "$T/after.sock" || bail "socat did not listen on $T/after.sock"
 	wait_for 100 port_open "$PUBUNIX" || bail "nothing listens on $PUBUNIX"
 fi
-for p in "$PUBSPEED" "$PUBFAKE" "$PUBNOX"; do
+for p in "$PUBSPEED" "$PUBFAKE" "$PUBNOX" "$PUBPT" $([ "$STANDIN" != 1 ] && echo "$PUBHTTP"); do
 	wait_for 100 port_open "$p" || bail "nothing listens on $p"
 done
 [ "$FULLDISK" = 1 ] && [ "$STANDIN" != 1 ] && { wait_for 100 port_open "$PUBFULL" || bail "nothing listens on $PUBFULL"; }
 
 # ------------------------------------------------------------------ helpers
 WANT_FILES=0	# deliveries the test expects so far (every .eml accounted for)
-DEADLINE=$((SECONDS + 170))
+DEADLINE=$((SECONDS + 220))
 
 # send NAME ARGS... : smtpc.py ARGS, output in $W/NAME.out and $R
 send() {
@@ -557,6 +580,18 @@ grep -E "$PF_SYSLOG_NAME/pubdown/smtpd.*(warning|proxy)" "$MAILLOG" | tail -2 | 
 wait_for 50 sh -c "[ -z \"\$(pgrep -f '^$HELPER_PREFIX')\" ]"
 is "... the helper exits" "$(pgrep -f "^$HELPER_PREFIX" | wc -l)" 0
 
+# ------------- a verdict later than smtpd_proxy_timeout: no duplicate
+# smtpd gives up after 2 s (451 to the client, the proxy connection
+# closed); the filter accepts at 3.1 s: that late accept must not send the
+# message down, or the client's retry would deliver it twice
+tag=late
+send "$tag" "$PUBPT" --body "$(msg plain "$tag" slowaccept)"
+like "smtpd_proxy_timeout = 2s, a filter accepting after 3.1 s: the client gets a 4xx" "$(stage EOD)" '^4[0-9][0-9] ' "$R"
+sleep 2.5
+nothing_for "$tag" "... and the late accept delivers nothing (no duplicate on retry)"
+wait_for 30 sh -c "! pgrep -f '^sleep 3\.111' >/dev/null"
+is "... and the filter is not left running" "$(pgrep -f '^sleep 3\.111')" ""
+
 # ------------------------------------------------ client gone in DATA
 tag=cut
 send "$tag" "$PUB" --body "$(msg edge "$tag" accept)" --cut 6000
@@ -710,6 +745,60 @@ is "... no XFORWARD sent to it" "$(grep -c "^b'XFORWARD" "$L" 2>/dev/null)" 0 "$
 echo "# ... the filter saw CLIENT_ADDRESS='$(sed -n 's/^CLIENT_ADDRESS=//p' "$DUMP/env.fk-nox" 2>/dev/null)' HELO='$(sed -n 's/^HELO=//p' "$DUMP/env.fk-nox" 2>/dev/null)'"
 ftmp_empty "fake downstream cases: tempdir empty afterwards"
 
+# ------------------------------------------------------ the HTTP verdict
+if [ "$STANDIN" != 1 ]; then
+	hcase() {	# hcase NAME WANT-ERE DESCRIPTION
+		send "ht-$1" "$PUBHTTP" --body "$(msg plain "ht-$1" "http-$1")"
+		like "HTTP verdict: $3" "$(stage EOD)" "$2" "$R"
+	}
+	tag=ht-accept
+	HW=$(msg env "$tag" http-accept)
+	$FMSG expect "$HW" "$W/$tag.expect"
+	$FMSG email "$HW" "$W/$tag.email"
+	send "$tag" "$PUBHTTP" --to bob@example.com --to carol@example.com --body "$HW"
+	like "HTTP verdict: accept: 250" "$(stage EOD)" '^250 ' "$R"
+	settle
+	q=$(qids)
+	delivered_is "... delivered byte-identical" "$OUT/$q.bob@example.com.eml" 2 "$W/$tag.expect"
+	WANT_FILES=$((WANT_FILES + 2))
+	H=$W/http/$tag.head
+	like "... POSTed to the target with its template filled" "$(head -1 "$H" 2>/dev/null)" '^POST /verdict/2 HTTP/1\.1$'
+	hv() { sed -n "s/^$1: //Ip" "$H" | tr -d '\r' | head -1; }
+	is "... Content-Type message/rfc822" "$(hv Content-Type)" message/rfc822
+	is "... X-Envelope-From" "$(hv X-Envelope-From)" alice@example.org
+	is "... X-Envelope-To" "$(hv X-Envelope-To)" bob@example.com,carol@example.com
+	is "... X-Recipient-Count" "$(hv X-Recipient-Count)" 2
+	is "... X-Client-Address" "$(hv X-Client-Address)" 127.0.0.1
+	is "... X-Helo-Name" "$(hv X-Helo-Name)" client.example
+	is "... custom_headers with a template" "$(hv X-Test-Sender)" alice@example.org
+	n=$($FMSG strip "$W/http/$tag.body" "$W/$tag.body.got")
+	d=$($FMSG cmp "$W/$tag.body.got" "$W/$tag.email")
+	is "... the body is the message as \$EMAIL has it (one Received:, dot-unstuffed, LF)" "$n:$d" "1:"
+	hcase reject '^550 5\.7\.1 rejected by the HTTP verdict$' "reject with a reply: that reply"
+	nothing_for ht-reject "... nothing is delivered"
+	hcase reject250 '^554 5\.7\.1 ' "reject with a 250 reply: a 554, never 250"
+	nothing_for ht-reject250 "... nothing is delivered"
+	hcase tempfail '^450 4\.7\.1 the HTTP verdict says later$' "tempfail with a 450 reply: that reply"
+	nothing_for ht-tempfail "... nothing is delivered"
+	hcase 500 '^451 4\.7\.1( |$)' "HTTP 500: 451 4.7.1"
+	nothing_for ht-500 "... nothing is delivered"
+	hcase garbage '^451 4\.7\.1( |$)' "a body that is not JSON: 451 4.7.1"
+	hcase unknown '^451 4\.7\.1( |$)' "action \"maybe\": 451 4.7.1"
+	nothing_for ht-unknown "... nothing is delivered"
+	hcase slow '^451 4\.7\.1( |$)' "a backend slower than the ${TIMEOUT_S}s timeout: 451 4.7.1"
+	ms=$(eod_ms)
+	num_cmp "... within timeout + 3.5 s ($ms ms)" "${ms:-999999}" -lt $((TIMEOUT_S * 1000 + 3500))
+	nothing_for ht-slow "... nothing is delivered"
+	hcase replace '^250 ' "accept with a replacement message: 250"
+	settle
+	delivered_is "... the replacement is delivered (lines '.', '.x' intact)" \
+	    "$OUT/$(qids).bob@example.com.eml" 1 "$T/filters/rewritten.txt"
+	WANT_FILES=$((WANT_FILES + 1))
+	ftmp_empty "HTTP verdicts: tempdir empty afterwards"
+else
+	skip_one "the HTTP verdict" "not pfxhttp"
+fi
+
 # ------------------------------------------------------ unix: downstream
 if [ "$UNIXDOWN" = 1 ]; then
 	tag=unix
@@ -787,6 +876,12 @@ if [ -f "$E" ]; then
 	is "env: CLIENT_ADDRESS (XFORWARD ADDR)" "$(ev CLIENT_ADDRESS)" 127.0.0.1
 	is "env: CLIENT_NAME (XFORWARD NAME)" "$(ev CLIENT_NAME)" localhost
 	is "env: HELO (XFORWARD HELO: the client's)" "$(ev HELO)" helo.client.example
+	is "env: RECIPIENT (postprox's: the first)" "$(ev RECIPIENT)" bob@example.com
+	is "env: REMOTEIP (postprox's: CLIENT_ADDRESS)" "$(ev REMOTEIP)" 127.0.0.1
+	if [ "$STANDIN" != 1 ]; then
+		extra=$(ev ENVNAMES | tr ' ' '\n' | grep -v -x -E 'EMAIL|OUTFILE|SENDER|RECIPIENT|RECIPIENTS|RECIPIENTCOUNT|CLIENT_ADDRESS|CLIENT_NAME|HELO|REMOTEIP|PATH|FILTER_EXTRA|FILTER_ENTRY|PWD|OLDPWD|SHLVL|_' | paste -sd' ')
+		is "env: nothing else in the environment (not spawn's MAIL_CONFIG, TZ, ...)" "$extra" "" "all: $(ev ENVNAMES)"
+	fi
 	like "env: \$EMAIL is mode 0600, owned by nobody" "$(ev EMAIL_STAT)" '^600 nobody [0-9]+$'
 	is "env: \$EMAIL is in the entry's tempdir" "$(ev EMAIL_DIR)" "$FTMP" "(or a directory below it?)"
 	like "env: \$OUTFILE exists, empty, 0600" "$(ev OUTFILE_STAT)" '^600 nobody 0$'

@@ -10,8 +10,8 @@ tag=$(sed -n -e '/^$/q' -e 's/^X-Tag: *\([A-Za-z0-9_.-]*\).*/\1/p' "$EMAIL" | he
 [ -n "$tag" ] || tag=notag
 out=$dir/env.$tag
 {
-	for v in SENDER RECIPIENTS RECIPIENTCOUNT CLIENT_ADDRESS CLIENT_NAME HELO \
-	    FILTER_EXTRA FILTER_VIA; do
+	for v in SENDER RECIPIENT RECIPIENTS RECIPIENTCOUNT CLIENT_ADDRESS \
+	    CLIENT_NAME HELO REMOTEIP PATH FILTER_EXTRA FILTER_VIA; do
 		eval "printf '%s=%s\n' $v \"\${$v-<unset>}\""
 	done
 	printf 'ARGC=%s\n' "$#"
@@ -33,6 +33,7 @@ out=$dir/env.$tag
 	printf 'PGID=%s\n' "$(ps -o pgid= -p $$ | tr -d ' ')"
 	printf 'PARENT_PGID=%s\n' "$(ps -o pgid= -p $PPID | tr -d ' ')"
 	printf 'PID=%s\n' "$$"
+	printf 'ENVNAMES=%s\n' "$(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' | sort | paste -sd' ' -)"
 } >"$out.tmp"
 cp "$EMAIL" "$dir/email.$tag"
 mv "$out.tmp" "$out"
