@@ -22,7 +22,7 @@ src=${PFXHTTP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (apt-get install and purge)"
 command -v dpkg-buildpackage >/dev/null 2>&1 ||
 	skip_all "dpkg-buildpackage missing (apt-get install dpkg-dev debhelper)"
-command -v git >/dev/null 2>&1 && git -C "$src" rev-parse HEAD >/dev/null 2>&1 ||
+{ command -v git >/dev/null 2>&1 && git -C "$src" rev-parse HEAD >/dev/null 2>&1; } ||
 	skip_all "$src is not a git checkout (the package is built from HEAD)"
 if dpkg-query -W -f='${Status}' pfxhttp 2>/dev/null | grep -q installed; then
 	skip_all "a pfxhttp package is installed already; not touching it"
