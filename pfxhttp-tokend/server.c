@@ -53,6 +53,7 @@
 #include "kind.h"
 #include "clock.h"
 #include "err.h"
+#include "http.h"
 #include "log.h"
 #include "netstring.h"
 #include "oidc.h"
@@ -999,7 +1000,7 @@ server_run(const char *conf_path, struct conf *c)
 	watch_listener(&s, 1);
 	s.sock_path = xstrdup(c->tokend.socket);
 	s.cap = conn_cap();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	if (http_global_init() != PFX_OK ||
 	    (s.multi = curl_multi_init()) == NULL)
 		fatalx("cannot initialise libcurl");
 	curl_multi_setopt(s.multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);

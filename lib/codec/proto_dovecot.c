@@ -445,6 +445,11 @@ dovecot_feed(void *arg, const char *p, size_t n, size_t *used,
 		switch (lb_feed(&d->lb, p + i, n - i, &u)) {
 		case LB_MORE:
 			*used = n;
+			if (d->lb.overflow) {
+				/* as Dovecot: at once, not at the LF */
+				*why = "auth request line too long";
+				return (PROTO_CLOSE);
+			}
 			return (PROTO_MORE);
 		case LB_TOOLONG:
 			*used = i + u;

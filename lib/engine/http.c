@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
@@ -157,6 +158,46 @@ http_response_free(struct http_response *r)
 	buf_free(&r->body);
 }
 
+/*
+ * libcurl's own buffers hold what it sent and received: a login's
+ * JSON with its password, an Authorization header.  Its memory is
+ * wiped when it is freed or moved, so no copy outlives the request.
+ */
+static void
+wipe_free(void *p)
+{
+	if (p != NULL)
+		explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *
+wipe_realloc(void *p, size_t n)
+{
+	size_t	 old;
+	void	*q;
+
+	if (p == NULL)
+		return (malloc(n));
+	if (n == 0) {
+		wipe_free(p);
+		return (NULL);
+	}
+	if ((q = malloc(n)) == NULL)
+		return (NULL);
+	old = malloc_usable_size(p);
+	memcpy(q, p, old < n ? old : n);
+	wipe_free(p);
+	return (q);
+}
+
+int
+http_global_init(void)
+{
+	return (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free,
+	    wipe_realloc, strdup, calloc) == CURLE_OK ? PFX_OK : PFX_EHTTP);
+}
+
 /* http_easy_new - a handle with the options every request shares */
 
 CURL *
@@ -165,7 +206,7 @@ http_easy_new(const struct conf *c, struct buf *body)
 	CURL	*h;
 
 	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		if (http_global_init() != PFX_OK)
 			return (NULL);
 		curl_ready = 1;
 	}

@@ -60,6 +60,8 @@ struct http_response {
 
 typedef CURLcode (*http_setopt_fn)(CURL *, CURLoption, ...);
 
+/* http_global_init - curl_global_init with memory wiped when freed */
+int	 http_global_init(void);
 /* http_easy_new - a libcurl handle with pfxhttp's safe defaults */
 CURL	*http_easy_new(const struct conf *, struct buf *body);
 /* http_easy_options - apply those defaults through the given setopt */

@@ -82,6 +82,7 @@ tokc_encode(struct buf *out, const struct tok_msg *m)
 {
 	char	 frame[4096], d[24], *p;
 	size_t	 inner, i;
+	int	 r;
 
 	if (m->overflow)
 		return (PFX_ETOOBIG);
@@ -104,7 +105,10 @@ tokc_encode(struct buf *out, const struct tok_msg *m)
 		*p++ = ',';
 	}
 	*p++ = ',';
-	return (buf_append(out, frame, (size_t)(p - frame)));
+	r = buf_append(out, frame, (size_t)(p - frame));
+	/* the frame may hold a password or a token */
+	explicit_bzero(frame, (size_t)(p - frame));
+	return (r);
 }
 
 static void
