@@ -8,6 +8,7 @@ libjson-c-dev libgnutls28-dev zlib1g-dev python3 ca-certificates"
 case $what in
 demo) ;;
 test) pkgs="$pkgs postfix swaks socat nginx-light clang libclang-rt-dev dovecot-core
+	dpkg-dev debhelper lintian fakeroot python3-yaml adduser
 	nodejs npm openssl gnutls-bin curl procps util-linux" ;;
 build) ;;
 *) echo "usage: $0 [build|demo|test]" >&2; exit 64 ;;
