@@ -48,6 +48,7 @@
 #define CONNECT_MS	10000	/* to the downstream */
 #define REPLY_MS	60000	/* a downstream reply to a command */
 #define POST_DATA_MS	90000	/* from the client's "." to our reply */
+#define MIN_REPLY_MS	5000	/* left for the downstream's reply to "." */
 #define UNAVAILABLE	"421 4.3.0 Error: the after-filter smtpd is" \
 			" unavailable\r\n"
 
@@ -62,6 +63,7 @@ struct filter {
 	long long	 eod;		/* when the client's "." came */
 	int		 gone;		/* smtpd closed during the verdict */
 	int		 judged;	/* this message's verdict was asked */
+	long long	 sent_at;	/* when the awaited command went down */
 	int		 done;
 };
 
@@ -155,6 +157,8 @@ flush(struct filter *f)
 		buf_reset(b);
 	}
 	b = relay_down_out(f->r);
+	if (b->len > 0)
+		f->sent_at = clock_ms();	/* its reply is awaited from now */
 	if (b->len > 0 && f->down >= 0 && io_write_by(f->down, b->data,
 	    b->len, clock_ms() + REPLY_MS) != PFX_OK) {
 		buf_reset(b);
@@ -525,7 +529,7 @@ send_message(struct filter *f, int replace_fd)
 		    f->down, f->eod + POST_DATA_MS, NULL, NULL);
 	if (f->gone)
 		return (relay_up_eof(f->r));	/* abort: no "." */
-	if (r != PFX_OK || clock_ms() > f->eod + POST_DATA_MS) {
+	if (r != PFX_OK || clock_ms() > f->eod + POST_DATA_MS - MIN_REPLY_MS) {
 		/* no "." after a failed or late send: nothing is queued */
 		log_warnx("smtpfilter %s: %s; the message was not passed on",
 		    f->e->name, r != PFX_OK ? "sending to the after-filter"
@@ -646,17 +650,31 @@ from_up(struct filter *f)
 	f->nheld -= off;
 }
 
+/* reply_deadline - how long the downstream may take for this reply */
+static long long
+reply_deadline(const struct filter *f)
+{
+	long long by = f->sent_at + REPLY_MS;
+
+	/* after ".": smtpd must have our answer within its own timeout */
+	if (relay_awaits_eod(f->r) && by > f->eod + POST_DATA_MS)
+		by = f->eod + POST_DATA_MS;
+	return (by);
+}
+
 int
 filter_serve(const struct conf *c, const struct conf_entry *e, int in,
     int out)
 {
+	enum { P_UP, P_DOWN };
 	struct relay_opts ro;
 	struct pollfd pfd[2];
 	struct filter f;
 	char	 buf[CHUNK];
 	ssize_t	 n;
-	int	 np, timeout, rc = 0;
-	long long wait_since = clock_ms();
+	long long left;
+	int	 timeout, rc = 0;
+	size_t	 used;
 
 	memset(&f, 0, sizeof(f));
 	f.conf = c;
@@ -674,72 +692,68 @@ filter_serve(const struct conf *c, const struct conf_entry *e, int in,
 		relay_free(f.r);
 		return (0);
 	}
+	f.sent_at = clock_ms();		/* the greeting is awaited */
 	while (!f.done) {
-		np = 0;
-		if (relay_wants_up(f.r) && f.nheld < sizeof(f.held)) {
-			pfd[np].fd = f.up_in;
-			pfd[np++].events = POLLIN;
+		/* smtpd's input when the relay takes it; its hangup always */
+		pfd[P_UP].fd = f.up_in;
+		pfd[P_UP].events = relay_wants_up(f.r) &&
+		    f.nheld < sizeof(f.held) ? POLLIN : POLLRDHUP;
+		pfd[P_DOWN].fd = f.down;
+		pfd[P_DOWN].events = POLLIN;
+		timeout = -1;
+		if (relay_wants_down(f.r) && f.down >= 0) {
+			left = reply_deadline(&f) - clock_ms();
+			timeout = left <= 0 ? 0 : left > REPLY_MS ? REPLY_MS :
+			    (int)left;
 		}
-		if (f.down >= 0) {
-			pfd[np].fd = f.down;
-			pfd[np++].events = POLLIN;
-		}
-		if (np == 0)
-			break;
-		timeout = relay_wants_down(f.r) ? REPLY_MS : -1;
-		if ((n = poll(pfd, (nfds_t)np, timeout)) < 0) {
+		if ((n = poll(pfd, 2, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (n == 0) {
-			if (clock_ms() - wait_since >= REPLY_MS) {
-				log_warnx("smtpfilter %s: the after-filter"
-				    " smtpd did not answer in %ds", e->name,
-				    REPLY_MS / 1000);
-				close_down(&f);
-				handle(&f, relay_down_eof(f.r));
-				if (flush(&f) == 0)
-					break;
-			}
+			log_warnx("smtpfilter %s: the after-filter smtpd did"
+			    " not answer in time", e->name);
+			close_down(&f);
+			handle(&f, relay_down_eof(f.r));
+			if (flush(&f) == 0)
+				break;
 			continue;
 		}
-		if (f.down >= 0 && (pfd[np - 1].revents & (POLLIN | POLLHUP |
+		if (f.down >= 0 && (pfd[P_DOWN].revents & (POLLIN | POLLHUP |
 		    POLLERR))) {
 			n = read(f.down, buf, sizeof(buf));
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
-			wait_since = clock_ms();
 			if (n <= 0) {
 				close_down(&f);
 				handle(&f, relay_down_eof(f.r));
-			} else {
-				size_t used;
-
+			} else
 				handle(&f, relay_down(f.r, buf, (size_t)n,
 				    &used));
-			}
 			if (flush(&f) == 0)
 				break;
 			from_up(&f);	/* the reply may let held input on */
 			continue;
 		}
-		if (np > 0 && pfd[0].fd == f.up_in && (pfd[0].revents &
-		    (POLLIN | POLLHUP | POLLERR))) {
-			n = read(f.up_in, f.held + f.nheld, sizeof(f.held) -
-			    f.nheld);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				from_up(&f);
-				handle(&f, relay_up_eof(f.r));
-				(void)flush(&f);
-				break;
-			}
-			f.nheld += (size_t)n;
-			wait_since = clock_ms();
-			from_up(&f);
+		if (pfd[P_UP].revents == 0)
+			continue;
+		if (pfd[P_UP].events == POLLRDHUP) {
+			/* smtpd left while we waited for the downstream */
+			handle(&f, relay_up_eof(f.r));
+			break;
 		}
+		n = read(f.up_in, f.held + f.nheld, sizeof(f.held) - f.nheld);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			from_up(&f);
+			handle(&f, relay_up_eof(f.r));
+			(void)flush(&f);
+			break;
+		}
+		f.nheld += (size_t)n;
+		from_up(&f);
 	}
 	close_down(&f);
 	if (f.spool >= 0)

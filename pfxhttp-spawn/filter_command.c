@@ -136,6 +136,7 @@ struct child_plan {
 	int	 err_w;		/* the stderr pipe */
 	int	 status_w;	/* close-on-exec: EOF means exec worked */
 	int	 max_fd;	/* for closing without close_range() */
+	pid_t	 parent;	/* who we must not outlive */
 };
 
 /* The last non-empty stderr line, built as the bytes arrive. */
@@ -413,6 +414,14 @@ child_exec(const struct child_plan *p)
 
 	/* first, so the parent's kill(-pid) can never miss us */
 	(void)setpgid(0, 0);
+	/*
+	 * spawn(8) SIGKILLs our group at its time limit, and this one is
+	 * not ours: the filter must not outlive us (a grandchild it left
+	 * still may; the time limit should be far above any transaction)
+	 */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != p->parent)
+		_exit(127);	/* the parent died before the line above */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -466,6 +475,7 @@ run_start(struct run *r, struct child_plan *p, char *why, size_t whylen)
 	p->max_fd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1 << 20) ?
 	    (int)rl.rlim_cur : (1 << 20);
+	p->parent = getpid();
 	if ((r->pid = fork()) < 0) {
 		snprintf(why, whylen, "cannot fork: %s", strerror(errno));
 		goto out;

@@ -53,7 +53,7 @@ enum cmd { C_EHLO, C_MAIL, C_RCPT, C_DATA, C_RSET, C_QUIT, C_XFORWARD,
     C_OTHER };
 
 /* content scanner: where "." CRLF at a line start would be */
-enum scan { S_MID, S_LINE_START, S_DOT, S_DOT_CR };
+enum scan { S_MID, S_LINE_START, S_DOT, S_DOT_CR, S_DOT_CRS };
 
 #define XF_LEN	256
 
@@ -132,6 +132,12 @@ relay_wants_up(const struct relay *r)
 {
 	return (r->st == R_COMMAND || r->st == R_CONTENT ||
 	    r->st == R_DOWN_GONE);
+}
+
+int
+relay_awaits_eod(const struct relay *r)
+{
+	return (r->st == R_EOD_REPLY);
 }
 
 int
@@ -574,6 +580,17 @@ content(struct relay *r, const char *p, size_t n, size_t *used,
 			if (c == '\n')
 				end = 1;
 			else
+				r->scan = c == '\r' ? S_DOT_CRS : S_MID;
+			break;
+		case S_DOT_CRS:
+			/*
+			 * ".\r\r\n": content here, but Postfix drops every
+			 * CR before an LF and would see the end: refused
+			 */
+			if (c == '\n') {
+				r->bare_lf = 1;
+				r->scan = S_LINE_START;
+			} else if (c != '\r')
 				r->scan = S_MID;
 			break;
 		case S_MID:
@@ -668,7 +685,7 @@ ended(struct relay *r)
 	if (r->total - 3 > r->o.max_message_size)
 		why = "552 5.3.4 Error: message file too big";
 	else if (r->bare_lf)
-		why = "554 5.6.0 Error: bare LF in message content";
+		why = "554 5.6.0 Error: bare LF or CR in message content";
 	else if (r->spool_failed)
 		why = "451 4.3.0 Error: the filter could not store the message";
 	else if (r->down_lost)

@@ -67,6 +67,8 @@ enum relay_event relay_next(struct relay *);
 /* does the relay take input from that side now?  (else hold it) */
 int		 relay_wants_up(const struct relay *);
 int		 relay_wants_down(const struct relay *);
+/* is the downstream's answer to "." awaited? */
+int		 relay_awaits_eod(const struct relay *);
 
 struct buf	*relay_up_out(struct relay *);
 struct buf	*relay_down_out(struct relay *);

@@ -200,8 +200,13 @@ static const struct {
 	{ "bare LF in content: refused, nothing down",
 	    { GREET, EHLO, ENV, U("a\n.\nMAIL FROM:<e@v>\r\n.\r\n"),
 	    U("QUIT\r\n"), END },
-	    EHLO_UP ENV_TR "^554 5.6.0 Error: bare LF in message content\r\n"
+	    EHLO_UP ENV_TR "^554 5.6.0 Error: bare LF or CR in message content\r\n"
 	    "[close-down]^221 2.0.0 Bye\r\n[done]" },
+	{ "\".\\r\\r\\n\" (Postfix's end of data): refused",
+	    { GREET, EHLO, ENV, U("a\r\n.\r\r\nMAIL FROM:<e@v>\r\n.\r\n"),
+	    U("QUIT\r\n"), END },
+	    EHLO_UP ENV_TR "^554 5.6.0 Error: bare LF or CR in message content"
+	    "\r\n[close-down]^221 2.0.0 Bye\r\n[done]" },
 	{ "QUIT inside content then EOF: abort",
 	    { GREET, EHLO, ENV, U("body\r\nQUIT\r\n"), UEOF, END },
 	    EHLO_UP ENV_TR "[abort]" },
