@@ -462,14 +462,16 @@ verdict(struct filter *f, int *replace_fd)
 		(void)close(ofd);
 		ofd = -1;
 		if ((*replace_fd = open(outfile, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC)) < 0 || fstat(*replace_fd, &st) != 0 ||
-		    !S_ISREG(st.st_mode) || st.st_size == 0) {
+		    O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(*replace_fd, &st) !=
+		    0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+		    st.st_size > f->e->max_message_size) {
 			if (*replace_fd >= 0)
 				(void)close(*replace_fd);
 			*replace_fd = -1;
 			res.v = FV_FAILED;
 			snprintf(res.why, sizeof(res.why), "%s", "OUTFILE"
-			    " cannot be read back");
+			    " cannot be read back, or is larger than"
+			    " max_message_size");
 		}
 	}
 cleanup:
@@ -477,8 +479,8 @@ cleanup:
 		f->gone = 1;	/* smtpd gave up: abort, whatever it says */
 	if (email[0] != '\0')
 		(void)unlink(email);
-	if (outfile[0] != '\0')
-		(void)unlink(outfile);
+	if (outfile[0] != '\0' && unlink(outfile) != 0 && errno == EISDIR)
+		(void)rmdir(outfile);	/* a filter made it a directory */
 	if (ofd >= 0)
 		(void)close(ofd);
 	if (f->gone) {

@@ -710,8 +710,13 @@ reject_reply(const struct errline *l, char *out, size_t outlen)
 	else if (p[3] == '\0')
 		snprintf(out, outlen, "%s %c.7.1 Message content rejected",
 		    p, p[0]);
-	else if (enhanced_code(p + 4))
+	else if (enhanced_code(p + 4) && p[4] == p[0])
 		snprintf(out, outlen, "%s", p);
+	else if (enhanced_code(p + 4))
+		/* "550 2.0.0 ...": the class must say what the code says */
+		snprintf(out, outlen, "%.3s %c.7.1 %s", p, p[0],
+		    p + 4 + strcspn(p + 4, " ") + (p[4 + strcspn(p + 4, " ")] ==
+		    ' '));
 	else
 		snprintf(out, outlen, "%.3s %c.7.1 %s", p, p[0], p + 4);
 	if (strlen(out) > cut)

@@ -56,6 +56,17 @@ sasl_name_ok(const char *p, size_t n)
 	return (utf8_valid(p, n));
 }
 
+/*
+ * password_ok - a password the JSON backend gets as it is: UTF-8
+ * without NUL (JSON would carry another byte for an invalid one, and
+ * two passwords would become one)
+ */
+static int
+password_ok(const char *p, size_t n)
+{
+	return (memchr(p, '\0', n) == NULL && utf8_valid(p, n));
+}
+
 static int
 set(struct buf *b, const char *p, size_t n)
 {
@@ -98,6 +109,8 @@ plain_step(struct sasl_exchange *x, int allow_authzid, const char *d,
 	/* the user is known now: a FAIL names it, as Dovecot's does */
 	if (plen == 0)
 		return (fail(why, "Empty password"));
+	if (!password_ok(pass, plen))
+		return (fail(why, "Password is not valid UTF-8"));
 	if (set(&x->secret, pass, plen) != PFX_OK)
 		return (fail(why, "Password too long"));
 	return (SASL_STEP_DONE);
@@ -126,6 +139,8 @@ login_step(struct sasl_exchange *x, int allow_authzid, const char *d,
 	}
 	if (n == 0)
 		return (fail(why, "Empty password"));
+	if (!password_ok(d, n))
+		return (fail(why, "Password is not valid UTF-8"));
 	if (set(&x->secret, d, n) != PFX_OK)
 		return (fail(why, "Password too long"));
 	return (SASL_STEP_DONE);

@@ -20,7 +20,7 @@
 #define RELAY_MAX_LINE		4096	/* a command from smtpd */
 #define RELAY_MAX_REPLY		65536	/* a (multi-line) reply from down */
 #define RELAY_MAX_RCPTS		1000	/* recorded for the verdict */
-#define RELAY_MAX_ADDR		512
+#define RELAY_MAX_ADDR		RELAY_MAX_LINE	/* as long as a command */
 
 enum relay_event {
 	RELAY_MORE,		/* nothing for the driver but the out bytes */

@@ -64,6 +64,21 @@ field_text(const char *path, struct json_object *doc, struct buf *out)
 	return (r);
 }
 
+static int
+field_present(const char *path, struct json_object *doc)
+{
+	const char *jerr;
+	struct jpath *jp;
+	int	 r;
+
+	if ((jp = jpath_compile(path, &jerr)) == NULL)
+		return (0);
+	r = jpath_get(jp, doc) != NULL &&
+	    !json_object_is_type(jpath_get(jp, doc), json_type_null);
+	jpath_free(jp);
+	return (r);
+}
+
 static void
 refuse(const struct conf_entry *e, struct json_object *doc, char cls,
     const char *fallback, struct pfx_result *res)
@@ -102,8 +117,11 @@ filter_answer(const struct conf_entry *e, const struct http_response *resp,
 		result_set(res, PFX_TEMPFAIL, "no action");
 	else if (strcmp(buf_str(&action), "accept") == 0) {
 		result_set(res, PFX_FOUND, NULL);
-		if (!field_text(e->message_field, doc, &res->value))
-			buf_reset(&res->value);
+		if (field_present(e->message_field, doc) &&
+		    !field_text(e->message_field, doc, &res->value))
+			/* never the original instead of a replacement */
+			result_set(res, PFX_TEMPFAIL, "a replacement that is"
+			    " no string or larger than max_message_size");
 	} else if (strcmp(buf_str(&action), "reject") == 0)
 		refuse(e, doc, '5', "554 5.7.1 Message content rejected",
 		    res);

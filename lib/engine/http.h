@@ -33,7 +33,7 @@ struct http_request {
 };
 
 #define HTTP_KEPT_MAX	4	/* headers a kind reads (Auth-User, ...) */
-#define HTTP_KEPT_LEN	256
+#define HTTP_KEPT_LEN	1025	/* an Auth-User as long as SASL_MAX_USER */
 /* what a kept header too long to keep reads as: no safe name or reason */
 #define HTTP_KEPT_OVERLONG	"\x01"
 

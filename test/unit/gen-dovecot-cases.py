@@ -37,6 +37,8 @@ case("PLAIN resp== (AUTH PLAIN =) is empty", f"AUTH\t4\tPLAIN{P}\tresp==\n", "",
 case("PLAIN one NUL", f"AUTH\t5\tPLAIN\tresp={b('alice'+chr(0)+'secret')}\n", "", "FAIL\t5\treason=Invalid PLAIN data\n")
 case("PLAIN three NULs", f"AUTH\t5\tPLAIN\tresp={b(chr(0)+'alice'+chr(0)+'se'+chr(0)+'cret')}\n", "", "FAIL\t5\treason=Invalid PLAIN data\n")
 case("PLAIN empty password", f"AUTH\t5\tPLAIN\tresp={b(chr(0)+'alice'+chr(0))}\n", "", "FAIL\t5\tuser=alice\treason=Empty password\n")
+case("PLAIN password not UTF-8", f"AUTH\t5\tPLAIN\tresp={b(chr(0)+'alice'+chr(0)+'p'+chr(0xe4)+'ss')}\n", "", "FAIL\t5\tuser=alice\treason=Password is not valid UTF-8\n")
+case("LOGIN password with a NUL", f"AUTH\t5\tLOGIN\tresp={b('alice')}\nCONT\t5\t{b('se'+chr(0)+'cret')}\n", "", "CONT\t5\tUGFzc3dvcmQ6\nFAIL\t5\tuser=alice\treason=Password is not valid UTF-8\n")
 case("PLAIN authzid = authcid", f"AUTH\t6\tPLAIN\tresp={b('alice'+chr(0)+'alice'+chr(0)+'secret')}\n",
      "R[username=alice,password=secret,method=PLAIN]", "OK\t6\tuser=alice\n")
 case("PLAIN authzid of another user", f"AUTH\t6\tPLAIN\tresp={b('bob'+chr(0)+'alice'+chr(0)+'secret')}\n",
