@@ -735,6 +735,12 @@ filter_serve(const struct conf *c, const struct conf_entry *e, int in,
 				    &used));
 			if (flush(&f) == 0)
 				break;
+			if (relay_data_refused(f.r) && f.nheld > 0) {
+				/* content sent ahead of a refused DATA */
+				log_warnx("smtpfilter %s: input before the"
+				    " answer to DATA dropped", e->name);
+				f.nheld = 0;
+			}
 			from_up(&f);	/* the reply may let held input on */
 			continue;
 		}

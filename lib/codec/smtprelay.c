@@ -72,6 +72,7 @@ struct relay {
 	char		 last;
 	long long	 total;		/* content bytes, with the end */
 	int		 bare_lf, spool_failed, down_lost;
+	int		 data_refused;	/* for relay_data_refused() */
 	enum relay_event queued;	/* for relay_next() */
 	/* envelope */
 	struct buf	 sender;
@@ -132,6 +133,15 @@ relay_wants_up(const struct relay *r)
 {
 	return (r->st == R_COMMAND || r->st == R_CONTENT ||
 	    r->st == R_DOWN_GONE);
+}
+
+int
+relay_data_refused(struct relay *r)
+{
+	int	 v = r->data_refused;
+
+	r->data_refused = 0;
+	return (v);
 }
 
 int
@@ -358,6 +368,8 @@ reply_done(struct relay *r)
 			record_xforward(r);
 		break;
 	case C_DATA:
+		if (code != 354)
+			r->data_refused = 1;
 		if (code == 354) {
 			r->st = R_CONTENT;
 			r->scan = S_LINE_START;

@@ -67,6 +67,12 @@ enum relay_event relay_next(struct relay *);
 /* does the relay take input from that side now?  (else hold it) */
 int		 relay_wants_up(const struct relay *);
 int		 relay_wants_down(const struct relay *);
+/*
+ * relay_data_refused - was DATA just refused downstream?  (Once.)  A
+ * client that sent content before the answer must not have it taken
+ * for commands: the driver drops what it holds.
+ */
+int		 relay_data_refused(struct relay *);
 /* is the downstream's answer to "." awaited? */
 int		 relay_awaits_eod(const struct relay *);
 
