@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -99,7 +101,7 @@ connect_down(const char *where)
 	struct sockaddr_un sun;
 	char	 host[256];
 	const char *colon;
-	int	 fd = -1;
+	int	 fd = -1, one = 1;
 
 	if (strncmp(where, "unix:", 5) == 0) {
 		memset(&sun, 0, sizeof(sun));
@@ -136,8 +138,13 @@ connect_down(const char *where)
 		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol)) < 0)
 			continue;
-		if (nonblock_connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (nonblock_connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			/* "." goes in a write of its own: Nagle would hold it
+			 * for the peer's delayed ACK (40 ms a message) */
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 			break;
+		}
 		(void)close(fd);
 		fd = -1;
 	}

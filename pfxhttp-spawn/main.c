@@ -77,16 +77,23 @@ report(const char *path, const struct conf *c)
 	}
 }
 
-/* http_filters - does an smtp_filters entry ask an HTTP verdict? */
+/*
+ * needs_direct - must this process be able to call a backend itself?
+ * An HTTP filter verdict always; a lookup or login when no tokend does
+ * it.  A command filter never.
+ */
 static int
-http_filters(const struct conf *c)
+needs_direct(const struct conf *c)
 {
+	const struct conf_entry *e;
 	size_t	 i;
 
-	for (i = 0; i < c->nentries; i++)
-		if (kinds[c->entries[i].kind]->relay &&
-		    c->entries[i].target != NULL)
+	for (i = 0; i < c->nentries; i++) {
+		e = &c->entries[i];
+		if (kinds[e->kind]->relay ? e->target != NULL :
+		    !c->tokend.use)
 			return (1);
+	}
 	return (0);
 }
 
@@ -186,7 +193,7 @@ main(int argc, char **argv)
 		report(path, conf);
 		/* the direct path: every lookup without tokend needs it,
 		 * and every HTTP filter verdict */
-		need_direct = !conf->tokend.use || http_filters(conf);
+		need_direct = needs_direct(conf);
 		if (!fallback_check(path, err, sizeof(err))) {
 			fprintf(stderr, "%s: %s: direct backend calls are"
 			    " unavailable: %s\n", path, need_direct ?

@@ -980,6 +980,10 @@ compile_filter(struct loader *L, struct conf_entry *e)
 	else if (e->tempdir[0] != '/')
 		return (entry_error(L, e, "tempdir", -1, "tempdir must be an"
 		    " absolute path"));
+	if (access(e->tempdir, W_OK | X_OK) != 0)
+		/* the user= of master.cf may differ from the one running -t */
+		conf_warn(L, "smtp_filters.%s: tempdir %s: %s", e->name,
+		    e->tempdir, strerror(errno));
 	if (e->max_message_size == 0)
 		e->max_message_size = FILTER_DEFAULT_MAX_SIZE;
 	e->failure_accepts = 0;
