@@ -35,6 +35,7 @@
 #include "io.h"
 #include "jwt.h"
 #include "log.h"
+#include "idpdoc.h"
 #include "oidc.h"
 #include "xalloc.h"
 
@@ -397,42 +398,7 @@ client_start(struct oidc_client *oc, long long now)
 static struct json_object *
 body_json(struct oidc_client *oc)
 {
-	struct json_tokener *tok = json_tokener_new_ex(32);
-	struct json_object *j = NULL;
-
-	if (tok != NULL && oc->body.len > 0) {
-		j = json_tokener_parse_ex(tok, oc->body.data,
-		    (int)oc->body.len);
-		if (j != NULL && !json_object_is_type(j, json_type_object)) {
-			json_object_put(j);
-			j = NULL;
-		}
-	}
-	json_tokener_free(tok);
-	return (j);
-}
-
-static const char *
-jstr(struct json_object *j, const char *name)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(j, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return (NULL);
-	return (json_object_get_string(v));
-}
-
-/* url_scheme - 2 for https, 1 for http, 0 for anything else */
-
-static int
-url_scheme(const char *u)
-{
-	if (strncasecmp(u, "https://", 8) == 0)
-		return (2);
-	if (strncasecmp(u, "http://", 7) == 0)
-		return (1);
-	return (0);
+	return (idpdoc_object(&oc->body));
 }
 
 /*
@@ -450,8 +416,8 @@ downgraded(struct json_object *j, const char *configuration_uri)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((v = jstr(j, names[i])) != NULL &&
-		    url_scheme(v) < url_scheme(configuration_uri))
+		if ((v = idpdoc_str(j, names[i])) != NULL &&
+		    idpdoc_scheme(v) < idpdoc_scheme(configuration_uri))
 			return (names[i]);
 	return (NULL);
 }
@@ -466,8 +432,8 @@ discovery_done(struct oidc_client *oc, long status, long long now)
 		client_fail(oc, now, "discovery failed (HTTP %ld)", status);
 		return;
 	}
-	ep = jstr(j, "token_endpoint");
-	if (ep == NULL || url_scheme(ep) == 0) {
+	ep = idpdoc_str(j, "token_endpoint");
+	if (ep == NULL || idpdoc_scheme(ep) == 0) {
 		json_object_put(j);
 		client_fail(oc, now, "discovery has no token_endpoint");
 		return;
@@ -496,7 +462,7 @@ token_done(struct oidc_client *oc, long status, long long now)
 	size_t	 len = 0, i;
 
 	if ((j = body_json(oc)) == NULL || status != 200) {
-		if (j != NULL && (type = jstr(j, "error")) != NULL)
+		if (j != NULL && (type = idpdoc_str(j, "error")) != NULL)
 			client_fail(oc, now, "token request refused (HTTP %ld,"
 			    " %.40s)", status, type);
 		else
@@ -508,10 +474,10 @@ token_done(struct oidc_client *oc, long status, long long now)
 			oc->disc_at = 0;	/* endpoint may have moved */
 		return;
 	}
-	if ((tok = jstr(j, "access_token")) != NULL &&
+	if ((tok = idpdoc_str(j, "access_token")) != NULL &&
 	    json_object_object_get_ex(j, "access_token", &v))
 		len = (size_t)json_object_get_string_len(v);
-	type = jstr(j, "token_type");
+	type = idpdoc_str(j, "token_type");
 	if (tok == NULL || len == 0 ||
 	    (type != NULL && strcasecmp(type, "bearer") != 0)) {
 		json_object_put(j);

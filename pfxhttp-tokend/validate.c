@@ -60,6 +60,7 @@
 #include "log.h"
 #include "sasl_mech.h"
 #include "siphash.h"
+#include "idpdoc.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -261,50 +262,7 @@ counters(struct validator *v, const struct conf_entry *e)
 static struct json_object *
 body_json(const struct buf *b)
 {
-	struct json_tokener *tok;
-	struct json_object *j = NULL;
-
-	if (b->len == 0 || b->len > BODY_MAX ||
-	    (tok = json_tokener_new_ex(32)) == NULL)
-		return (NULL);
-	j = json_tokener_parse_ex(tok, b->data, (int)b->len);
-	if (j != NULL && !json_object_is_type(j, json_type_object)) {
-		json_object_put(j);
-		j = NULL;
-	}
-	json_tokener_free(tok);
-	return (j);
-}
-
-static const char *
-jstr(struct json_object *j, const char *name)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(j, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return (NULL);
-	return (json_object_get_string(v));
-}
-
-/*
- * url_scheme - 2 for https, 1 for http, 0 for anything else (and for a
- * URL with a space, control or non-ASCII byte: IdP text goes to libcurl
- * and to the log)
- */
-static int
-url_scheme(const char *u)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)u; *p != '\0'; p++)
-		if (*p <= 0x20 || *p >= 0x7f)
-			return (0);
-	if (strncasecmp(u, "https://", 8) == 0)
-		return (2);
-	if (strncasecmp(u, "http://", 7) == 0)
-		return (1);
-	return (0);
+	return (b->len > BODY_MAX ? NULL : idpdoc_object(b));
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -684,7 +642,7 @@ discovery_done(struct validator *v, struct idp *p, CURLcode cc,
 	const char *iss, *ie, *ju;
 	enum backend_error cls;
 	long	 status;
-	int	 want = url_scheme(p->uri);
+	int	 want = idpdoc_scheme(p->uri);
 
 	if (xfer_failed(&p->dx, cc, &status, &cls)) {
 		if (p->dx_e != NULL)
@@ -700,11 +658,11 @@ discovery_done(struct validator *v, struct idp *p, CURLcode cc,
 		*why = "discovery answer is not a JSON object";
 		return (0);
 	}
-	iss = jstr(j, "issuer");
-	ie = jstr(j, "introspection_endpoint");
-	ju = jstr(j, "jwks_uri");
-	if ((ie != NULL && (url_scheme(ie) < want || url_scheme(ie) == 0)) ||
-	    (ju != NULL && (url_scheme(ju) < want || url_scheme(ju) == 0))) {
+	iss = idpdoc_str(j, "issuer");
+	ie = idpdoc_str(j, "introspection_endpoint");
+	ju = idpdoc_str(j, "jwks_uri");
+	if ((ie != NULL && (idpdoc_scheme(ie) < want || idpdoc_scheme(ie) == 0)) ||
+	    (ju != NULL && (idpdoc_scheme(ju) < want || idpdoc_scheme(ju) == 0))) {
 		json_object_put(j);
 		log_warnx("token check: discovery at %s refused: it names an"
 		    " endpoint that is not %s", p->uri, want == 2 ? "https" :
