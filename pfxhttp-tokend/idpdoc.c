@@ -1,11 +1,17 @@
 /*
  * idpdoc.c - an IdP's JSON answers, read the same way everywhere
  */
+#include <string.h>
 #include <strings.h>
+
+#include "err.h"
+#include "escape.h"
+#include "io.h"
 
 #include "idpdoc.h"
 
 #define IDPDOC_DEPTH	32
+#define SECRET_FILE_MAX	4096
 
 struct json_object *
 idpdoc_object(const struct buf *b)
@@ -49,4 +55,39 @@ idpdoc_scheme(const char *u)
 	if (strncasecmp(u, "http://", 7) == 0)
 		return (1);
 	return (0);
+}
+
+int
+idpdoc_secret(const struct conf_oidc *cfg, struct buf *out)
+{
+	struct buf tmp;
+	size_t	 len;
+	int	 r;
+
+	if (cfg->client_secret != NULL)
+		return (buf_puts(out, cfg->client_secret));
+	if (cfg->client_secret_file == NULL)
+		return (PFX_EINVAL);
+	buf_init(&tmp, SECRET_FILE_MAX);
+	if ((r = io_read_file(cfg->client_secret_file, &tmp)) == PFX_OK) {
+		/* a trailing newline is not part of the secret */
+		for (len = tmp.len; len > 0 &&
+		    strchr("\r\n \t", tmp.data[len - 1]) != NULL; len--)
+			;
+		r = len == 0 ? PFX_EINVAL : buf_append(out, tmp.data, len);
+	}
+	buf_free_secret(&tmp);
+	return (r);
+}
+
+int
+idpdoc_form_pair(struct buf *f, const char *name, const char *v, size_t n)
+{
+	int	 r;
+
+	if ((f->len > 0 && (r = buf_putc(f, '&')) != PFX_OK) ||
+	    (r = buf_puts(f, name)) != PFX_OK ||
+	    (r = buf_putc(f, '=')) != PFX_OK)
+		return (r);
+	return (escape_url(f, v, n));
 }

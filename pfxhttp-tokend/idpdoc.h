@@ -1,6 +1,7 @@
 /*
- * idpdoc.h - what tokend reads in an IdP's answers (discovery, token,
- * introspection): one JSON object, its string members, endpoint URLs
+ * idpdoc.h - what tokend sends an IdP and reads in its answers
+ * (discovery, token, introspection): the client secret, form fields, one
+ * JSON object, its string members, endpoint URLs
  */
 #ifndef PFX_IDPDOC_H
 #define PFX_IDPDOC_H
@@ -8,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "conf.h"
 
 /* idpdoc_object - the body as one JSON object (depth-limited), or NULL */
 struct json_object *idpdoc_object(const struct buf *);
@@ -19,5 +21,11 @@ const char *idpdoc_str(struct json_object *, const char *name);
  * libcurl and to the log)
  */
 int	 idpdoc_scheme(const char *url);
+
+/* idpdoc_secret - the client secret, inline or from its file (wiped) */
+int	 idpdoc_secret(const struct conf_oidc *, struct buf *out);
+/* idpdoc_form_pair - "&name=value", the value form-url-encoded */
+int	 idpdoc_form_pair(struct buf *, const char *name, const char *v,
+	    size_t n);
 
 #endif

@@ -44,7 +44,6 @@
 #define BODY_MAX		(1024 * 1024)
 #define RENEW_MIN_AGE_MS	10000LL
 #define TOKEN_LIFE_MAX		86400LL		/* s; longer expires_in is cut */
-#define SECRET_FILE_MAX		4096
 
 enum ostate { O_IDLE, O_DISCOVERY, O_TOKEN };
 
@@ -247,41 +246,6 @@ client_transfer(struct oidc_client *oc, const char *url, int post)
 	return (PFX_OK);
 }
 
-static int
-read_secret(const struct conf_oidc *cfg, struct buf *out)
-{
-	struct buf tmp;
-	size_t	 len;
-	int	 r;
-
-	if (cfg->client_secret != NULL)
-		return (buf_puts(out, cfg->client_secret));
-	buf_init(&tmp, SECRET_FILE_MAX);
-	if ((r = io_read_file(cfg->client_secret_file, &tmp)) == PFX_OK) {
-		/* a trailing newline is not part of the secret */
-		for (len = tmp.len; len > 0 &&
-		    strchr("\r\n \t", tmp.data[len - 1]) != NULL; len--)
-			;
-		r = len == 0 ? PFX_EINVAL : buf_append(out, tmp.data, len);
-	}
-	buf_free_secret(&tmp);
-	return (r);
-}
-
-/* form_pair - "&name=value" with the value form-url-encoded */
-
-static int
-form_pair(struct buf *f, const char *name, const char *v, size_t n)
-{
-	int	 r;
-
-	if ((f->len > 0 && (r = buf_putc(f, '&')) != PFX_OK) ||
-	    (r = buf_puts(f, name)) != PFX_OK ||
-	    (r = buf_putc(f, '=')) != PFX_OK)
-		return (r);
-	return (escape_url(f, v, n));
-}
-
 /*
  * assertion_kid - no kid unless private_key_id is set (as pfxhttp); the
  * value "thumbprint" asks for the key's RFC 7638 thumbprint
@@ -315,11 +279,11 @@ token_request(struct oidc_client *oc, long long now)
 		for (i = 0; i < cfg->nscopes; i++)
 			(void)buf_printf(&cred, "%s%s", i ? " " : "",
 			    cfg->scopes[i]);
-		(void)form_pair(&oc->form, "scope", cred.data, cred.len);
+		(void)idpdoc_form_pair(&oc->form, "scope", cred.data, cred.len);
 	}
 	switch (cfg->method) {
 	case OIDC_CLIENT_SECRET_BASIC:
-		if ((r = read_secret(cfg, &secret)) != PFX_OK)
+		if ((r = idpdoc_secret(cfg, &secret)) != PFX_OK)
 			break;
 		/* RFC 6749 2.3.1: encode both parts before base64 */
 		buf_reset(&cred);
@@ -332,11 +296,11 @@ token_request(struct oidc_client *oc, long long now)
 		oc->hdrs = curl_slist_append(oc->hdrs, assertion.data);
 		break;
 	case OIDC_CLIENT_SECRET_POST:
-		if ((r = read_secret(cfg, &secret)) != PFX_OK)
+		if ((r = idpdoc_secret(cfg, &secret)) != PFX_OK)
 			break;
-		(void)form_pair(&oc->form, "client_id", cfg->client_id,
+		(void)idpdoc_form_pair(&oc->form, "client_id", cfg->client_id,
 		    strlen(cfg->client_id));
-		(void)form_pair(&oc->form, "client_secret", secret.data,
+		(void)idpdoc_form_pair(&oc->form, "client_secret", secret.data,
 		    secret.len);
 		break;
 	case OIDC_PRIVATE_KEY_JWT:
@@ -353,16 +317,16 @@ token_request(struct oidc_client *oc, long long now)
 			snprintf(oc->why, sizeof(oc->why), "%s", err);
 			break;
 		}
-		(void)form_pair(&oc->form, "client_id", cfg->client_id,
+		(void)idpdoc_form_pair(&oc->form, "client_id", cfg->client_id,
 		    strlen(cfg->client_id));
-		(void)form_pair(&oc->form, "client_assertion_type",
+		(void)idpdoc_form_pair(&oc->form, "client_assertion_type",
 		    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
 		    54);
-		(void)form_pair(&oc->form, "client_assertion", assertion.data,
+		(void)idpdoc_form_pair(&oc->form, "client_assertion", assertion.data,
 		    assertion.len);
 		break;
 	default:
-		(void)form_pair(&oc->form, "client_id", cfg->client_id,
+		(void)idpdoc_form_pair(&oc->form, "client_id", cfg->client_id,
 		    strlen(cfg->client_id));
 		break;
 	}

@@ -68,7 +68,6 @@
 #define DISCOVERY_TTL_MS	(3600 * 1000LL)
 #define RETRY_MS		2000LL	/* after a failed fetch */
 #define REFETCH_MIN_MS		10000LL	/* unknown kid: at most this often */
-#define SECRET_FILE_MAX		4096
 #define ICACHE_ENTRIES		4096
 #define ICACHE_BYTES		(1024 * 1024)
 #define ICACHE_SWEEP_MS		10000LL
@@ -332,44 +331,6 @@ finish(struct check *c, enum pfx_verdict verdict, const char *why,
 	check_free(c);
 }
 
-/* read_secret - client_secret, or client_secret_file's first line */
-
-static int
-read_secret(const struct conf_oidc *cfg, struct buf *out)
-{
-	struct buf tmp;
-	size_t	 len;
-	int	 r;
-
-	if (cfg->client_secret != NULL)
-		return (buf_puts(out, cfg->client_secret));
-	if (cfg->client_secret_file == NULL)
-		return (PFX_EINVAL);
-	buf_init(&tmp, SECRET_FILE_MAX);
-	if ((r = io_read_file(cfg->client_secret_file, &tmp)) == PFX_OK) {
-		for (len = tmp.len; len > 0 &&
-		    strchr("\r\n \t", tmp.data[len - 1]) != NULL; len--)
-			;
-		r = len == 0 ? PFX_EINVAL : buf_append(out, tmp.data, len);
-	}
-	buf_free_secret(&tmp);
-	return (r);
-}
-
-/* form_pair - "&name=value" with the value form-url-encoded */
-
-static int
-form_pair(struct buf *f, const char *name, const char *val, size_t n)
-{
-	int	 r;
-
-	if ((f->len > 0 && (r = buf_putc(f, '&')) != PFX_OK) ||
-	    (r = buf_puts(f, name)) != PFX_OK ||
-	    (r = buf_putc(f, '=')) != PFX_OK)
-		return (r);
-	return (escape_url(f, val, n));
-}
-
 /* introspect - the RFC 7662 request, with tokend's client credentials */
 
 static void
@@ -394,13 +355,13 @@ introspect(struct check *c)
 	buf_init(&secret, 4096);
 	buf_init(&cred, 16384);
 	buf_init(&hdr, 32768);
-	r = form_pair(&c->x.form, "token", c->token.data, c->token.len);
+	r = idpdoc_form_pair(&c->x.form, "token", c->token.data, c->token.len);
 	if (r == PFX_OK)
-		r = form_pair(&c->x.form, "token_type_hint", "access_token",
+		r = idpdoc_form_pair(&c->x.form, "token_type_hint", "access_token",
 		    12);
 	switch (cfg->method) {
 	case OIDC_CLIENT_SECRET_BASIC:
-		if (r != PFX_OK || (r = read_secret(cfg, &secret)) != PFX_OK)
+		if (r != PFX_OK || (r = idpdoc_secret(cfg, &secret)) != PFX_OK)
 			break;
 		/* RFC 6749 2.3.1: encode both parts before base64 */
 		if ((r = escape_url(&cred, cfg->client_id,
@@ -414,16 +375,16 @@ introspect(struct check *c)
 		c->x.hdrs = curl_slist_append(c->x.hdrs, hdr.data);
 		break;
 	case OIDC_CLIENT_SECRET_POST:
-		if (r != PFX_OK || (r = read_secret(cfg, &secret)) != PFX_OK)
+		if (r != PFX_OK || (r = idpdoc_secret(cfg, &secret)) != PFX_OK)
 			break;
-		if ((r = form_pair(&c->x.form, "client_id", cfg->client_id,
+		if ((r = idpdoc_form_pair(&c->x.form, "client_id", cfg->client_id,
 		    strlen(cfg->client_id))) == PFX_OK)
-			r = form_pair(&c->x.form, "client_secret", secret.data,
+			r = idpdoc_form_pair(&c->x.form, "client_secret", secret.data,
 			    secret.len);
 		break;
 	default:
 		if (r == PFX_OK)
-			r = form_pair(&c->x.form, "client_id", cfg->client_id,
+			r = idpdoc_form_pair(&c->x.form, "client_id", cfg->client_id,
 			    strlen(cfg->client_id));
 		break;
 	}
