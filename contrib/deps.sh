@@ -9,7 +9,7 @@ case $what in
 demo) ;;
 test) pkgs="$pkgs postfix swaks socat nginx-light clang libclang-rt-dev dovecot-core
 	dpkg-dev debhelper lintian fakeroot python3-yaml adduser
-	nodejs npm openssl gnutls-bin curl procps util-linux" ;;
+	nodejs npm openssl gnutls-bin curl procps util-linux prometheus" ;;
 build) ;;
 *) echo "usage: $0 [build|demo|test]" >&2; exit 64 ;;
 esac
@@ -33,8 +33,20 @@ if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
 		debconf-set-selections
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# prometheus is there for promtool only: its service must not start
+	# (a policy-rc.d of our own while installing, unless one is there)
+	guard=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 0755 /usr/sbin/policy-rc.d
+		guard=1
+	fi
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+	if echo "$missing" | grep -qw prometheus && [ -d /run/systemd/system ]; then
+		systemctl disable --now prometheus.service >/dev/null 2>&1 || :
+	fi
 fi
 if [ "$what" = test ]; then
 	here=$(cd "$(dirname "$0")/.." && pwd)

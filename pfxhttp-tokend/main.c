@@ -25,6 +25,7 @@
 #include "jwt.h"
 #include "io.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 
 static void
@@ -129,6 +130,17 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: warning: %s\n", path,
 			    c->warnings[i]);
 		rc = check_keys(c);
+		if (c->tokend.metrics.listen != NULL) {
+			if (metrics_check(&c->tokend.metrics, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "%s: %s\n", path, err);
+				rc = 1;
+			} else
+				printf("%s: metrics at %s/metrics%s\n", path,
+				    c->tokend.metrics.listen,
+				    c->tokend.metrics.auth ? " (basic auth)" :
+				    "");
+		}
 		if (rc == 0)
 			printf("%s: configuration OK\n", path);
 		conf_free(c);

@@ -55,6 +55,7 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "netstring.h"
 #include "oidc.h"
 #include "server.h"
@@ -72,6 +73,7 @@
 #define EV_CURL		1ULL	/* | fd << 2: one of libcurl's sockets */
 #define EV_SIGNAL	2ULL
 #define EV_LISTEN	3ULL
+#define EV_METRICS	(4ULL | EV_LISTEN)	/* metrics.c's epoll set */
 #define EV_TAG(u)	((u) & 3ULL)
 
 struct conn {
@@ -101,6 +103,7 @@ struct server {
 	struct pfx_result res;		/* answers given at once */
 	struct oidc	*oidc;
 	struct cache	*cache;
+	struct metrics	*metrics;	/* GET /metrics, when configured */
 	struct conn	*conns[MAX_CONNS];
 	size_t		 nconns, cap;
 	char		*sock_path;	/* the socket actually bound */
@@ -747,6 +750,9 @@ reload(struct server *s)
 	log_set_level(nc->log_level);
 	engine_set_conf(s->eng, nc);
 	pool_limits(s->multi, nc);
+	if (metrics_configure(s->metrics, &nc->tokend.metrics, err,
+	    sizeof(err)) != PFX_OK)
+		log_errx("%s; the metrics endpoint stays as it was", err);
 	conf_free(s->conf);
 	s->conf = nc;
 	s->cap = conn_cap();
@@ -964,6 +970,38 @@ flush(struct server *s)
 	return (more);
 }
 
+/* metrics_page - the figures only the server has, for GET /metrics */
+
+static int
+metrics_page(struct buf *b, struct prom_process *p, void *arg)
+{
+	struct server *s = arg;
+	struct prom_entry *es;
+	size_t	 i, n = s->conf->nentries;
+	int	 r;
+
+	p->peers = s->nconns;
+	p->peers_accepted = s->accepted;
+	p->peers_refused = s->refused;
+	p->calls_in_flight = engine_jobs(s->eng);
+	p->pool_max_per_host = s->conf->http.max_connections_per_host;
+	p->cache_entries = cache_entries(s->cache);
+	p->cache_bytes = cache_bytes(s->cache);
+	p->cache_evictions = cache_stats(s->cache)->evictions;
+	p->cache_expired = cache_stats(s->cache)->expired;
+	p->tokens_fetched = oidc_stats(s->oidc)->tokens_fetched;
+	p->tokens_failed = oidc_stats(s->oidc)->tokens_failed;
+	es = xreallocarray(NULL, n + 1, sizeof(*es));
+	for (i = 0; i < n; i++) {
+		es[i].kind = conf_kind_section(s->conf->entries[i].kind);
+		es[i].entry = s->conf->entries[i].name;
+		es[i].c = engine_counters(s->eng, &s->conf->entries[i]);
+	}
+	r = prom_render(b, p, es, n);
+	free(es);
+	return (r);
+}
+
 int
 server_run(const char *conf_path, struct conf *c)
 {
@@ -972,8 +1010,10 @@ server_run(const char *conf_path, struct conf *c)
 	struct engine_limits lim = { ENGINE_MAX_JOBS, ENGINE_MAX_WAITERS };
 	sigset_t mask;
 	long long last_sweep = clock_ms(), now;
+	char	 err[1024];
 	size_t	 i;
-	int	 timeout, t, n, k, sig_ready, listen_ready, more = 0;
+	int	 timeout, t, n, k, sig_ready, listen_ready, metrics_ready;
+	int	 more = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.conf_path = xstrdup(conf_path);
@@ -1015,6 +1055,14 @@ server_run(const char *conf_path, struct conf *c)
 	result_init(&s.res, (size_t)c->socketmap_max_reply_size);
 	s.eng = engine_new(s.multi, s.cache, s.oidc, engine_reply, &s, &lim);
 	engine_set_conf(s.eng, c);
+	s.metrics = metrics_new(metrics_page, &s);
+	if (metrics_configure(s.metrics, &c->tokend.metrics, err,
+	    sizeof(err)) != PFX_OK)
+		fatalx("%s", err);
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_METRICS;
+	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, metrics_fd(s.metrics), &ev) != 0)
+		fatalx("epoll_ctl (metrics): %s", strerror(errno));
 	log_info("listening on %s", c->tokend.socket);
 
 	while (!s.stop) {
@@ -1031,6 +1079,8 @@ server_run(const char *conf_path, struct conf *c)
 		if (s.curl_due >= 0 && (t = s.curl_due <= now ? 0 :
 		    (int)(s.curl_due - now)) < timeout)
 			timeout = t;
+		if ((t = metrics_next_ms(s.metrics, now)) >= 0 && t < timeout)
+			timeout = t;
 		if (more)
 			timeout = 0;
 		if ((n = epoll_wait(s.epfd, evs, MAX_EVENTS, timeout)) < 0) {
@@ -1038,7 +1088,7 @@ server_run(const char *conf_path, struct conf *c)
 				fatalx("epoll_wait: %s", strerror(errno));
 			n = 0;
 		}
-		sig_ready = listen_ready = 0;
+		sig_ready = listen_ready = metrics_ready = 0;
 		/*
 		 * libcurl's sockets first (answers go out from there), then
 		 * the peers' input.  A struct conn is freed only after this
@@ -1060,7 +1110,10 @@ server_run(const char *conf_path, struct conf *c)
 				sig_ready = 1;
 				break;
 			case EV_LISTEN:
-				listen_ready = 1;
+				if (u == EV_METRICS)
+					metrics_ready = 1;
+				else
+					listen_ready = 1;
 				break;
 			default: {
 				struct conn *cn = (struct conn *)(uintptr_t)u;
@@ -1094,6 +1147,8 @@ server_run(const char *conf_path, struct conf *c)
 			accept_conns(&s, now);
 		if (now < s.accept_pause_until)
 			watch_listener(&s, 0);
+		/* after the lookups: a scrape never delays one */
+		metrics_tick(s.metrics, metrics_ready, now);
 		oidc_tick(s.oidc, now);
 		engine_tick(s.eng, now);
 		(void)pending(&s, now);
@@ -1104,6 +1159,7 @@ server_run(const char *conf_path, struct conf *c)
 		}
 	}
 	log_info("stopping");
+	metrics_free(s.metrics);
 	for (i = 0; i < s.nconns; i++)
 		conn_free(s.conns[i]);
 	engine_free(s.eng);

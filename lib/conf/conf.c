@@ -30,6 +30,7 @@
 #include "jpath.h"
 #include "jsonscan.h"
 #include "kind.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "proto.h"
 #include "sasl_mech.h"
@@ -117,6 +118,19 @@ static const struct keydef http_keys[] = {
 	END
 };
 
+static const struct keydef metrics_auth_keys[] = {
+	STR(struct conf_metrics_auth, username),
+	STR(struct conf_metrics_auth, password),
+	STR(struct conf_metrics_auth, password_file),
+	END
+};
+
+static const struct keydef metrics_keys[] = {
+	STR(struct conf_metrics, listen),
+	GROUP("basic_auth", struct conf_metrics, basic_auth, metrics_auth_keys),
+	END
+};
+
 static const struct keydef tokend_keys[] = {
 	STR(struct conf_tokend, socket),
 	STR(struct conf_tokend, mode),
@@ -124,6 +138,7 @@ static const struct keydef tokend_keys[] = {
 	LIST(struct conf_tokend, allowed_users),
 	LIST(struct conf_tokend, allowed_groups),
 	DUR("timeout", struct conf_tokend, timeout_ms, 10, 60000),
+	GROUP("metrics", struct conf_tokend, metrics, metrics_keys),
 	END
 };
 
@@ -1595,6 +1610,65 @@ load_server(struct loader *L, struct conf *c, config_setting_t *srv)
 	return (check_tokend(L, config_setting_lookup(srv, "tokend"), c));
 }
 
+/*
+ * check_metrics - a numeric listen address, and for basic_auth a user
+ * name and one password source (the file read by tokend, like
+ * client_secret_file)
+ */
+static int
+check_metrics(struct loader *L, const config_setting_t *s, struct conf *c)
+{
+	struct conf_metrics *m = &c->tokend.metrics;
+	struct conf_metrics_auth *a = &m->basic_auth;
+	const config_setting_t *as;
+	struct listen_addr la;
+	const char *why;
+	int	 r;
+
+	if (s == NULL)
+		return (PFX_OK);
+	as = config_setting_get_member(s, "basic_auth");
+	if (m->listen == NULL)
+		return (conf_error(L, s, "server.tokend.metrics.listen is"
+		    " required (e.g. \"127.0.0.1:9485\" or \"unix:/run/pfxhttp/"
+		    "metrics.sock\"); remove the metrics group to turn them"
+		    " off"));
+	if ((why = listen_addr_parse(m->listen, &la)) != NULL)
+		return (conf_error(L, config_setting_get_member(s, "listen"),
+		    "server.tokend.metrics.listen \"%s\" %s", m->listen, why));
+	if (as == NULL) {
+		if (!la.loopback)
+			conf_warn(L, "server.tokend.metrics.listen %s is not"
+			    " a loopback address and has no basic_auth:"
+			    " whoever reaches it reads the counters",
+			    m->listen);
+		return (PFX_OK);
+	}
+	if (a->username == NULL || *a->username == '\0' ||
+	    strpbrk(a->username, ":\r\n") != NULL)
+		return (conf_error(L, as, "server.tokend.metrics.basic_auth"
+		    ".username is required, without \":\""));
+	if ((a->password == NULL) == (a->password_file == NULL))
+		return (conf_error(L, as, "server.tokend.metrics.basic_auth"
+		    " needs password or password_file (one of them)"));
+	if (a->password != NULL && (*a->password == '\0' ||
+	    strpbrk(a->password, "\r\n") != NULL))
+		return (conf_error(L, as, "server.tokend.metrics.basic_auth"
+		    ".password is empty or has a line break"));
+	if ((r = check_file(L, as, "server.tokend.metrics.basic_auth"
+	    ".password_file", &a->password_file, (L->flags & CONF_SECRETS) ?
+	    CF_READ | CF_SECRET : CF_SECRET)) != PFX_OK)
+		return (r);
+	if (a->password != NULL)
+		L->inline_secret = "server.tokend.metrics.basic_auth.password";
+	if (!(L->flags & CONF_SECRETS)) {
+		free_secret(a->password);
+		a->password = NULL;
+	}
+	m->auth = 1;
+	return (PFX_OK);
+}
+
 static int
 check_tokend(struct loader *L, const config_setting_t *s, struct conf *c)
 {
@@ -1612,7 +1686,8 @@ check_tokend(struct loader *L, const config_setting_t *s, struct conf *c)
 		return (conf_error(L, s, "server.tokend.mode must be an octal"
 		    " mode such as \"0660\""));
 	t->mode_bits = (unsigned int)v;
-	return (PFX_OK);
+	return (check_metrics(L, s != NULL ? config_setting_get_member(s,
+	    "metrics") : NULL, c));
 }
 
 static void

@@ -87,6 +87,19 @@ struct conf_sasl_oidc {
 	long long	 introspection_cache_ttl_ms;	/* 0: none */
 };
 
+/* server.tokend.metrics: Prometheus text at GET /metrics (metrics.c) */
+struct conf_metrics_auth {
+	char		*username;
+	char		*password;	/* tokend only */
+	char		*password_file;
+};
+
+struct conf_metrics {
+	char		*listen;	/* NULL: off */
+	struct conf_metrics_auth basic_auth;
+	int		 auth;		/* basic_auth is set */
+};
+
 struct conf_tokend {
 	char		*socket;
 	char		*mode;
@@ -96,6 +109,7 @@ struct conf_tokend {
 	char		**allowed_groups;
 	size_t		 nallowed_groups;
 	long long	 timeout_ms;	/* tokend's first answer or PENDING */
+	struct conf_metrics metrics;
 	int		 use;		/* configured, or the cache or a
 					   token needs it: lookups go there */
 	unsigned int	 mode_bits;
