@@ -176,7 +176,10 @@ engine_free(struct engine *eng)
 void
 engine_set_conf(struct engine *eng, const struct conf *c)
 {
+	struct entry_counters *old;
+	const struct conf_entry *e;
 	struct job *j;
+	size_t	 i;
 
 	/* spare handles carry the old TLS, proxy and size settings */
 	while ((j = eng->spare) != NULL) {
@@ -184,10 +187,18 @@ engine_set_conf(struct engine *eng, const struct conf *c)
 		job_free(j);
 	}
 	eng->nspare = 0;
-	eng->conf = c;
-	free(eng->counters);
-	free(eng->busy);
+	old = eng->counters;
 	eng->counters = xcalloc(c->nentries + 1, sizeof(*eng->counters));
+	/* an entry that stays (same section and name) keeps its counts:
+	 * a reload is no counter reset for Prometheus */
+	for (i = 0; eng->conf != NULL && i < c->nentries; i++)
+		if ((e = conf_find(eng->conf, c->entries[i].kind,
+		    c->entries[i].name)) != NULL &&
+		    (size_t)(e - eng->conf->entries) < eng->ncounters)
+			eng->counters[i] = old[e - eng->conf->entries];
+	free(old);
+	eng->conf = c;
+	free(eng->busy);
 	eng->busy = xcalloc(c->nentries + 1, sizeof(*eng->busy));
 	eng->ncounters = c->nentries;
 	free(eng->user_agent);

@@ -608,15 +608,17 @@ metrics_tick(struct metrics *m, int ready, long long now)
 int
 metrics_next_ms(const struct metrics *m, long long now)
 {
-	long long d, next = -1;
+	long long d, next = 0;
 	size_t	 i;
 
+	if (m->nconns == 0)
+		return (-1);
 	for (i = 0; i < m->nconns; i++) {
 		d = deadline(m->conns[i]) - now;
-		if (next < 0 || d < next)
+		if (i == 0 || d < next)
 			next = d;
 	}
-	return (next < 0 ? -1 : next <= 0 ? 0 : (int)next);
+	return (next <= 0 ? 0 : (int)next);
 }
 
 long long
