@@ -144,6 +144,7 @@ check "the unit is enabled (multi-user.target.wants)" \
 	"$([ -L /etc/systemd/system/multi-user.target.wants/pfxhttp-tokend.service ]; echo $?)"
 for f in /usr/share/doc/pfxhttp/master.cf.example /usr/share/doc/pfxhttp/README.Debian \
     /usr/share/doc/pfxhttp/examples/pfxhttp-migrate \
+    /usr/share/doc/pfxhttp/examples/pfxhttp.json \
     /usr/share/man/man5/pfxhttp.conf.5.gz \
     /usr/share/man/man8/pfxhttp-spawn.8.gz /usr/share/man/man8/pfxhttp-tokend.8.gz; do
 	check "installed: $f" "$([ -f "$f" ]; echo $?)"
