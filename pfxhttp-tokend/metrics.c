@@ -46,6 +46,7 @@
 #define PAGE_MAX	(64u << 20)	/* a page larger than this: 500 */
 #define SECRET_MAX	4096
 #define ACCEPTS_PER_TICK 16
+#define SNDBUF		65536	/* kernel buffer per scraper */
 
 struct mconn {
 	int		 fd;
@@ -526,7 +527,7 @@ accept_conns(struct metrics *m, long long now)
 	struct epoll_event ev;
 	struct mconn *cn;
 	size_t	 i, old;
-	int	 fd, k;
+	int	 fd, k, sndbuf = SNDBUF;
 
 	for (k = 0; k < ACCEPTS_PER_TICK; k++) {
 		if ((fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK |
@@ -539,6 +540,9 @@ accept_conns(struct metrics *m, long long now)
 					old = i;
 			mconn_close(m, old);
 		}
+		/* the page waits in our buffer, not in a large kernel one */
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		    sizeof(sndbuf));
 		cn = xcalloc(1, sizeof(*cn));
 		cn->fd = fd;
 		cn->started = cn->last = now;

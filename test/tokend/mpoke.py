@@ -8,19 +8,27 @@
                               server closed by then
   mpoke.py ADDR half SECS     send half a request line, then nothing;
                               print the seconds until the server closed
+  mpoke.py ADDR stall AUTH SECS  GET /metrics with a tiny receive
+                              buffer, read nothing for SECS seconds,
+                              then read: "cut N" when the server closed
+                              before the whole answer (N bytes came),
+                              else "whole N"
 
 ADDR is HOST:PORT or unix:/path.
 """
 import socket, sys, time
 
 
-def conn(addr):
+def conn(addr, small=False):
     if addr.startswith("unix:"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(addr[5:])
     else:
         host, port = addr.rsplit(":", 1)
-        s = socket.create_connection((host.strip("[]"), int(port)))
+        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        if small:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.connect((host.strip("[]"), int(port)))
     return s
 
 
@@ -66,6 +74,26 @@ def main():
         ss = [conn(addr) for _ in range(n)]
         time.sleep(secs)
         print(sum(closed(s) for s in ss))
+    elif what == "stall":
+        import base64, re
+        s = conn(addr, small=True)
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+                  + base64.b64encode(sys.argv[3].encode()) + b"\r\n\r\n")
+        time.sleep(float(sys.argv[4]))
+        data = b""
+        s.settimeout(5)
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                data += d
+        except (ConnectionResetError, socket.timeout):
+            pass
+        m = re.search(rb"Content-Length: (\d+)\r\n", data)
+        head = data.find(b"\r\n\r\n")
+        whole = m and head >= 0 and len(data) - head - 4 == int(m.group(1))
+        print("%s %d" % ("whole" if whole else "cut", len(data)))
     elif what == "half":
         s = conn(addr)
         s.sendall(b"GET /metr")

@@ -15,9 +15,10 @@
 #   4. Basic auth: 401 (with WWW-Authenticate) without credentials and
 #      with wrong ones, 200 with the right ones; 404 and 405; HEAD.
 #   5. robustness: garbage, an oversize request (431), idle and
-#      half-sent requests (closed after the idle timeout), more idle
-#      connections than the cap: lookups are answered meanwhile, and
-#      the endpoint still works afterwards.
+#      half-sent requests and a scraper that stops reading a 1 MB page
+#      (closed after the idle timeout), more idle connections than the
+#      cap: lookups are answered meanwhile, and the endpoint still works
+#      afterwards.
 #   6. SIGHUP: to a unix socket (the TCP port is closed), to [::1],
 #      back; an address that cannot be bound keeps the old endpoint.
 #   7. contrib/grafana/pfxhttp.json uses only metric names that a real
@@ -49,6 +50,10 @@ printf 'pa55:w"rd\n' >"$PWF"
 chmod 0600 "$PWF"
 AUTH="prom:pa55:w\"rd"
 
+# 400 more entries: a page of about a megabyte, more than socket buffers
+MANY=$(for i in $(seq 1 400); do
+	printf '  m%d = { target = "http://127.0.0.1:%s/map"; };\n' "$i" "$BP"
+done)
 AUTH_CONF="basic_auth = { username = \"prom\"; password_file = \"$PWF\"; };"
 # write_conf FILE LISTEN [METRICS-EXTRA]: METRICS-EXTRA replaces AUTH_CONF
 write_conf() {
@@ -70,6 +75,7 @@ socket_maps = {
   cached = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result"; };
   down = { target = "http://127.0.0.1:1/map"; value_field = "data.result";
            cache = false; };
+$MANY
 };
 policy_services = {
   pol = { target = "http://127.0.0.1:$BP/policy"; value_field = "policy.result";
@@ -248,19 +254,29 @@ big=$(head -c 10000 /dev/zero | tr '\0' 'a')
 is "a 10 kB header: 431" "$(code -u "$AUTH" -H "X-Big: $big" "$URL")" 431
 is "a lookup after garbage" "$(sm "$TC" demo dave@example.com)" "OK found:dave@example.com"
 
-# idle connections, more than the cap (8), held 4 s (idle limit 3 s)
+# idle connections, more than the cap (8), held 4.5 s (idle limit 3 s);
+# then (newer, so not the ones dropped for room) a scraper that stops
+# reading and one that sends half a request line
 $POKE "$A" idle 12 4.5 >"$T/idle.out" &
 IDLE=$!
 tt_track $IDLE
-sleep 0.5
-timed_check is "a lookup while 12 idle scrapers hold connections" "OK found:erin@example.com" \
-    "... answered in @ms ms" 1000 sm "$TC" demo erin@example.com
-is "a scrape while idle scrapers hold connections" "$(code -u "$AUTH" "$URL")" 200
+sleep 0.3
+$POKE "$A" stall "$AUTH" 4 >"$T/stall.out" &
+STALL=$!
+tt_track $STALL
+sleep 0.2
 $POKE "$A" half 8 >"$T/half.out" &
 HALF=$!
 tt_track $HALF
+sleep 0.3
+timed_check is "a lookup while idle and stalled scrapers hold connections" "OK found:erin@example.com" \
+    "... answered in @ms ms" 1000 sm "$TC" demo erin@example.com
+is "a scrape meanwhile" "$(code -u "$AUTH" "$URL")" 200
 wait $IDLE
 is "all 12 idle connections were closed (cap, idle timeout)" "$(cat "$T/idle.out")" 12
+wait $STALL
+like "a scraper that stops reading a $(wc -c <"$T/s1") byte page is dropped after the idle timeout" \
+    "$(cat "$T/stall.out")" '^cut [0-9]+$'
 wait $HALF
 half=$(cat "$T/half.out")
 like "a half-sent request is closed after the idle timeout (${half}s)" "$half" '^[2-4]\.[0-9]$'
