@@ -3,7 +3,8 @@
  *
  * DESCRIPTION
  *	GET or HEAD /metrics answers the text format (promtext.c); other
- *	paths get 404, other methods 405, anything unparseable 400.  One
+ *	paths get 404, other methods 405, anything unparseable 400 (the
+ *	request head is parsed by lib/codec/httpreq.c).  One
  *	request per connection: the answer says Connection: close and the
  *	socket is closed once it is written.
  *
@@ -37,6 +38,7 @@
 #include "base64.h"
 #include "clock.h"
 #include "err.h"
+#include "httpreq.h"
 #include "io.h"
 #include "listenaddr.h"
 #include "log.h"
@@ -315,43 +317,17 @@ same_secret(const char *got, size_t gotlen, const char *want, size_t wantlen)
 	return (d == 0);
 }
 
-/* header - the value of header name (case-insensitive), trimmed */
-static const char *
-header(const char *hdrs, const char *end, const char *name, size_t *len)
-{
-	size_t	 n = strlen(name);
-	const char *p = hdrs, *eol, *v;
-
-	while (p < end) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if ((size_t)(eol - p) > n && p[n] == ':' &&
-		    strncasecmp(p, name, n) == 0) {
-			v = p + n + 1;
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			*len = (size_t)(eol - v);
-			while (*len > 0 && strchr(" \t\r", v[*len - 1]) != NULL)
-				(*len)--;
-			return (v);
-		}
-		p = eol + 1;
-	}
-	return (NULL);
-}
-
 static int
-authorized(const struct metrics *m, const char *hdrs, const char *end)
+authorized(const struct metrics *m, const struct http_req *rq)
 {
 	struct buf got;
-	const char *v;
-	size_t	 n;
+	const char *v = rq->auth;
+	size_t	 n = rq->authlen;
 	int	 ok;
 
 	if (!m->auth)
 		return (1);
-	if ((v = header(hdrs, end, "Authorization", &n)) == NULL || n < 6 ||
-	    strncasecmp(v, "Basic ", 6) != 0)
+	if (v == NULL || n < 6 || strncasecmp(v, "Basic ", 6) != 0)
 		return (0);
 	for (v += 6, n -= 6; n > 0 && *v == ' '; v++, n--)
 		;
@@ -391,59 +367,39 @@ respond(struct metrics *m, struct mconn *cn, int code, const char *reason,
 	(void)m;
 }
 
-/* tchar - RFC 9110 token characters, for the method */
-static int
-tchar(char c)
-{
-	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 /*
- * serve - the request in cn->in (line and headers, ending at end) to an
- * answer: 400, 405, 401, 404 in that order, else the page
+ * serve - a parsed request to its answer: 400, 405 (httpreq.c), then
+ * 401, 404, else the page
  */
 static void
-serve(struct metrics *m, struct mconn *cn, const char *end)
+serve(struct metrics *m, struct mconn *cn, const struct http_req *rq)
 {
-	const char *p = cn->in, *sp1, *sp2, *eol, *path;
 	struct prom_process pp;
 	struct buf page;
-	size_t	 mlen, plen;
-	int	 head;
 
-	if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-		eol = end;
-	if (eol > p && eol[-1] == '\r')
-		eol--;
-	if ((sp1 = memchr(p, ' ', (size_t)(eol - p))) == NULL ||
-	    (sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1))) == NULL ||
-	    (size_t)(eol - sp2 - 1) != 8 || strncmp(sp2 + 1, "HTTP/1.", 7) !=
-	    0 || (sp2[8] != '0' && sp2[8] != '1')) {
-		respond(m, cn, 400, "Bad Request", NULL, NULL, 0);
-		return;
-	}
-	for (mlen = 0; p + mlen < sp1 && tchar(p[mlen]); mlen++)
-		;
-	if (mlen == 0 || p + mlen != sp1) {
-		respond(m, cn, 400, "Bad Request", NULL, NULL, 0);
-		return;
-	}
-	head = mlen == 4 && memcmp(p, "HEAD", 4) == 0;
-	if (!head && !(mlen == 3 && memcmp(p, "GET", 3) == 0)) {
+	switch (rq->status) {
+	case 200:
+		break;
+	case 405:
 		respond(m, cn, 405, "Method Not Allowed",
 		    "Allow: GET, HEAD\r\n", NULL, 0);
 		return;
-	}
-	if (!authorized(m, eol, end)) {
-		respond(m, cn, 401, "Unauthorized",
-		    "WWW-Authenticate: Basic realm=\"pfxhttp\"\r\n", NULL, head);
+	case 431:
+		respond(m, cn, 431, "Request Header Fields Too Large", NULL,
+		    NULL, 0);
+		return;
+	default:
+		respond(m, cn, 400, "Bad Request", NULL, NULL, 0);
 		return;
 	}
-	path = sp1 + 1;
-	plen = strcspn(path, "? ");
-	if (plen != 8 || memcmp(path, "/metrics", 8) != 0) {
-		respond(m, cn, 404, "Not Found", NULL, NULL, head);
+	if (!authorized(m, rq)) {
+		respond(m, cn, 401, "Unauthorized",
+		    "WWW-Authenticate: Basic realm=\"pfxhttp\"\r\n", NULL,
+		    rq->head);
+		return;
+	}
+	if (rq->pathlen != 8 || memcmp(rq->path, "/metrics", 8) != 0) {
+		respond(m, cn, 404, "Not Found", NULL, NULL, rq->head);
 		return;
 	}
 	memset(&pp, 0, sizeof(pp));
@@ -454,23 +410,11 @@ serve(struct metrics *m, struct mconn *cn, const char *end)
 	buf_init(&page, PAGE_MAX);
 	if (m->page(&page, &pp, m->arg) != PFX_OK) {
 		log_warnx("metrics: the page is too large");
-		respond(m, cn, 500, "Internal Server Error", NULL, NULL, head);
+		respond(m, cn, 500, "Internal Server Error", NULL, NULL,
+		    rq->head);
 	} else
-		respond(m, cn, 200, "OK", NULL, &page, head);
+		respond(m, cn, 200, "OK", NULL, &page, rq->head);
 	buf_free(&page);
-}
-
-/* request_end - where the headers end (after the blank line), or NULL */
-static const char *
-request_end(const char *p, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i + 1 < n; i++)
-		if (p[i] == '\n' && (p[i + 1] == '\n' || (p[i + 1] == '\r' &&
-		    i + 2 < n && p[i + 2] == '\n')))
-			return (p + i + 1);
-	return (NULL);
 }
 
 static void
@@ -488,7 +432,7 @@ watch(struct metrics *m, struct mconn *cn, unsigned int events)
 static int
 conn_io(struct metrics *m, struct mconn *cn, long long now)
 {
-	const char *end;
+	struct http_req rq;
 	ssize_t	 n;
 
 	if (!cn->answered) {
@@ -500,13 +444,9 @@ conn_io(struct metrics *m, struct mconn *cn, long long now)
 			return (1);
 		cn->inlen += (size_t)n;
 		cn->last = now;
-		if ((end = request_end(cn->in, cn->inlen)) != NULL)
-			serve(m, cn, end);
-		else if (cn->inlen == sizeof(cn->in))
-			respond(m, cn, 431, "Request Header Fields Too Large",
-			    NULL, NULL, 0);
-		else
+		if (!http_req_parse(cn->in, cn->inlen, sizeof(cn->in), &rq))
 			return (1);
+		serve(m, cn, &rq);
 		explicit_bzero(cn->in, cn->inlen);	/* credentials */
 		watch(m, cn, EPOLLOUT);
 	}
