@@ -35,6 +35,7 @@ struct centry {
 	struct centry	*hnext;
 	struct centry	*prev, *next;	/* LRU: head = most recent */
 	uint32_t	 stored;	/* ms since the cache began */
+	uint32_t	 hash;		/* key_hash(): kept, not recomputed */
 	uint32_t	 vallen;
 	uint16_t	 keylen;
 	uint8_t		 verdict;
@@ -87,12 +88,6 @@ static size_t
 entry_cost(const struct centry *e)
 {
 	return (entry_size(e->keylen, e->vallen));
-}
-
-static uint32_t
-entry_hash(const struct cache *c, const struct centry *e)
-{
-	return (key_hash(c, e->space, e->data, e->keylen));
 }
 
 /* age - wrap-safe: TTLs are far below 2^32 ms */
@@ -186,7 +181,7 @@ lru_push(struct cache *c, struct centry *e)
 static void
 entry_remove(struct cache *c, struct centry *e)
 {
-	struct centry **pp = &c->tab[entry_hash(c, e) & (c->nbuckets - 1)];
+	struct centry **pp = &c->tab[e->hash & (c->nbuckets - 1)];
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -260,8 +255,8 @@ cache_grow(struct cache *c)
 	for (i = 0; i < c->nbuckets; i++)
 		for (e = c->tab[i]; e != NULL; e = next) {
 			next = e->hnext;
-			e->hnext = ntab[entry_hash(c, e) & (nb - 1)];
-			ntab[entry_hash(c, e) & (nb - 1)] = e;
+			e->hnext = ntab[e->hash & (nb - 1)];
+			ntab[e->hash & (nb - 1)] = e;
 		}
 	free(c->tab);
 	c->tab = ntab;
@@ -331,6 +326,7 @@ cache_put(struct cache *c, const char *sp, size_t splen, const char *key,
 	e->verdict = (uint8_t)verdict;
 	e->space = (uint8_t)space;
 	e->stored = (uint32_t)(now_ms - c->epoch);
+	e->hash = h;
 	memcpy(e->data, key, keylen);
 	memcpy(e->data + keylen, val, vallen);
 	e->hnext = c->tab[h & (c->nbuckets - 1)];

@@ -562,6 +562,7 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 	struct job *j;
 	int	 cached = cc->enabled && e->cache, keyed;
 	size_t	 toklen;
+	uint64_t fhash = 0;
 
 	if (pfx_req_get(req, "token", &toklen) != NULL)
 		/* a bearer token is validated, never sent to a target */
@@ -596,8 +597,10 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 		ec->requests[res->verdict]++;
 		return (PFX_OK);
 	}
+	if (keyed)
+		fhash = flight_hash(eng->flights, j->fkey.data, j->fkey.len);
 	if (keyed && (fl = flight_find(eng->flights, j->fkey.data,
-	    j->fkey.len)) != NULL) {
+	    j->fkey.len, fhash)) != NULL) {
 		job_recycle(j);
 		if (flight_wait(fl, waiter, eng->lim.max_waiters) != PFX_OK) {
 			result_set(res, PFX_TEMPFAIL, "backend busy");
@@ -618,7 +621,7 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 	j->owner = waiter;
 	if (keyed)
 		j->fl = flight_begin(eng->flights, j->fkey.data, j->fkey.len,
-		    j);
+		    fhash, j);
 	job_start(j, 0);
 	return (PFX_EAGAIN);
 }

@@ -16,10 +16,16 @@ struct flights {
 	size_t		 n;
 };
 
-static struct flight **
-bucket(struct flights *fs, const char *key, size_t n)
+uint64_t
+flight_hash(const struct flights *fs, const char *key, size_t n)
 {
-	return (&fs->tab[siphash24(&fs->k, key, n) % NBUCKETS]);
+	return (siphash24(&fs->k, key, n));
+}
+
+static struct flight **
+bucket(struct flights *fs, uint64_t hash)
+{
+	return (&fs->tab[hash % NBUCKETS]);
 }
 
 struct flights *
@@ -55,24 +61,26 @@ flights_count(const struct flights *fs)
 }
 
 struct flight *
-flight_find(struct flights *fs, const char *key, size_t n)
+flight_find(struct flights *fs, const char *key, size_t n, uint64_t hash)
 {
 	struct flight *f;
 
-	for (f = *bucket(fs, key, n); f != NULL; f = f->hnext)
+	for (f = *bucket(fs, hash); f != NULL; f = f->hnext)
 		if (f->keylen == n && memcmp(f->key, key, n) == 0)
 			return (f);
 	return (NULL);
 }
 
 struct flight *
-flight_begin(struct flights *fs, const char *key, size_t n, void *job)
+flight_begin(struct flights *fs, const char *key, size_t n, uint64_t hash,
+    void *job)
 {
-	struct flight **b = bucket(fs, key, n);
+	struct flight **b = bucket(fs, hash);
 	struct flight *f = xcalloc(1, sizeof(*f) + n);
 
 	memcpy(f->key, key, n);
 	f->keylen = n;
+	f->hash = hash;
 	f->job = job;
 	f->hnext = *b;
 	*b = f;
@@ -97,7 +105,7 @@ flight_wait(struct flight *f, void *waiter, size_t max)
 void
 flight_end(struct flights *fs, struct flight *f)
 {
-	struct flight **p = bucket(fs, f->key, f->keylen);
+	struct flight **p = bucket(fs, f->hash);
 
 	for (; *p != NULL; p = &(*p)->hnext)
 		if (*p == f) {

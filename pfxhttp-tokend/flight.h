@@ -11,6 +11,7 @@
 #define PFX_FLIGHT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "siphash.h"
 
@@ -20,6 +21,7 @@ struct flight {
 	void		**waiters;
 	size_t		 nwaiters, wcap;
 	size_t		 keylen;
+	uint64_t	 hash;		/* flight_hash() of the key */
 	char		 key[];
 };
 
@@ -28,10 +30,14 @@ struct flights;
 struct flights *flights_new(const struct sipkey *);
 void	 flights_free(struct flights *);
 size_t	 flights_count(const struct flights *);
+/* flight_hash - the key's hash, computed once for find and begin */
+uint64_t flight_hash(const struct flights *, const char *, size_t);
 /* flight_find - the flight under way for this key, else NULL */
-struct flight *flight_find(struct flights *, const char *, size_t);
+struct flight *flight_find(struct flights *, const char *, size_t,
+	    uint64_t hash);
 /* flight_begin - a new flight for a key that has none */
-struct flight *flight_begin(struct flights *, const char *, size_t, void *job);
+struct flight *flight_begin(struct flights *, const char *, size_t,
+	    uint64_t hash, void *job);
 /* flight_wait - add a waiter; PFX_ETOOBIG past max waiters */
 int	 flight_wait(struct flight *, void *waiter, size_t max);
 /* flight_end - forget the flight (answer its waiters first) */

@@ -13,6 +13,13 @@
 
 static const char hexdig[] = "0123456789ABCDEF";
 
+/* json_plain - printable ASCII that a JSON string holds as it is */
+static int
+json_plain(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
+}
+
 int
 escape_json(struct buf *out, const char *s, size_t n)
 {
@@ -23,6 +30,16 @@ escape_json(struct buf *out, const char *s, size_t n)
 	while (i < n) {
 		unsigned char c = p[i];
 
+		/* most values are plain ASCII: copy a run at once */
+		for (k = i; k < n && json_plain(p[k]); k++)
+			;
+		if (k > i) {
+			r = buf_append(out, p + i, k - i);
+			i = k;
+			if (r != PFX_OK)
+				return (r);
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			char	 e[2] = { '\\', (char)c };
 
@@ -63,21 +80,24 @@ int
 escape_pct_unless(struct buf *out, const char *s, size_t n,
     int (*keep)(unsigned char))
 {
-	size_t	 i;
+	size_t	 i = 0, k;
 	unsigned char c;
 	char	 e[3] = { '%', 0, 0 };
 	int	 r;
 
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (keep(c))
-			r = buf_putc(out, c);
-		else {
-			e[1] = hexdig[c >> 4];
-			e[2] = hexdig[c & 15];
-			r = buf_append(out, e, 3);
+	while (i < n) {
+		for (k = i; k < n && keep((unsigned char)s[k]); k++)
+			;
+		if (k > i) {	/* a run kept as it is, copied at once */
+			if ((r = buf_append(out, s + i, k - i)) != PFX_OK)
+				return (r);
+			if ((i = k) == n)
+				break;
 		}
-		if (r != PFX_OK)
+		c = (unsigned char)s[i++];
+		e[1] = hexdig[c >> 4];
+		e[2] = hexdig[c & 15];
+		if ((r = buf_append(out, e, 3)) != PFX_OK)
 			return (r);
 	}
 	return (PFX_OK);

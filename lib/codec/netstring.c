@@ -102,9 +102,15 @@ proto:
 int
 ns_encode(struct buf *out, const char *p, size_t n)
 {
+	char	 len[24];	/* "%zu:" without printf: keys are made of these */
+	size_t	 i = sizeof(len), v = n;
 	int	 r;
 
-	if ((r = buf_printf(out, "%zu:", n)) != PFX_OK ||
+	len[--i] = ':';
+	do
+		len[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if ((r = buf_append(out, len + i, sizeof(len) - i)) != PFX_OK ||
 	    (r = buf_append(out, p, n)) != PFX_OK ||
 	    (r = buf_putc(out, ',')) != PFX_OK)
 		return (r);

@@ -77,17 +77,24 @@ policy_clear(struct policy *pl)
 static size_t
 policy_finish(struct policy *pl)
 {
-	size_t	 i, j, n = 0;
+	size_t	 namelen[POLICY_MAX_ATTRS];
+	size_t	 i, j, n = 0, len;
 	const char *name;
 
+	/* a repeated name keeps its first place and its last value; the
+	 * length is compared first, names share their prefixes */
 	for (i = 0; i < pl->n; i++) {
 		name = pl->arena.data + pl->off[i];
+		len = pl->eq[i] - pl->off[i] - 1;
 		for (j = 0; j < n; j++)
-			if (strcmp(pl->attrs[j].name, name) == 0)
+			if (namelen[j] == len &&
+			    memcmp(pl->attrs[j].name, name, len) == 0)
 				break;
 		pl->attrs[j].name = name;
 		pl->attrs[j].value = pl->arena.data + pl->eq[i];
-		pl->attrs[j].valuelen = strlen(pl->attrs[j].value);
+		pl->attrs[j].valuelen = (i + 1 < pl->n ? pl->off[i + 1] :
+		    pl->arena.len) - pl->eq[i] - 1;
+		namelen[j] = len;
 		if (j == n)
 			n++;
 	}

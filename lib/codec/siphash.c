@@ -16,65 +16,53 @@
 static uint64_t
 load_le64(const unsigned char *p)
 {
-	uint64_t v = 0;
-	int	 i;
+	uint64_t v;
 
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
+	memcpy(&v, p, 8);	/* one load, not eight */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return (v);
 }
 
-static void
-sipround(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = ROTL(v[1], 13);
-	v[1] ^= v[0];
-	v[0] = ROTL(v[0], 32);
-	v[2] += v[3];
-	v[3] = ROTL(v[3], 16);
-	v[3] ^= v[2];
-	v[0] += v[3];
-	v[3] = ROTL(v[3], 21);
-	v[3] ^= v[0];
-	v[2] += v[1];
-	v[1] = ROTL(v[1], 17);
-	v[1] ^= v[2];
-	v[2] = ROTL(v[2], 32);
-}
+/* the state lives in four locals, so that it stays in registers */
+#define SIPROUND do {						\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
 
-static void
-compress(uint64_t v[4], uint64_t m)
-{
-	v[3] ^= m;
-	sipround(v);
-	sipround(v);
-	v[0] ^= m;
-}
+#define COMPRESS(m) do {					\
+	uint64_t m_ = (m);					\
+	v3 ^= m_; SIPROUND; SIPROUND; v0 ^= m_;			\
+} while (0)
 
 uint64_t
 siphash24(const struct sipkey *k, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	unsigned char last[8];
-	uint64_t v[4];
+	uint64_t v0, v1, v2, v3;
 	size_t	 i, tail = n & 7;
 
-	v[0] = k->k0 ^ 0x736f6d6570736575ULL;
-	v[1] = k->k1 ^ 0x646f72616e646f6dULL;
-	v[2] = k->k0 ^ 0x6c7967656e657261ULL;
-	v[3] = k->k1 ^ 0x7465646279746573ULL;
+	v0 = k->k0 ^ 0x736f6d6570736575ULL;
+	v1 = k->k1 ^ 0x646f72616e646f6dULL;
+	v2 = k->k0 ^ 0x6c7967656e657261ULL;
+	v3 = k->k1 ^ 0x7465646279746573ULL;
 	for (i = 0; i + 8 <= n; i += 8)
-		compress(v, load_le64(p + i));
+		COMPRESS(load_le64(p + i));
 	memset(last, 0, sizeof(last));
 	if (tail > 0)
 		memcpy(last, p + i, tail);
 	last[7] = (unsigned char)n;
-	compress(v, load_le64(last));
-	v[2] ^= 0xff;
-	for (i = 0; i < 4; i++)
-		sipround(v);
-	return (v[0] ^ v[1] ^ v[2] ^ v[3]);
+	COMPRESS(load_le64(last));
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return (v0 ^ v1 ^ v2 ^ v3);
 }
 
 void

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "err.h"
 #include "http.h"
+#include "kind.h"
 #include "xalloc.h"
 
 static int	 curl_ready;
@@ -160,13 +161,20 @@ http_response_free(struct http_response *r)
 
 /*
  * libcurl's own buffers hold what it sent and received: a login's
- * JSON with its password, an Authorization header.  Its memory is
- * wiped when it is freed or moved, so no copy outlives the request.
+ * JSON with its password, an Authorization header.  Once a
+ * configuration holds a credential (wipe_on, never turned off: a
+ * reload may have added one), its memory is wiped when it is freed or
+ * moved, so no copy outlives the request.  Without one, the requests
+ * carry lookup keys only, and wiping every buffer libcurl frees (some
+ * 60 per request, its transfer buffers among them) would cost more
+ * than the request's own work.
  */
+static int	 wipe_on;
+
 static void
 wipe_free(void *p)
 {
-	if (p != NULL)
+	if (p != NULL && wipe_on)
 		explicit_bzero(p, malloc_usable_size(p));
 	free(p);
 }
@@ -179,6 +187,8 @@ wipe_realloc(void *p, size_t n)
 
 	if (p == NULL)
 		return (malloc(n));
+	if (!wipe_on)
+		return (realloc(p, n));
 	if (n == 0) {
 		wipe_free(p);
 		return (NULL);
@@ -189,6 +199,43 @@ wipe_realloc(void *p, size_t n)
 	memcpy(q, p, old < n ? old : n);
 	wipe_free(p);
 	return (q);
+}
+
+/* userinfo - a target with "user:password@" in its authority */
+static int
+userinfo(const char *url)
+{
+	const char *p = strstr(url, "://");
+	size_t	 n;
+
+	if (p == NULL)
+		return (0);
+	p += 3;
+	n = strcspn(p, "/?#");
+	return (memchr(p, '@', n) != NULL);
+}
+
+/*
+ * holds_credentials - what may pass through libcurl's memory: a login
+ * (the SASL kind), a password or token of the entry's, any custom
+ * header (API keys travel there), an OIDC client's secret or token
+ */
+static int
+holds_credentials(const struct conf *c)
+{
+	const struct conf_entry *e;
+	size_t	 i;
+
+	for (i = 0; i < c->nentries; i++) {
+		e = &c->entries[i];
+		if (kinds[e->kind]->secret || e->auth_token != NULL ||
+		    e->http_auth_basic != NULL || e->ncustom_headers > 0 ||
+		    e->backend_oidc_auth.enabled ||
+		    e->sasl_oidc_auth.client.enabled ||
+		    (e->target != NULL && userinfo(e->target)))
+			return (1);
+	}
+	return (0);
 }
 
 int
@@ -210,6 +257,8 @@ http_easy_new(const struct conf *c, struct buf *body)
 			return (NULL);
 		curl_ready = 1;
 	}
+	if (!wipe_on && holds_credentials(c))
+		wipe_on = 1;
 	if ((h = curl_easy_init()) == NULL)
 		return (NULL);
 	http_easy_options(h, c, body, curl_easy_setopt);

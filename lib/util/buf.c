@@ -46,7 +46,7 @@ buf_grow(struct buf *b, size_t need)
 }
 
 int
-buf_append(struct buf *b, const void *p, size_t n)
+buf_append_grow(struct buf *b, const void *p, size_t n)
 {
 	if (n > b->max - b->len)
 		return (PFX_ETOOBIG);
@@ -63,14 +63,6 @@ int
 buf_puts(struct buf *b, const char *s)
 {
 	return (buf_append(b, s, strlen(s)));
-}
-
-int
-buf_putc(struct buf *b, int c)
-{
-	char	 ch = (char)c;
-
-	return (buf_append(b, &ch, 1));
 }
 
 int

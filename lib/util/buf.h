@@ -9,6 +9,9 @@
 #define PFX_BUF_H
 
 #include <stddef.h>
+#include <string.h>
+
+#include "err.h"
 
 struct buf {
 	char	*data;
@@ -20,9 +23,34 @@ struct buf {
 #define BUF_UNLIMITED	((size_t)-2)
 
 void	 buf_init(struct buf *, size_t max);
-int	 buf_append(struct buf *, const void *, size_t);
+/* buf_append_grow - buf_append when the buffer must grow first */
+int	 buf_append_grow(struct buf *, const void *, size_t);
+
+/*
+ * buf_append, buf_putc - inline while the buffer has room: keys, JSON
+ * and headers are built from many short pieces
+ */
+static inline int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (n > b->max - b->len || b->data == NULL || n > b->cap - b->len)
+		return (buf_append_grow(b, p, n));
+	if (n != 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return (PFX_OK);
+}
+
+static inline int
+buf_putc(struct buf *b, int c)
+{
+	char	 ch = (char)c;
+
+	return (buf_append(b, &ch, 1));
+}
+
 int	 buf_puts(struct buf *, const char *);
-int	 buf_putc(struct buf *, int);
 int	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_reset(struct buf *);
