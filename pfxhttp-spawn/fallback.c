@@ -101,6 +101,19 @@ fallback_lookup(const char *conf_path, int log_to_stderr,
 }
 
 void
+fallback_explain(const char *conf_path, int log_to_stderr,
+    const char *section, const char *name, const struct pfx_req *req,
+    long long deadline, struct pfx_result *res, struct buf *json,
+    struct buf *text)
+{
+	if (!fallback_load(conf_path, log_to_stderr)) {
+		result_set(res, PFX_TEMPFAIL, "backend unavailable");
+		return;
+	}
+	fb.api->explain(fb.d, section, name, req, deadline, res, json, text);
+}
+
+void
 fallback_verdict(const char *conf_path, int log_to_stderr, const char *name,
     const struct pfx_req *req, int fd, long long len, long long deadline,
     struct pfx_result *res)

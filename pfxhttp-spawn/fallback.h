@@ -18,6 +18,11 @@ void	 fallback_verdict(const char *conf_path, int log_to_stderr,
 	    const char *name, const struct pfx_req *, int fd, long long len,
 	    long long deadline_ms, struct pfx_result *);
 /* fallback_check - load the configuration with every check (-t) */
+/* fallback_explain - fallback_lookup with its trace (JSON and text) */
+void	 fallback_explain(const char *conf_path, int log_to_stderr,
+	    const char *section, const char *name, const struct pfx_req *,
+	    long long deadline_ms, struct pfx_result *, struct buf *json,
+	    struct buf *text);
 int	 fallback_check(const char *conf_path, char *err, size_t errlen);
 void	 fallback_unload(void);
 

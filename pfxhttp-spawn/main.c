@@ -6,6 +6,7 @@
  *	pfxhttp-spawn [-c FILE] tcp NAME
  *	pfxhttp-spawn [-c FILE] policy NAME
  *	pfxhttp-spawn [-c FILE] -t
+ *	pfxhttp-spawn [-c FILE] explain KIND NAME KEY|ATTR=VALUE... [--json]
  *
  * DESCRIPTION
  *	Postfix spawn(8) starts one process per client connection, with
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "explain.h"
 #include "fallback.h"
 #include "filter.h"
 #include "kind.h"
@@ -40,6 +42,8 @@ usage(FILE *f)
 	    "       pfxhttp-spawn [-c FILE] sasl NAME\n"
 	    "       pfxhttp-spawn [-c FILE] smtpfilter NAME\n"
 	    "       pfxhttp-spawn [-c FILE] -t\n"
+	    "       pfxhttp-spawn [-c FILE] explain socketmap|tcp|policy NAME"
+	    " KEY|ATTR=VALUE... [--json]\n"
 	    "       pfxhttp-spawn --version | -h\n"
 	    "The configuration defaults to $PFXHTTP_CONFIG or "
 	    CONF_DEFAULT_PATH ".\n");
@@ -147,6 +151,7 @@ main(int argc, char **argv)
 		{ "test", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_args sa;
@@ -154,7 +159,7 @@ main(int argc, char **argv)
 	const char *path = NULL, *name = NULL;
 	struct conf *conf;
 	char	 err[1024];
-	int	 ch, check = 0, tty, rc, need_direct;
+	int	 ch, check = 0, tty, rc, need_direct, json = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -170,6 +175,9 @@ main(int argc, char **argv)
 		case 'V':
 			printf("pfxhttp-spawn %s\n", PFXHTTP_VERSION);
 			return (0);
+		case 'j':
+			json = 1;
+			break;
 		default:
 			if (isatty(STDERR_FILENO))
 				usage(stderr);
@@ -180,6 +188,14 @@ main(int argc, char **argv)
 	argv += optind;
 	if (path == NULL && (path = getenv("PFXHTTP_CONFIG")) == NULL)
 		path = CONF_DEFAULT_PATH;
+	/* an interactive command: its output is for the terminal */
+	if (argc > 0 && strcmp(argv[0], "explain") == 0)
+		return (explain_main(path, argc - 1, argv + 1, json));
+	if (json) {
+		if (isatty(STDERR_FILENO))
+			usage(stderr);
+		return (64);
+	}
 
 	if (check) {
 		if (argc != 0) {

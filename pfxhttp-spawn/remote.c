@@ -48,9 +48,14 @@ remote_free(struct remote *rm)
 	free(rm);
 }
 
-int
-remote_lookup(struct remote *rm, const char *section, const char *name,
-    const struct pfx_req *req, long long deadline, struct pfx_result *res)
+/*
+ * ask - LOOKUP, or EXPLAIN when json and text are given: its answer is
+ * TRACE with the trace rendered both ways, appended there
+ */
+static int
+ask(struct remote *rm, const char *section, const char *name,
+    const struct pfx_req *req, long long deadline, struct pfx_result *res,
+    struct buf *json, struct buf *text)
 {
 	struct tok_msg rq, rp;
 	enum pfx_verdict v;
@@ -70,11 +75,13 @@ remote_lookup(struct remote *rm, const char *section, const char *name,
 	do
 		left[--k] = (char)('0' + left_ms % 10);
 	while ((left_ms /= 10) != 0);
-	tok_init(&rq, "LOOKUP");
+	tok_init(&rq, json != NULL ? "EXPLAIN" : "LOOKUP");
 	tok_adds(&rq, section);
 	tok_adds(&rq, name);
 	tok_add(&rq, left + k, sizeof(left) - k);
 	tok_adds(&rq, (req->flags & PFX_REQ_SECRET) ? "secret" : "");
+	if (req->rid != NULL)
+		tok_adds(&rq, req->rid);
 	for (i = 0; i < req->nattrs; i++) {
 		tok_adds(&rq, req->attrs[i].name);
 		tok_add(&rq, req->attrs[i].value, req->attrs[i].valuelen);
@@ -88,6 +95,15 @@ remote_lookup(struct remote *rm, const char *section, const char *name,
 		/* tokend said PENDING: the backend is slow, not tokend */
 		result_set(res, PFX_TIMEOUT, "backend timed out");
 		return (PFX_OK);
+	}
+	if (r == PFX_OK && json != NULL && tok_is(&rp, 0, "TRACE") &&
+	    rp.n == 6) {
+		/* the trace goes to the terminal; the rest is an ANSWER */
+		(void)buf_append(json, rp.f[4], rp.len[4]);
+		(void)buf_append(text, rp.f[5], rp.len[5]);
+		rp.f[0] = "ANSWER";
+		rp.len[0] = 6;
+		rp.n = 4;
 	}
 	if (r == PFX_OK && tok_is(&rp, 0, "ANSWER") && rp.n == 4 &&
 	    (v = verdict_from_word(rp.f[1], rp.len[1])) < PFX_VERDICT_COUNT &&
@@ -113,4 +129,19 @@ remote_lookup(struct remote *rm, const char *section, const char *name,
 	rm->logged = 1;
 	rm->down_until = clock_ms() + BACKOFF_MS;
 	return (PFX_EIO);
+}
+
+int
+remote_lookup(struct remote *rm, const char *section, const char *name,
+    const struct pfx_req *req, long long deadline, struct pfx_result *res)
+{
+	return (ask(rm, section, name, req, deadline, res, NULL, NULL));
+}
+
+int
+remote_explain(struct remote *rm, const char *section, const char *name,
+    const struct pfx_req *req, long long deadline, struct pfx_result *res,
+    struct buf *json, struct buf *text)
+{
+	return (ask(rm, section, name, req, deadline, res, json, text));
 }

@@ -17,5 +17,9 @@ void	 remote_free(struct remote *);
  */
 int	 remote_lookup(struct remote *, const char *section, const char *name,
 	    const struct pfx_req *, long long deadline_ms, struct pfx_result *);
+/* remote_explain - EXPLAIN: the lookup, and its trace (JSON and text) */
+int	 remote_explain(struct remote *, const char *section, const char *name,
+	    const struct pfx_req *, long long deadline_ms, struct pfx_result *,
+	    struct buf *json, struct buf *text);
 
 #endif

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -25,11 +26,20 @@
 #include "err.h"
 #include "fallback.h"
 #include "io.h"
+#include "kind.h"
 #include "log.h"
 #include "remote.h"
+#include "rid.h"
 #include "serve.h"
 
 #define READ_CHUNK	4096	/* stack pages count as private memory */
+
+/* tally - what one connection asked, for its summary line (debug) */
+struct tally {
+	unsigned long	 verdicts[PFX_VERDICT_COUNT];
+	unsigned long	 requests;
+	long long	 opened, lookup_ms;
+};
 
 /* look_up - through tokend when it answers, else directly */
 
@@ -50,11 +60,13 @@ look_up(const struct serve_args *a, struct remote *rm,
 
 static enum proto_status
 answer(const struct serve_args *a, struct remote *rm, void *st,
-    const struct pfx_req *req, struct pfx_result *res, struct buf *out)
+    const struct pfx_req *req, struct pfx_result *res, struct buf *out,
+    struct tally *ty)
 {
 	const struct conf_entry *e = a->entry;
 	const char *map = NULL, *key;
 	size_t	 maplen, keylen;
+	long long t0 = clock_ms();
 	char	 safe[128];
 
 	if (e == NULL && ((map = pfx_req_get(req, "name", &maplen)) == NULL ||
@@ -65,12 +77,18 @@ answer(const struct serve_args *a, struct remote *rm, void *st,
 		result_set(res, PFX_PERMFAIL, "unknown map name");
 	} else
 		look_up(a, rm, e, req, res);
+	ty->requests++;
+	ty->verdicts[res->verdict]++;
+	ty->lookup_ms += clock_ms() - t0;
 	if (log_enabled(LOG_LVL_DEBUG) && !(req->flags & PFX_REQ_SECRET))
-		log_debug("%s %s: \"%s\": %s", a->ops->name,
+		log_debug("%s %s: \"%s\": %s rid=%s", a->ops->name,
 		    e != NULL ? e->name : "?",
 		    (key = pfx_req_get(req, "key", &keylen)) != NULL ?
 		    log_safe(safe, sizeof(safe), key, keylen) : "(policy)",
-		    verdict_name(res->verdict));
+		    verdict_name(res->verdict), req->rid);
+	else if (log_enabled(LOG_LVL_DEBUG))
+		log_debug("%s %s: %s rid=%s", a->ops->name, e != NULL ?
+		    e->name : "?", verdict_name(res->verdict), req->rid);
 	return (a->ops->reply(st, res, out));
 }
 
@@ -104,6 +122,39 @@ codec_opts(const struct serve_args *a, struct proto_opts *po, char *cookie,
 	po->cookie = cookie;
 }
 
+/* summary - the connection's line at its end (debug) */
+static void
+summary(const struct serve_args *a, const struct tally *ty)
+{
+	if (!log_enabled(LOG_LVL_DEBUG))
+		return;
+	log_debug("%s%s%s: connection closed: %lu requests (found %lu,"
+	    " notfound %lu, temp %lu, timeout %lu, perm %lu), %lldms in"
+	    " lookups, open %lldms", a->ops->name, a->entry != NULL ? " " :
+	    "", a->entry != NULL ? a->entry->name : "", ty->requests,
+	    ty->verdicts[PFX_FOUND], ty->verdicts[PFX_NOTFOUND],
+	    ty->verdicts[PFX_TEMPFAIL], ty->verdicts[PFX_TIMEOUT],
+	    ty->verdicts[PFX_PERMFAIL], ty->lookup_ms, clock_ms() -
+	    ty->opened);
+}
+
+/*
+ * request_id - this request's id: Postfix's queue id first when the
+ * kind has one (policy), then 16 hex digits
+ */
+static void
+request_id(const struct serve_args *a, struct pfx_req *req, uint64_t *state,
+    char *rid)
+{
+	const char *attr = kinds[a->kind]->rid_attr, *qid = NULL;
+	size_t	 qlen = 0;
+
+	if (attr != NULL)
+		qid = pfx_req_get(req, attr, &qlen);
+	rid_make(rid, state, qid, qlen);
+	req->rid = rid;
+}
+
 int
 serve(const struct serve_args *a)
 {
@@ -114,13 +165,21 @@ serve(const struct serve_args *a)
 	struct pollfd pfd;
 	struct buf out;
 	enum proto_status ps;
-	char	 in[READ_CHUNK], cookie[33] = "";
+	char	 in[READ_CHUNK], cookie[33] = "", rid[RID_MAX + 1];
+	struct tally ty;
+	uint64_t rid_state;
 	const char *why;
 	size_t	 off, used;
 	ssize_t	 n;
 	void	*st;
 	int	 timeout;
 
+	memset(&ty, 0, sizeof(ty));
+	ty.opened = clock_ms();
+	/* one random seed per connection, no system call per request */
+	if (getrandom(&rid_state, sizeof(rid_state), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(rid_state))
+		rid_state = (uint64_t)clock_ms() ^ (uint64_t)getpid() << 32;
 	codec_opts(a, &po, cookie, sizeof(cookie));
 	st = a->ops->create(&po);
 	if (a->conf->tokend.use)
@@ -173,8 +232,10 @@ serve(const struct serve_args *a)
 			used = 0;
 			ps = a->ops->feed(st, in + off, (size_t)n - off, &used,
 			    &req, &out, &why);
-			if (ps == PROTO_REQUEST)
-				ps = answer(a, rm, st, &req, &res, &out);
+			if (ps == PROTO_REQUEST) {
+				request_id(a, &req, &rid_state, rid);
+				ps = answer(a, rm, st, &req, &res, &out, &ty);
+			}
 			else if (why != NULL)
 				log_warnx("%s: %s", a->ops->name, why);
 			if (out.len > 0 && io_write_all(a->out, out.data,
@@ -190,6 +251,7 @@ serve(const struct serve_args *a)
 		explicit_bzero(in, (size_t)n);
 	}
 done:
+	summary(a, &ty);
 	explicit_bzero(in, sizeof(in));
 	buf_free(&out);
 	result_free(&res);

@@ -31,8 +31,11 @@
 #include "err.h"
 #include "flight.h"
 #include "log.h"
+#include "lookup_log.h"
 #include "mapping.h"
 #include "request.h"
+#include "rid.h"
+#include "trace_entry.h"
 #include "transfer.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -64,6 +67,9 @@ struct job {
 	long long	 deadline, started;
 	int		 renewed, in_multi;
 	int		 keyed;		/* fkey holds a cache key */
+	int		 called, answered;	/* for the log line */
+	char		 rid[RID_MAX + 1];
+	struct trace	*trace;		/* an explained lookup's, or NULL */
 	struct job	*prev, *next;
 };
 
@@ -278,7 +284,7 @@ flight_key(struct buf *k, size_t *spacelen, const struct conf_entry *e,
 
 static int
 cache_answer(struct engine *eng, const struct buf *fk, size_t spacelen,
-    long long max_age, int want, struct pfx_result *res)
+    long long max_age, int want, struct trace *t, struct pfx_result *res)
 {
 	const char *val;
 	size_t	 vallen;
@@ -291,6 +297,8 @@ cache_answer(struct engine *eng, const struct buf *fk, size_t spacelen,
 		return (0);
 	result_set(res, (enum pfx_verdict)verdict, NULL);
 	(void)buf_append(&res->value, val, vallen);
+	trace_num(t, "age_ms", age);
+	trace_num(t, "max_age_ms", max_age);
 	return (1);
 }
 
@@ -340,6 +348,8 @@ job_recycle(struct job *j)
 	j->owner = NULL;
 	j->token_wait = NULL;
 	j->renewed = j->in_multi = 0;
+	j->called = j->answered = 0;
+	j->trace = NULL;
 	/* a spare keeps small buffers only: no peer makes tokend grow */
 	if (eng->nspare >= SPARE_JOBS || j->storecap > SPARE_BUF ||
 	    j->rq.body.cap > SPARE_BUF || j->rq.attrjson.cap > SPARE_BUF ||
@@ -397,6 +407,10 @@ copy_req(struct job *j, const struct pfx_req *req)
 	j->req.attrs = j->av;
 	j->req.nattrs = req->nattrs;
 	j->req.flags = req->flags;
+	j->rid[0] = '\0';
+	if (req->rid != NULL && strlen(req->rid) <= RID_MAX)
+		memcpy(j->rid, req->rid, strlen(req->rid) + 1);
+	j->req.rid = j->rid;
 	j->nav = req->nattrs;
 	return (PFX_OK);
 }
@@ -410,17 +424,29 @@ finish(struct job *j, struct pfx_result *res)
 	struct entry_counters *ec = engine_counters(eng, j->e);
 	const struct conf_cache *cc = &j->c->cache;
 	struct flight *fl = j->fl;
+	struct lookup_outcome o = { j->e, j->req.rid, clock_ms() - j->started,
+	    j->called, &j->tr.resp, j->answered, 0 };
+	struct trace *t = j->trace;
 	size_t	 i;
 
+	trace_step(t, "cache");
+	if (!(cc->enabled && j->e->cache && j->keyed))
+		trace_strz(t, "decision", "not kept: no cache for this"
+		    " entry or request");
 	if (cc->enabled && j->e->cache && j->keyed) {
 		switch (cacheable_keep(j->e, res)) {
 		case KEEP_STORE:
+			trace_strz(t, "decision", "stored: a definitive"
+			    " answer");
 			cache_put(eng->cache, j->fkey.data, j->spacelen,
 			    j->fkey.data + j->spacelen + 1,
 			    j->fkey.len - j->spacelen - 1, (int)res->verdict,
 			    res->value.data, res->value.len, clock_ms());
 			break;
 		case KEEP_FORGET:
+			trace_strz(t, "decision", cc->negative_ttl_ms > 0 ?
+			    "stored a not-found (negative_ttl)" : "deleted: a"
+			    " not-found replaces an older positive");
 			/* a not-found replaces an older positive */
 			if (cc->negative_ttl_ms > 0)
 				cache_put(eng->cache, j->fkey.data,
@@ -433,19 +459,29 @@ finish(struct job *j, struct pfx_result *res)
 				    j->fkey.len - j->spacelen - 1);
 			break;
 		case KEEP_NONE:
+			trace_strz(t, "decision", res->verdict == PFX_TEMPFAIL
+			    || res->verdict == PFX_TIMEOUT ? "the backend"
+			    " failed: a cached answer within ttl?" :
+			    "not kept");
 			if ((res->verdict == PFX_TEMPFAIL ||
 			    res->verdict == PFX_TIMEOUT) && cache_answer(eng,
-			    &j->fkey, j->spacelen, cc->ttl_ms, PFX_FOUND,
+			    &j->fkey, j->spacelen, cc->ttl_ms, PFX_FOUND, t,
 			    res)) {
 				ec->stale_serves++;
-				log_info("%s %s: backend failed; answered from"
-				    " the cache", conf_kind_section(j->e->kind),
-				    j->e->name);
-			}
+				o.from_cache = 1;
+				trace_strz(t, "stale", "served: the cached"
+				    " answer replaces the failure");
+			} else if (res->verdict == PFX_TEMPFAIL ||
+			    res->verdict == PFX_TIMEOUT)
+				trace_strz(t, "stale", "none in the cache");
 			break;
 		}
 	}
 	counters_latency(ec, clock_ms() - j->started);
+	lookup_log(&o, res);
+	trace_result(t, res);
+	/* the trace is the owner's from here on (it may free it) */
+	j->trace = NULL;
 	if (j->owner != NULL) {
 		ec->requests[res->verdict]++;
 		eng->reply(j->owner, res, eng->arg);
@@ -490,14 +526,13 @@ job_send(struct job *j, const char *bearer)
 	}
 	if (request_build(&j->rq, j->e, &j->req, eng->user_agent, bearer) !=
 	    PFX_OK) {
-		log_warnx("%s %s: request too large",
-		    conf_kind_section(j->e->kind), j->e->name);
 		result_set(&j->res, PFX_PERMFAIL, "request too large");
 		finish(j, &j->res);
 		return;
 	}
 	request_http(&j->rq, j->e, j->e->timeout_ms < left ? j->e->timeout_ms :
 	    left, &j->hr);
+	trace_request(j->trace, &j->hr, &j->req);
 	if (transfer_prepare(&j->tr, &j->hr) != PFX_OK ||
 	    curl_multi_add_handle(eng->multi, j->tr.h) != CURLM_OK) {
 		request_clear(&j->rq);
@@ -505,6 +540,7 @@ job_send(struct job *j, const char *bearer)
 		return;
 	}
 	j->in_multi = 1;
+	j->called = 1;
 	ec = engine_counters(eng, j->e);
 	ec->backend_calls++;
 	/* libcurl queues it when the host's connections are all busy */
@@ -516,19 +552,35 @@ job_send(struct job *j, const char *bearer)
 
 static void
 job_token(struct job *j, enum oidc_answer a, const char *token,
-    const char *why)
+    long long life, const char *how, const char *why)
 {
 	switch (a) {
 	case OIDC_TOKEN:
+		/* which client, and for how long: never the token */
+		trace_step(j->trace, "token");
+		trace_strz(j->trace, "client_id",
+		    j->e->backend_oidc_auth.client_id);
+		trace_strz(j->trace, "configuration_uri",
+		    j->e->backend_oidc_auth.configuration_uri);
+		trace_strz(j->trace, "source", how);
+		trace_num(j->trace, "remaining_s", life / 1000);
 		job_send(j, token);
 		break;
 	case OIDC_FAIL:
 		/* oidc.c logged why, once per fetch */
-		(void)why;
+		trace_step(j->trace, "token");
+		trace_strz(j->trace, "client_id",
+		    j->e->backend_oidc_auth.client_id);
+		trace_strz(j->trace, "source", "failed");
+		trace_strz(j->trace, "error", why);
 		fail_job(j, PFX_TEMPFAIL, "backend token unavailable",
 		    BERR_TOKEN);
 		break;
 	case OIDC_WAIT:
+		trace_step(j->trace, "token");
+		trace_strz(j->trace, "client_id",
+		    j->e->backend_oidc_auth.client_id);
+		trace_strz(j->trace, "source", "none usable: fetching one");
 		break;
 	}
 }
@@ -548,13 +600,19 @@ job_start(struct job *j, int renew)
 	    clock_ms(), &j->token_wait, &token, &life, &why);
 	if (a != OIDC_WAIT)
 		j->token_wait = NULL;
-	job_token(j, a, token, why);
+	job_token(j, a, token, life, renew ? "renewed" : "cached", why);
 }
 
-int
-engine_lookup(struct engine *eng, const struct conf_entry *e,
+/*
+ * start - engine_lookup, and with a trace engine_explain.  An explained
+ * lookup neither joins a call under way nor lets others join its own:
+ * the trace is of its own call.  It reads and writes the cache as any
+ * lookup does.
+ */
+static int
+start(struct engine *eng, const struct conf_entry *e,
     const struct pfx_req *req, long long deadline, void *waiter,
-    struct pfx_result *res)
+    struct trace *t, struct pfx_result *res)
 {
 	const struct conf_cache *cc = &eng->conf->cache;
 	struct entry_counters *ec = engine_counters(eng, e);
@@ -568,6 +626,7 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 		/* a bearer token is validated, never sent to a target */
 		return (validator_check(eng->val, e, req, deadline, waiter,
 		    res));
+	trace_entry(t, "tokend", eng->conf, e, req);
 	j = job_new(eng);
 	j->c = eng->conf;
 	/* values as large as Postfix takes, and as spawn will accept */
@@ -584,23 +643,40 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 		result_set(res, PFX_TEMPFAIL, keyed == PFX_ETOOBIG ?
 		    "request too large" : "malformed request");
 		ec->requests[PFX_TEMPFAIL]++;
+		trace_result(t, res);
 		return (PFX_OK);
 	}
 	keyed = keyed == PFX_OK;
 	j->keyed = keyed;
+	trace_step(t, "cache");
+	if (!keyed || !cached)
+		trace_strz(t, "lookup", !cached ? "off for this entry" :
+		    "no cache key (the request holds a secret)");
+	else
+		trace_fmt(t, "lookup", "fresh answers: %s; not-found"
+		    " answers: %s", cc->serve_fresh ? "served within"
+		    " fresh_ttl" : "not served (serve_fresh is off)",
+		    cc->negative_ttl_ms > 0 ? "served within negative_ttl" :
+		    "not kept");
 	if (keyed && cached && ((cc->serve_fresh && cache_answer(eng, &j->fkey,
-	    j->spacelen, cc->fresh_ttl_ms, PFX_FOUND, res)) ||
+	    j->spacelen, cc->fresh_ttl_ms, PFX_FOUND, t, res)) ||
 	    (cc->negative_ttl_ms > 0 && cache_answer(eng, &j->fkey,
-	    j->spacelen, cc->negative_ttl_ms, PFX_NOTFOUND, res)))) {
+	    j->spacelen, cc->negative_ttl_ms, PFX_NOTFOUND, t, res)))) {
 		job_recycle(j);
 		ec->cache_hits++;
 		ec->requests[res->verdict]++;
+		trace_strz(t, "decision", res->verdict == PFX_FOUND ?
+		    "hit: a fresh answer, no backend call" : "hit: a"
+		    " negative answer, no backend call");
+		trace_result(t, res);
 		return (PFX_OK);
 	}
-	if (keyed)
+	if (keyed && cached)
+		trace_strz(t, "decision", "miss: the backend is called");
+	if (keyed && t == NULL)
 		fhash = flight_hash(eng->flights, j->fkey.data, j->fkey.len);
-	if (keyed && (fl = flight_find(eng->flights, j->fkey.data,
-	    j->fkey.len, fhash)) != NULL) {
+	if (t == NULL && keyed && (fl = flight_find(eng->flights,
+	    j->fkey.data, j->fkey.len, fhash)) != NULL) {
 		job_recycle(j);
 		if (flight_wait(fl, waiter, eng->lim.max_waiters) != PFX_OK) {
 			result_set(res, PFX_TEMPFAIL, "backend busy");
@@ -608,6 +684,11 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 			return (PFX_OK);
 		}
 		ec->coalesced++;
+		if (log_enabled(LOG_LVL_DEBUG))
+			log_debug("%s %s: joins the call of rid=%s rid=%s",
+			    conf_kind_section(e->kind), e->name,
+			    ((struct job *)fl->job)->rid, req->rid != NULL ?
+			    req->rid : "-");
 		if (((struct job *)fl->job)->deadline < deadline)
 			((struct job *)fl->job)->deadline = deadline;
 		return (PFX_EAGAIN);
@@ -616,14 +697,32 @@ engine_lookup(struct engine *eng, const struct conf_entry *e,
 		job_recycle(j);
 		result_set(res, PFX_TEMPFAIL, "backend busy");
 		ec->requests[PFX_TEMPFAIL]++;
+		trace_result(t, res);
 		return (PFX_OK);
 	}
 	j->owner = waiter;
-	if (keyed)
+	j->trace = t;
+	if (keyed && t == NULL)
 		j->fl = flight_begin(eng->flights, j->fkey.data, j->fkey.len,
 		    fhash, j);
 	job_start(j, 0);
 	return (PFX_EAGAIN);
+}
+
+int
+engine_lookup(struct engine *eng, const struct conf_entry *e,
+    const struct pfx_req *req, long long deadline, void *waiter,
+    struct pfx_result *res)
+{
+	return (start(eng, e, req, deadline, waiter, NULL, res));
+}
+
+int
+engine_explain(struct engine *eng, const struct conf_entry *e,
+    const struct pfx_req *req, long long deadline, void *waiter,
+    struct trace *t, struct pfx_result *res)
+{
+	return (start(eng, e, req, deadline, waiter, t, res));
 }
 
 void
@@ -637,6 +736,8 @@ engine_abort(struct engine *eng, const char *why)
 		leave_multi(j);
 		request_clear(&j->rq);
 		result_set(&j->res, PFX_TEMPFAIL, why);
+		trace_result(j->trace, &j->res);
+		j->trace = NULL;
 		if (j->owner != NULL)
 			eng->reply(j->owner, &j->res, eng->arg);
 		for (i = 0; j->fl != NULL && i < j->fl->nwaiters; i++)
@@ -657,8 +758,10 @@ engine_forget(struct engine *eng, void *waiter)
 
 	validator_forget(eng->val, waiter);
 	for (j = eng->jobs; j != NULL; j = j->next) {
-		if (j->owner == waiter)
+		if (j->owner == waiter) {
 			j->owner = NULL;
+			j->trace = NULL;	/* it was the waiter's */
+		}
 		for (i = 0; j->fl != NULL && i < j->fl->nwaiters; i++)
 			if (j->fl->waiters[i] == waiter)
 				j->fl->waiters[i] = NULL;
@@ -685,23 +788,26 @@ engine_done(struct engine *eng, CURL *h, CURLcode cc)
 	request_clear(&j->rq);
 	ec = engine_counters(eng, j->e);
 	answered = transfer_finish(&j->tr, cc) == PFX_OK;
+	j->answered = answered;
 	status = answered ? j->tr.resp.status : 0;
+	trace_response(j->trace, &j->tr.resp, answered);
 	if (status == 401 && j->e->backend_oidc_auth.enabled) {
 		ec->backend_errors[BERR_TOKEN]++;
 		if (!j->renewed) {
 			/* the token was refused: one retry with a new one */
+			trace_step(j->trace, "mapping");
+			trace_strz(j->trace, "status", "401: the token was"
+			    " refused; one retry with a new one");
 			j->renewed = 1;
 			job_start(j, 1);
 		} else {
-			log_warnx("%s %s: backend refused a new token too",
-			    conf_kind_section(j->e->kind), j->e->name);
 			result_set(&j->res, PFX_TEMPFAIL,
 			    "backend refused the token");
 			finish(j, &j->res);
 		}
 		return (1);
 	}
-	map_exchange(j->e, &j->tr.resp, answered, &j->res);
+	map_exchange(j->e, &j->tr.resp, answered, j->trace, &j->res);
 	if (!answered)
 		ec->backend_errors[j->tr.resp.failure == HTTP_FAIL_TIMEOUT ?
 		    BERR_TIMEOUT : j->tr.resp.failure == HTTP_FAIL_TOOBIG ?
@@ -728,7 +834,8 @@ engine_token(struct engine *eng, struct oidc_client *oc)
 			continue;
 		j->token_wait = NULL;
 		a = oidc_result(oc, clock_ms(), &token, &life, &why);
-		job_token(j, a == OIDC_WAIT ? OIDC_FAIL : a, token, why);
+		job_token(j, a == OIDC_WAIT ? OIDC_FAIL : a, token, life,
+		    "fetched", why);
 	}
 }
 

@@ -45,6 +45,15 @@ void	 engine_set_conf(struct engine *, const struct conf *);
 int	 engine_lookup(struct engine *, const struct conf_entry *,
 	    const struct pfx_req *, long long deadline_ms, void *waiter,
 	    struct pfx_result *res);
+/*
+ * engine_explain - engine_lookup with every step recorded in the trace
+ * (the waiter's, until the reply or engine_forget); its own backend
+ * call, never shared with other lookups
+ */
+struct trace;
+int	 engine_explain(struct engine *, const struct conf_entry *,
+	    const struct pfx_req *, long long deadline_ms, void *waiter,
+	    struct trace *, struct pfx_result *res);
 /* engine_abort - answer every lookup under way with a temporary error */
 void	 engine_abort(struct engine *, const char *why);
 /* engine_forget - the waiter has gone; no reply for it */

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -58,9 +59,11 @@
 #include "metrics.h"
 #include "netstring.h"
 #include "oidc.h"
+#include "rid.h"
 #include "server.h"
 #include "tokclient.h"
 #include "tokproto.h"
+#include "trace.h"
 #include "xalloc.h"
 
 #define MAX_CONNS	1024
@@ -90,6 +93,7 @@ struct conn {
 	int		 closing;	/* close once out is written */
 	int		 readable;	/* input may wait (edge-triggered) */
 	int		 out_watched;	/* EPOLLOUT is in its epoll events */
+	struct trace	*trace;		/* an EXPLAIN's, until its answer */
 };
 
 struct server {
@@ -250,6 +254,7 @@ static void
 conn_free(struct conn *cn)
 {
 	(void)close(cn->fd);
+	trace_free(cn->trace);
 	ns_free(&cn->in);
 	buf_free(&cn->out);
 	free(cn);
@@ -283,16 +288,31 @@ reply2(struct conn *cn, const char *verb, const char *text)
 static const char *
 lookup_request(const struct conf *c, const struct tok_msg *m,
     const struct conf_entry **ep, struct pfx_req *req,
-    struct pfx_attr *attrs, char *names, size_t namesz, long long *left)
+    struct pfx_attr *attrs, char *names, size_t namesz, long long *left,
+    char *rid)
 {
+	static uint64_t rid_state;
 	const struct conf_entry *e = NULL;
 	const struct kind *kd;
+	const char *prid;
 	char	 name[256];
-	size_t	 i, na, off = 0;
+	size_t	 i, na, off = 0, first, ridlen;
 
-	if (m->n < 5 || (m->n - 5) % 2 != 0 ||
-	    (m->n - 5) / 2 > PFX_REQ_MAX_ATTRS)
+	if (tok_lookup_split(m, &first, &prid, &ridlen) != PFX_OK ||
+	    (m->n - first) / 2 > PFX_REQ_MAX_ATTRS)
 		return ("malformed LOOKUP");
+	/* the peer's id goes into a header and logs: checked, else ours */
+	if (prid != NULL && !rid_valid(prid, ridlen))
+		return ("malformed LOOKUP request id");
+	if (prid != NULL) {
+		memcpy(rid, prid, ridlen);
+		rid[ridlen] = '\0';
+	} else {
+		if (rid_state == 0 && getrandom(&rid_state, sizeof(rid_state),
+		    GRND_NONBLOCK) != (ssize_t)sizeof(rid_state))
+			rid_state = (uint64_t)clock_ms();
+		rid_make(rid, &rid_state, NULL, 0);
+	}
 	if (m->len[2] >= sizeof(name) || (*left = tok_num(m, 3)) < 0)
 		return ("malformed LOOKUP");
 	memcpy(name, m->f[2], m->len[2]);
@@ -306,10 +326,10 @@ lookup_request(const struct conf *c, const struct tok_msg *m,
 		req->flags |= PFX_REQ_SECRET;
 	else if (m->len[4] != 0)
 		return ("malformed LOOKUP flags");
-	na = (m->n - 5) / 2;
+	na = (m->n - first) / 2;
 	for (i = 0; i < na; i++) {
-		const char *an = m->f[5 + 2 * i];
-		size_t	 alen = m->len[5 + 2 * i];
+		const char *an = m->f[first + 2 * i];
+		size_t	 alen = m->len[first + 2 * i];
 
 		if (alen == 0 || alen > 64 || memchr(an, '\0', alen) != NULL ||
 		    off + alen + 1 > namesz)
@@ -318,13 +338,46 @@ lookup_request(const struct conf *c, const struct tok_msg *m,
 		names[off + alen] = '\0';
 		attrs[i].name = names + off;
 		off += alen + 1;
-		attrs[i].value = m->f[6 + 2 * i];
-		attrs[i].valuelen = m->len[6 + 2 * i];
+		attrs[i].value = m->f[first + 1 + 2 * i];
+		attrs[i].valuelen = m->len[first + 1 + 2 * i];
 	}
 	req->attrs = attrs;
 	req->nattrs = na;
+	req->rid = rid;
 	*ep = e;
 	return (NULL);
+}
+
+/*
+ * explain_answer - TRACE verdict value reason json text: the trace
+ * rendered both ways, within what one message may carry
+ */
+static void
+explain_answer(struct conn *cn, const struct pfx_result *res)
+{
+	struct buf json, text;
+	struct tok_msg m;
+
+	buf_init(&json, TOK_MAX_MSG / 2 - 4096);
+	buf_init(&text, TOK_MAX_MSG / 2 - 4096);
+	if (trace_json(cn->trace, &json) != PFX_OK ||
+	    trace_text(cn->trace, &text) != PFX_OK) {
+		buf_reset(&json);
+		buf_reset(&text);
+		(void)buf_puts(&json, "{\"incomplete\":1,\"steps\":[]}");
+		(void)buf_puts(&text, "(the trace is too large to send)\n");
+	}
+	trace_free(cn->trace);
+	cn->trace = NULL;
+	tok_init(&m, "TRACE");
+	tok_adds(&m, verdict_word(res->verdict));
+	tok_add(&m, buf_str(&res->value), res->value.len);
+	tok_add(&m, buf_str(&res->reason), res->reason.len);
+	tok_add(&m, buf_str(&json), json.len);
+	tok_add(&m, buf_str(&text), text.len);
+	reply(cn, &m);
+	buf_free(&json);
+	buf_free(&text);
 }
 
 /* answer - ANSWER verdict value reason */
@@ -334,6 +387,10 @@ answer(struct conn *cn, const struct pfx_result *res)
 {
 	struct tok_msg m;
 
+	if (cn->trace != NULL) {
+		explain_answer(cn, res);
+		return;
+	}
 	tok_init(&m, "ANSWER");
 	tok_adds(&m, verdict_word(res->verdict));
 	tok_add(&m, buf_str(&res->value), res->value.len);
@@ -355,21 +412,25 @@ engine_reply(void *waiter, const struct pfx_result *res, void *arg)
 }
 
 static void
-do_lookup(struct server *s, struct conn *cn, const struct tok_msg *m)
+do_lookup(struct server *s, struct conn *cn, const struct tok_msg *m,
+    int explain)
 {
 	static struct pfx_attr attrs[PFX_REQ_MAX_ATTRS];
-	static char names[PFX_REQ_MAX_ATTRS * 65];
+	static char names[PFX_REQ_MAX_ATTRS * 65], rid[RID_MAX + 1];
 	const struct conf_entry *e;
 	struct pfx_req req;
 	long long left;
 	const char *why;
 
 	if ((why = lookup_request(s->conf, m, &e, &req, attrs, names,
-	    sizeof(names), &left)) != NULL) {
+	    sizeof(names), &left, rid)) != NULL) {
 		result_set(&s->res, PFX_TEMPFAIL, why);
 		answer(cn, &s->res);
 		return;
 	}
+	/* explain: the same lookup, traced (pfxhttp-spawn explain) */
+	if (explain)
+		cn->trace = trace_new();
 	cn->waiting = 1;
 	cn->asked_at = clock_ms();
 	if (left > e->timeout_ms)
@@ -377,8 +438,9 @@ do_lookup(struct server *s, struct conn *cn, const struct tok_msg *m)
 	/* spawn waits min(tokend.timeout, left / 2) for a first word */
 	cn->pending_at = cn->asked_at + (left / 4 < s->conf->tokend.timeout_ms /
 	    2 ? left / 4 : s->conf->tokend.timeout_ms / 2);
-	if (engine_lookup(s->eng, e, &req, cn->asked_at + left, cn,
-	    &s->res) == PFX_OK) {
+	if ((explain ? engine_explain(s->eng, e, &req, cn->asked_at + left,
+	    cn, cn->trace, &s->res) : engine_lookup(s->eng, e, &req,
+	    cn->asked_at + left, cn, &s->res)) == PFX_OK) {
 		answer(cn, &s->res);
 		cn->waiting = 0;
 	}
@@ -433,7 +495,9 @@ dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
 		reply2(cn, "ERR", "malformed request");
 		cn->closing = 1;
 	} else if (tok_is(&m, 0, "LOOKUP"))
-		do_lookup(s, cn, &m);
+		do_lookup(s, cn, &m, 0);
+	else if (tok_is(&m, 0, "EXPLAIN"))
+		do_lookup(s, cn, &m, 1);
 	else if (tok_is(&m, 0, "STATS") && m.n == 1)
 		do_stats(s, cn);
 	else

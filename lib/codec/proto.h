@@ -29,6 +29,7 @@ struct pfx_req {
 	const struct pfx_attr *attrs;
 	size_t		 nattrs;
 	unsigned int	 flags;
+	const char	*rid;		/* request id (rid.h), or NULL */
 };
 
 #define PFX_REQ_SECRET	0x1	/* never logged, never a cache key; wiped */

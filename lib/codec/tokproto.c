@@ -117,3 +117,21 @@ tok_num(const struct tok_msg *m, size_t i)
 	}
 	return (v);
 }
+
+int
+tok_lookup_split(const struct tok_msg *m, size_t *first, const char **rid,
+    size_t *ridlen)
+{
+	/* verb section name left_ms flags, then [rid] and the pairs */
+	if (m->n < 5)
+		return (PFX_EPROTO);
+	*rid = NULL;
+	*ridlen = 0;
+	*first = 5;
+	if ((m->n - 5) % 2 == 1) {
+		*rid = m->f[5];
+		*ridlen = m->len[5];
+		*first = 6;
+	}
+	return (PFX_OK);
+}

@@ -8,13 +8,19 @@
  *	Every request gets exactly one answer (LOOKUP may send PENDING
  *	before it); a peer sends its next request only after the answer.
  *
- *	LOOKUP section name left_ms flags [attr value]...
+ *	LOOKUP section name left_ms flags [rid] [attr value]...
  *		-> ANSWER verdict value reason
  *		   verdict: found notfound temp timeout perm (verdict_word);
  *		   left_ms: what is left of the peer's deadline;
- *		   flags: "" or "secret" (never logged, never cached)
+ *		   flags: "" or "secret" (never logged, never cached);
+ *		   rid: the request id (rid.h), there when an odd number
+ *		   of fields follows flags; tokend makes one when it is not
  *		-> PENDING first, when the answer takes more than half of
  *		   server.tokend.timeout: tokend is alive, keep waiting
+ *	EXPLAIN (the fields of LOOKUP)
+ *		-> TRACE verdict value reason json text: the same lookup
+ *		   with every step recorded (trace.h), for pfxhttp-spawn
+ *		   explain; PENDING as for LOOKUP
  *	STATS	-> OK text
  *	Any request may be answered ERR reason (bad request); a peer
  *	tokend does not accept gets ERR refused before it is closed.
@@ -32,7 +38,7 @@
 #include "proto.h"
 
 #define TOK_VERSION	"PFXTOK2"
-#define TOK_MAX_FIELDS	(5 + 2 * PFX_REQ_MAX_ATTRS)
+#define TOK_MAX_FIELDS	(6 + 2 * PFX_REQ_MAX_ATTRS)
 #define TOK_MAX_MSG	(256 * 1024)
 
 struct tok_msg {
@@ -52,5 +58,13 @@ int	 tok_encode(struct buf *, const struct tok_msg *);
 int	 tok_parse(const char *, size_t, struct tok_msg *);
 int	 tok_is(const struct tok_msg *, size_t, const char *);
 long long tok_num(const struct tok_msg *, size_t);
+/*
+ * tok_lookup_split - a LOOKUP's (or EXPLAIN's) layout: *first is the
+ * field of the first attribute name, *rid the request id (NULL when
+ * absent; its characters are the caller's to check).  PFX_EPROTO when
+ * the fields cannot be such a request.
+ */
+int	 tok_lookup_split(const struct tok_msg *, size_t *first,
+	    const char **rid, size_t *ridlen);
 
 #endif

@@ -238,6 +238,8 @@ static const struct keydef entry_keys[] = {
 	    oidc_keys),
 	BOOL(struct conf_entry, cache),
 	LIST(struct conf_entry, cache_key_attributes),
+	STR(struct conf_entry, request_id_header),
+	DUR("slow_request", struct conf_entry, slow_request_ms, 0, MAX_DUR),
 	LIST(struct conf_entry, mechanisms),
 	BOOL(struct conf_entry, allow_authzid),
 	STR(struct conf_entry, temporary_failure),
@@ -1321,6 +1323,15 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	unset_empty(&e->error_field);
 	unset_empty(&e->auth_token);
 	unset_empty(&e->http_auth_basic);
+	unset_empty(&e->request_id_header);
+	if (e->request_id_header != NULL && (strspn(e->request_id_header,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+	    != strlen(e->request_id_header) || header_refused(e,
+	    e->request_id_header, strlen(e->request_id_header)) != NULL))
+		return (entry_error(L, e, "request_id_header", -1,
+		    "request_id_header \"%s\" is not a header name pfxhttp"
+		    " may set (letters, digits, '-' and '_')",
+		    e->request_id_header));
 	if (kind == KIND_SASL) {
 		if ((r = compile_sasl(L, e, c)) != PFX_OK)
 			return (r);
@@ -1467,6 +1478,7 @@ entry_init(struct conf_entry *e, enum conf_kind kind, const char *name)
 	e->content_type = xstrdup("application/json");
 	e->status_code = 200;
 	e->cache = 1;
+	e->request_id_header = xstrdup("X-Request-ID");
 	e->sasl_oidc_auth.require_user_match = 1;
 	e->sasl_oidc_auth.leeway_ms = -1;	/* unset: SASL_DEFAULT_LEEWAY */
 	if (kinds[kind]->content_type != NULL) {

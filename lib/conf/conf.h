@@ -153,6 +153,8 @@ struct conf_entry {
 	int		 cache;		/* use the response cache */
 	char		**cache_key_attributes;
 	size_t		 ncache_key_attributes;
+	char		*request_id_header;	/* NULL: none sent */
+	long long	 slow_request_ms;	/* 0: no "slow" log line */
 	/* dovecot_sasl */
 	char		**mechanisms;
 	size_t		 nmechanisms;

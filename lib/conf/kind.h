@@ -40,6 +40,8 @@ struct kind {
 	const char *const *attrs;
 	unsigned int	 nattrs;
 	int		 key_is_json;	/* .Key: every attribute, as JSON */
+	/* the attribute whose value begins a request id (rid.h), or NULL */
+	const char	*rid_attr;
 	int		 secret;	/* requests hold secrets: never
 					   logged, cached or shared */
 	const char	*default_payload;

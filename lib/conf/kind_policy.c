@@ -143,6 +143,7 @@ const struct kind kind_policy = {
 	.attrs = attrs,
 	.nattrs = sizeof(attrs) / sizeof(attrs[0]),
 	.key_is_json = 1,
+	.rid_attr = "queue_id",
 	.default_payload = "{{ .Key }}",
 	.default_action = "DEFER_IF_PERMIT Service temporarily unavailable",
 	.own_keys = own_keys,

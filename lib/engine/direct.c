@@ -18,6 +18,7 @@
 #include "kind.h"
 #include "log.h"
 #include "lookup.h"
+#include "trace.h"
 #include "xalloc.h"
 
 struct direct {
@@ -58,6 +59,28 @@ direct_lookup(struct direct *d, const char *section, const char *name,
 }
 
 static void
+direct_explain(struct direct *d, const char *section, const char *name,
+    const struct pfx_req *req, long long deadline, struct pfx_result *res,
+    struct buf *json, struct buf *text)
+{
+	const struct conf_entry *e = NULL;
+	const struct kind *kd;
+	struct trace *t;
+
+	if ((kd = kind_by_section(section, strlen(section))) != NULL)
+		e = conf_find(d->c, (enum conf_kind)kind_index(kd), name);
+	if (e == NULL) {
+		result_set(res, PFX_TEMPFAIL, "entry unknown");
+		return;
+	}
+	t = trace_new();
+	lookup_explain(d->lk, e, req, deadline, t, res);
+	(void)trace_json(t, json);
+	(void)trace_text(t, text);
+	trace_free(t);
+}
+
+static void
 direct_verdict(struct direct *d, const char *name, const struct pfx_req *req,
     int fd, long long len, long long deadline, struct pfx_result *res)
 {
@@ -86,4 +109,5 @@ direct_close(struct direct *d)
 __attribute__((visibility("default")))
 const struct direct_api pfxhttp_direct = {
 	DIRECT_ABI, direct_open, direct_lookup, direct_close, direct_verdict,
+	direct_explain,
 };

@@ -16,7 +16,7 @@
 #include "proto.h"
 #include "verdict.h"
 
-#define DIRECT_ABI	2
+#define DIRECT_ABI	3
 #define DIRECT_SYMBOL	"pfxhttp_direct"
 
 struct direct;
@@ -38,6 +38,14 @@ struct direct_api {
 	void		 (*verdict)(struct direct *, const char *name,
 			    const struct pfx_req *, int fd, long long len,
 			    long long deadline_ms, struct pfx_result *);
+	/*
+	 * explain - lookup with a trace: its JSON document and its text
+	 * appended to json and text (pfxhttp-spawn explain)
+	 */
+	void		 (*explain)(struct direct *, const char *section,
+			    const char *name, const struct pfx_req *,
+			    long long deadline_ms, struct pfx_result *,
+			    struct buf *json, struct buf *text);
 };
 
 #endif

@@ -10,8 +10,8 @@
  *	needs a token gets a temporary error here.
  *
  * SECURITY
- *	Logs carry the entry name and curl's short error, never the URL,
- *	headers, body or key.
+ *	Logs carry the entry name, the request id and curl's short error,
+ *	never the URL, headers, body or key (lookup_log.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +21,10 @@
 #include "filter_answer.h"
 #include "log.h"
 #include "lookup.h"
+#include "lookup_log.h"
 #include "mapping.h"
 #include "request.h"
+#include "trace_entry.h"
 #include "transfer.h"
 #include "xalloc.h"
 
@@ -32,6 +34,7 @@ struct lookup {
 	int		 tr_ready;
 	struct request	 rq;
 	char		*user_agent;
+	struct trace	*trace;		/* an explained lookup's, or NULL */
 };
 
 struct lookup *
@@ -57,6 +60,19 @@ lookup_free(struct lookup *lk)
 	free(lk);
 }
 
+/* outcome - what the log line and the trace say of one lookup */
+static void
+outcome(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_req *req, long long started, int called, int answered,
+    struct pfx_result *res)
+{
+	struct lookup_outcome o = { e, req->rid, clock_ms() - started,
+	    called, &lk->tr.resp, answered, 0 };
+
+	lookup_log(&o, res);
+	trace_result(lk->trace, res);
+}
+
 /* call - one backend call; with upload_fd, the body is that file's */
 static void
 call(struct lookup *lk, const struct conf_entry *e, const struct pfx_req *req,
@@ -64,54 +80,63 @@ call(struct lookup *lk, const struct conf_entry *e, const struct pfx_req *req,
     struct pfx_result *res)
 {
 	struct http_request hr;
-	long long left = deadline - clock_ms();
+	long long started = clock_ms(), left = deadline - started;
 	size_t	 toklen;
+	int	 answered;
 
+	trace_entry(lk->trace, "direct", lk->c, e, req);
+	trace_step(lk->trace, "cache");
+	trace_strz(lk->trace, "decision", "none: the response cache lives in"
+	    " pfxhttp-tokend");
 	if (e->backend_oidc_auth.enabled) {
-		log_warnx("%s %s: needs an OIDC token, which only"
-		    " pfxhttp-tokend holds", conf_kind_section(e->kind),
-		    e->name);
+		trace_step(lk->trace, "token");
+		trace_strz(lk->trace, "decision", "unavailable: only"
+		    " pfxhttp-tokend holds OIDC tokens");
 		result_set(res, PFX_TEMPFAIL, "backend token unavailable");
+		outcome(lk, e, req, started, 0, 0, res);
 		return;
 	}
 	if (pfx_req_get(req, "token", &toklen) != NULL) {
 		/* introspection credentials and the JWKS live in tokend */
-		log_warnx("%s %s: bearer tokens are checked by pfxhttp-tokend,"
-		    " which is not answering", conf_kind_section(e->kind),
-		    e->name);
 		result_set(res, PFX_TEMPFAIL, "token check unavailable");
+		outcome(lk, e, req, started, 0, 0, res);
 		return;
 	}
 	if (left <= 0) {
 		result_set(res, PFX_TIMEOUT, "deadline passed");
+		outcome(lk, e, req, started, 0, 0, res);
 		return;
 	}
 	if (!lk->tr_ready) {
 		if (transfer_init(&lk->tr, lk->c, lk) != PFX_OK) {
 			result_set(res, PFX_TEMPFAIL, "HTTP client"
 			    " unavailable");
+			outcome(lk, e, req, started, 0, 0, res);
 			return;
 		}
 		lk->tr_ready = 1;
 	}
 	if (request_build(&lk->rq, e, req, lk->user_agent, NULL) != PFX_OK) {
-		log_warnx("%s %s: request too large",
-		    conf_kind_section(e->kind), e->name);
 		result_set(res, PFX_PERMFAIL, "request too large");
+		outcome(lk, e, req, started, 0, 0, res);
 		return;
 	}
 	request_http(&lk->rq, e, e->timeout_ms < left ? e->timeout_ms : left,
 	    &hr);
+	trace_request(lk->trace, &hr, req);
 	if (upload_fd >= 0) {
 		hr.upload = 1;
 		hr.upload_fd = upload_fd;
 		hr.upload_len = upload_len;
-		filter_answer(e, &lk->tr.resp, transfer_perform(&lk->tr,
-		    &hr) == PFX_OK, res);
-	} else
-		map_exchange(e, &lk->tr.resp, transfer_perform(&lk->tr, &hr) ==
-		    PFX_OK, res);
+		answered = transfer_perform(&lk->tr, &hr) == PFX_OK;
+		filter_answer(e, &lk->tr.resp, answered, res);
+	} else {
+		answered = transfer_perform(&lk->tr, &hr) == PFX_OK;
+		trace_response(lk->trace, &lk->tr.resp, answered);
+		map_exchange(e, &lk->tr.resp, answered, lk->trace, res);
+	}
 	request_clear(&lk->rq);
+	outcome(lk, e, req, started, 1, answered, res);
 }
 
 void
@@ -119,6 +144,16 @@ lookup_run(struct lookup *lk, const struct conf_entry *e,
     const struct pfx_req *req, long long deadline, struct pfx_result *res)
 {
 	call(lk, e, req, -1, 0, deadline, res);
+}
+
+void
+lookup_explain(struct lookup *lk, const struct conf_entry *e,
+    const struct pfx_req *req, long long deadline, struct trace *t,
+    struct pfx_result *res)
+{
+	lk->trace = t;
+	call(lk, e, req, -1, 0, deadline, res);
+	lk->trace = NULL;
 }
 
 void

@@ -16,6 +16,14 @@ void	 lookup_free(struct lookup *);
 void	 lookup_run(struct lookup *, const struct conf_entry *,
 	    const struct pfx_req *, long long deadline_ms, struct pfx_result *);
 /*
+ * lookup_explain - lookup_run with every step recorded in the trace
+ * (trace.h); the same call, the same log line
+ */
+struct trace;
+void	 lookup_explain(struct lookup *, const struct conf_entry *,
+	    const struct pfx_req *, long long deadline_ms, struct trace *,
+	    struct pfx_result *);
+/*
  * lookup_upload - an smtp_filters HTTP verdict: the first len bytes of
  * fd are the body; the answer as filter_answer() maps it
  */

@@ -17,6 +17,7 @@
 #include "jsonscan.h"
 #include "log.h"
 #include "mapping.h"
+#include "trace.h"
 #include "proto.h"
 
 
@@ -96,7 +97,7 @@ temporary_4xx(long status)
  * else it is refused as a temporary error
  */
 static void
-value_check(const struct conf_entry *e, struct pfx_result *res)
+value_check(struct trace *tr, struct pfx_result *res)
 {
 	struct buf *t = &res->value;
 	size_t	 b = 0;
@@ -109,23 +110,27 @@ value_check(const struct conf_entry *e, struct pfx_result *res)
 		memmove(t->data, t->data + b, t->len - b + 1);
 		t->len -= b;
 	}
-	if (t->len == 0)
+	if (t->len == 0) {
+		trace_strz(tr, "value_check", "empty once white space is"
+		    " trimmed: not found");
 		result_set(res, PFX_NOTFOUND, NULL);
-	else if (!policy_action_ok(t->data, t->len)) {
-		log_warnx("%s %s: backend value is not one line of printable"
-		    " UTF-8", conf_kind_section(e->kind), e->name);
+	} else if (!policy_action_ok(t->data, t->len)) {
+		trace_strz(tr, "value_check", "not one line of printable"
+		    " UTF-8: temporary error");
 		result_set(res, PFX_TEMPFAIL, "invalid value from backend");
-	} else
+	} else {
+		trace_strz(tr, "value_check", "one line of printable UTF-8:"
+		    " found");
 		res->verdict = PFX_FOUND;
+	}
 }
 
 static void
-set_value(const struct conf_entry *e, struct pfx_result *res,
-    enum jvalue_status st)
+set_value(struct trace *tr, struct pfx_result *res, enum jvalue_status st)
 {
 	switch (st) {
 	case JV_VALUE:
-		value_check(e, res);
+		value_check(tr, res);
 		break;
 	case JV_EMPTY:
 		result_set(res, PFX_NOTFOUND, NULL);
@@ -220,9 +225,34 @@ lookup_map_response(const struct conf_entry *e, long status,
 	lookup_map_body(e, status, NULL, body, len, res);
 }
 
-void
-lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
-    const char *body, size_t len, struct pfx_result *res)
+/* trace_value - what a field path found, for explain */
+static void
+trace_value(struct trace *tr, const char *what, struct json_object *v)
+{
+	if (tr == NULL)
+		return;
+	if (v == NULL) {
+		trace_fmt(tr, what, "absent");
+		return;
+	}
+	switch (json_object_get_type(v)) {
+	case json_type_array:
+		trace_fmt(tr, what, "an array of %zu: its scalars joined with \",\"",
+		    json_object_array_length(v));
+		break;
+	case json_type_object:
+		trace_fmt(tr, what, "an object");
+		break;
+	default:
+		trace_fmt(tr, what, "a %s", json_type_to_name(
+		    json_object_get_type(v)));
+		break;
+	}
+}
+
+static void
+map_body(const struct conf_entry *e, long status, const char *ctype,
+    const char *body, size_t len, struct trace *tr, struct pfx_result *res)
 {
 	struct json_object *root = NULL, *v;
 	struct buf ev;
@@ -231,54 +261,89 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 
 	buf_reset(&res->value);
 	buf_reset(&res->reason);
+	trace_step(tr, "mapping");
 	if (status != e->status_code) {
 		if (kinds[e->kind]->map_status != NULL &&
 		    kinds[e->kind]->map_status(e, status, res))
-			;	/* the kind's own rule */
-		else if (status == 404)
+			trace_fmt(tr, "status", "%ld is not status_code %lld:"
+			    " the %s rule for it", status, e->status_code,
+			    kinds[e->kind]->word);
+		else if (status == 404) {
+			trace_fmt(tr, "status", "404: not found");
 			result_set(res, PFX_NOTFOUND, NULL);
-		else {
+		} else {
 			snprintf(msg, sizeof(msg), "backend answered HTTP %ld",
 			    status);
 			result_set(res, status >= 400 && status < 500 &&
 			    !temporary_4xx(status) ? PFX_PERMFAIL :
 			    PFX_TEMPFAIL, msg);
+			trace_fmt(tr, "status", "%ld is not status_code %lld:"
+			    " %s", status, e->status_code, res->verdict ==
+			    PFX_PERMFAIL ? "a permanent error (4xx)" :
+			    "a temporary error (5xx, 408, 425, 429, other)");
 		}
 		return;
 	}
+	trace_fmt(tr, "status", "%ld is status_code: the body is read",
+	    status);
 	if (!(is_json = map_parse_json(body, len, &root)) &&
 	    (e->value_jp != NULL || e->error_jp != NULL ||
 	    json_declared(ctype) || json_looking(body, len))) {
+		trace_strz(tr, "body", "not valid JSON, and JSON is expected:"
+		    " temporary error");
 		result_set(res, PFX_TEMPFAIL, "unparseable backend response");
 		return;
 	}
-	if (e->error_jp != NULL &&
-	    (v = jpath_get(e->error_jp, root)) != NULL) {
+	trace_strz(tr, "body", is_json ? "JSON" : "plain text");
+	if (e->error_jp != NULL) {
+		v = jpath_get(e->error_jp, root);
+		trace_strz(tr, "error_field", e->error_field);
+		trace_value(tr, "error_field_found", v);
+	} else
+		v = NULL;
+	if (v != NULL) {
 		buf_init(&ev, 4096);
 		if (backend_error(e, v, &ev)) {
 			result_set(res, e->error_is_permanent ? PFX_PERMFAIL :
 			    PFX_TEMPFAIL, "backend reported an error: ");
 			proto_sanitize_into(&res->reason, ev.data, ev.len,
 			    100);
+			trace_fmt(tr, "error_decision", "an error: %s error",
+			    e->error_is_permanent ? "permanent" : "temporary");
 			buf_free(&ev);
 			json_object_put(root);
 			return;
 		}
+		trace_strz(tr, "error_decision", e->no_error_value != NULL ?
+		    "no error (the no_error_value)" : "no error (null, false,"
+		    " empty)");
 		buf_free(&ev);
 	}
-	if (e->value_jp != NULL)
-		set_value(e, res, jvalue_text(jpath_get(e->value_jp, root),
-		    &res->value));
-	else if (is_json)
-		set_value(e, res, jvalue_text(root, &res->value));
-	else {
+	if (e->value_jp != NULL) {
+		v = jpath_get(e->value_jp, root);
+		trace_strz(tr, "value_field", e->value_field);
+		trace_value(tr, "value_field_found", v);
+		set_value(tr, res, jvalue_text(v, &res->value));
+	} else if (is_json) {
+		trace_strz(tr, "value_field", "(none: the whole document)");
+		trace_value(tr, "value_field_found", root);
+		set_value(tr, res, jvalue_text(root, &res->value));
+	} else {
 		/* a plain-text answer, as postfix-rest-connector's policy */
+		trace_strz(tr, "value_field", "(none: the whole body)");
 		if (buf_append(&res->value, body, len) != PFX_OK)
-			set_value(e, res, JV_TOOBIG);
+			set_value(tr, res, JV_TOOBIG);
 		else
-			set_value(e, res, JV_VALUE);
+			set_value(tr, res, JV_VALUE);
 	}
 	json_object_put(root);
+}
+
+void
+lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
+    const char *body, size_t len, struct pfx_result *res)
+{
+	map_body(e, status, ctype, body, len, NULL, res);
 }
 
 void
@@ -314,20 +379,23 @@ map_headers(const struct conf_entry *e, const struct http_response *resp,
 
 void
 map_exchange(const struct conf_entry *e, const struct http_response *resp,
-    int answered, struct pfx_result *res)
+    int answered, struct trace *tr, struct pfx_result *res)
 {
+	/* the lookup's one log line (lookup_log.c) says how it went */
 	if (!answered) {
-		log_warnx("%s %s: backend request failed: %s",
-		    conf_kind_section(e->kind), e->name, resp->error);
 		map_failure(resp, res);
+		trace_step(tr, "mapping");
+		trace_fmt(tr, "failure", "no answer (%s): %s", resp->error,
+		    verdict_word(res->verdict));
 		return;
 	}
-	if (kinds[e->kind]->map_answer != NULL)
+	if (kinds[e->kind]->map_answer != NULL) {
+		trace_step(tr, "mapping");
+		trace_fmt(tr, "rule", "the %s rule: status and response"
+		    " headers", kinds[e->kind]->word);
 		map_headers(e, resp, res);
-	else
-		lookup_map_body(e, resp->status, resp->content_type,
-		    buf_str(&resp->body), resp->body.len, res);
-	if (res->verdict == PFX_TEMPFAIL || res->verdict == PFX_PERMFAIL)
-		log_warnx("%s %s: %s", conf_kind_section(e->kind), e->name,
-		    buf_str(&res->reason));
+	} else
+		map_body(e, resp->status, resp->content_type,
+		    buf_str(&resp->body), resp->body.len, tr, res);
+	trace_strz(tr, "verdict", verdict_word(res->verdict));
 }

@@ -22,10 +22,11 @@ void	 lookup_map_body(const struct conf_entry *, long status,
 	    struct pfx_result *);
 /*
  * map_exchange - one finished exchange to a verdict (answered: a status
- * came back), failures logged with the entry's name only
+ * came back), each decision recorded in the trace (or NULL)
  */
+struct trace;
 void	 map_exchange(const struct conf_entry *, const struct http_response *,
-	    int answered, struct pfx_result *);
+	    int answered, struct trace *, struct pfx_result *);
 /*
  * map_parse_json - the whole body as one strict JSON value (a UTF-8 BOM
  * allowed); 1 when valid (*out NULL for null), else 0

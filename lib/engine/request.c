@@ -228,6 +228,14 @@ build_headers(struct request *rq, struct render_ctx *rc,
 			return (r);
 		explicit_bzero(h->data, h->len);
 	}
+	/* the lookup's id, for the backend's logs (rid.h checked it) */
+	if (e->request_id_header != NULL && rc->req->rid != NULL) {
+		buf_reset(h);
+		if ((r = buf_printf(h, "%s: %s", e->request_id_header,
+		    rc->req->rid)) != PFX_OK || (r = add_header(list, h->data)) !=
+		    PFX_OK)
+			return (r);
+	}
 	for (i = 0; i < e->ncustom_headers; i++) {
 		/* the OIDC token replaces any configured Authorization */
 		if (bearer != NULL && strncasecmp(e->custom_headers[i],
