@@ -2,7 +2,7 @@
  * remote.c - a lookup answered by pfxhttp-tokend's engine
  *
  * DESCRIPTION
- *	One round trip: LOOKUP section name deadline flags, then the
+ *	One round trip: LOOKUP section name deadline flags rid=ID, then the
  *	request's attributes as name/value pairs; the answer is ANSWER
  *	verdict text.  tokend sends PENDING when a backend call takes more
  *	than half of server.tokend.timeout, so a tokend that says nothing
@@ -17,6 +17,7 @@
 #include "err.h"
 #include "log.h"
 #include "remote.h"
+#include "rid.h"
 #include "tokclient.h"
 #include "xalloc.h"
 
@@ -60,7 +61,7 @@ ask(struct remote *rm, const char *section, const char *name,
 	struct tok_msg rq, rp;
 	enum pfx_verdict v;
 	long long now = clock_ms(), left_ms, margin;
-	char	 left[24];
+	char	 left[24], ridf[RID_MAX + 5];
 	size_t	 i, k;
 	int	 r, pending;
 
@@ -80,8 +81,11 @@ ask(struct remote *rm, const char *section, const char *name,
 	tok_adds(&rq, name);
 	tok_add(&rq, left + k, sizeof(left) - k);
 	tok_adds(&rq, (req->flags & PFX_REQ_SECRET) ? "secret" : "");
-	if (req->rid != NULL)
-		tok_adds(&rq, req->rid);
+	if (req->rid != NULL && strlen(req->rid) <= RID_MAX) {
+		memcpy(ridf, "rid=", 4);
+		memcpy(ridf + 4, req->rid, strlen(req->rid) + 1);
+		tok_adds(&rq, ridf);
+	}
 	for (i = 0; i < req->nattrs; i++) {
 		tok_adds(&rq, req->attrs[i].name);
 		tok_add(&rq, req->attrs[i].value, req->attrs[i].valuelen);

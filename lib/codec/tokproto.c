@@ -129,8 +129,11 @@ tok_lookup_split(const struct tok_msg *m, size_t *first, const char **rid,
 	*ridlen = 0;
 	*first = 5;
 	if ((m->n - 5) % 2 == 1) {
-		*rid = m->f[5];
-		*ridlen = m->len[5];
+		/* named, so that a lost attribute is still malformed */
+		if (m->len[5] < 4 || memcmp(m->f[5], "rid=", 4) != 0)
+			return (PFX_EPROTO);
+		*rid = m->f[5] + 4;
+		*ridlen = m->len[5] - 4;
 		*first = 6;
 	}
 	return (PFX_OK);

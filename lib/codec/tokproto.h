@@ -13,8 +13,9 @@
  *		   verdict: found notfound temp timeout perm (verdict_word);
  *		   left_ms: what is left of the peer's deadline;
  *		   flags: "" or "secret" (never logged, never cached);
- *		   rid: the request id (rid.h), there when an odd number
- *		   of fields follows flags; tokend makes one when it is not
+ *		   rid: "rid=" and the request id (rid.h), there when an
+ *		   odd number of fields follows flags (else that is
+ *		   malformed); tokend makes an id when there is none
  *		-> PENDING first, when the answer takes more than half of
  *		   server.tokend.timeout: tokend is alive, keep waiting
  *	EXPLAIN (the fields of LOOKUP)

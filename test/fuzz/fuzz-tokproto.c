@@ -6,13 +6,16 @@
  * Frames are decoded as server.c and tokclient.c do (payloads end in a
  * NUL, as struct buf guarantees).  Every parsed message must have 1 to
  * TOK_MAX_FIELDS fields inside the frame, and encoding it again must
- * give a frame that parses to the same fields.
+ * give a frame that parses to the same fields.  A LOOKUP's layout
+ * (tok_lookup_split) must point inside the message: the request id
+ * within its field, the attributes in whole pairs.
  */
 #include <string.h>
 
 #include "err.h"
 #include "fuzz.h"
 #include "netstring.h"
+#include "rid.h"
 #include "tokproto.h"
 
 static void
@@ -21,7 +24,8 @@ check_msg(const char *p, size_t n)
 	struct tok_msg m, m2;
 	struct buf out;
 	struct ns_dec d;
-	size_t	 i, used;
+	const char *rid;
+	size_t	 i, used, first, ridlen;
 	int	 done;
 
 	if (tok_parse(p, n, &m) != PFX_OK)
@@ -32,6 +36,23 @@ check_msg(const char *p, size_t n)
 		CHECK(m.f[i][m.len[i]] == ',');
 	}
 	CHECK(tok_is(&m, 0, "") == (m.len[0] == 0));
+
+	/* LOOKUP and EXPLAIN: [rid=ID] then whole attribute pairs */
+	if (tok_lookup_split(&m, &first, &rid, &ridlen) == PFX_OK) {
+		CHECK(m.n >= 5 && (first == 5 || first == 6));
+		CHECK((m.n - first) % 2 == 0);
+		CHECK((rid == NULL) == (first == 5));
+		if (rid != NULL) {
+			CHECK(rid == m.f[5] + 4 && ridlen == m.len[5] - 4);
+			/* a valid id is one a header and a log can take */
+			if (rid_valid(rid, ridlen))
+				for (i = 0; i < ridlen; i++)
+					CHECK(rid[i] > ' ' && rid[i] < 0x7f &&
+					    rid[i] != ':');
+		}
+	} else
+		CHECK(m.n < 5 || ((m.n - 5) % 2 == 1 && (m.len[5] < 4 ||
+		    memcmp(m.f[5], "rid=", 4) != 0)));
 
 	/* round trip: encode, frame-decode, parse */
 	buf_init(&out, TOK_MAX_MSG + 64);
