@@ -139,7 +139,7 @@ trace_request(struct trace *t, const struct http_request *hr,
 		    " secret>");
 	else if (hr->post)
 		trace_cut(t, "body", hr->body, hr->bodylen, TRACE_BODY_MAX);
-	trace_num(t, "timeout_ms", hr->timeout_ms);
+	trace_num(t, "time_left_ms", hr->timeout_ms);
 }
 
 void

@@ -12,7 +12,9 @@ It answers on 127.0.0.1 (port 0 = any free port; the port is written to
                  sm-reject@ -> "REJECT 5.7.1 rejected by the HTTP socketmap",
                  sm-ok@ -> "OK" (the keys asked are in /stats access_keys)
   GET  /redirect?..                   -> 302 to /rest?.. (the same query)
-  GET  /stats                         -> {"requests": N, "paths": {...}}
+  GET  /stats                         -> {"requests": N, "paths": {...}};
+                 "request_ids" lists the X-Request-ID (or X-Correlation-ID)
+                 of the last 100 counted requests ("" when none came)
   POST /slow?ms=N                     -> /map, answered after N ms
   GET  /peers                         -> {"distinct": N, "open": N,
                  "open_max": N}: client connections (address, port) that
@@ -63,7 +65,7 @@ from urllib.parse import urlparse, parse_qs
 
 STATS = {"requests": 0, "paths": {}, "last_headers": {}, "last_body": "",
          "access_keys": [], "last_auth": None, "auth_requests": 0,
-         "auth_usernames": [], "auth_refused": 0}
+         "auth_usernames": [], "auth_refused": 0, "request_ids": []}
 # Nauthilus's /api/v1/auth/json request schema (strict: unknown fields are
 # refused): every field a string, but auth_login_attempt (an integer)
 AUTH_FIELDS = {"username", "password", "client_ip", "client_port",
@@ -222,6 +224,9 @@ class Handler(BaseHTTPRequestHandler):
             STATS["paths"][path] = STATS["paths"].get(path, 0) + 1
             STATS["last_headers"] = {k: v for k, v in self.headers.items()}
             STATS["last_body"] = body.decode("utf-8", "replace")
+            rid = self.headers.get("X-Request-ID",
+                                   self.headers.get("X-Correlation-ID", ""))
+            STATS["request_ids"] = (STATS["request_ids"] + [rid])[-100:]
             if not getattr(self, "peer_seen", False):
                 self.peer_seen = True
                 PEERS["seen"].add(self.client_address)
