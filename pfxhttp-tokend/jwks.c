@@ -30,6 +30,7 @@
 #include "base64.h"
 #include "err.h"
 #include "jwks.h"
+#include "jwsalg.h"
 #include "xalloc.h"
 
 #define JSON_DEPTH	16
@@ -37,32 +38,6 @@
 #define RSA_MAX_BYTES	(16384 / 8)
 
 enum kty { KTY_RSA, KTY_EC, KTY_OKP };
-
-static const struct alg {
-	const char	*name;
-	enum kty	 kty;
-	gnutls_ecc_curve_t curve;	/* EC, OKP: the curve it needs */
-	gnutls_sign_algorithm_t sign;
-	size_t		 half;		/* ECDSA: bytes of r and of s */
-} algs[] = {
-	{ "RS256", KTY_RSA, 0, GNUTLS_SIGN_RSA_SHA256, 0 },
-	{ "RS384", KTY_RSA, 0, GNUTLS_SIGN_RSA_SHA384, 0 },
-	{ "RS512", KTY_RSA, 0, GNUTLS_SIGN_RSA_SHA512, 0 },
-	{ "PS256", KTY_RSA, 0, GNUTLS_SIGN_RSA_PSS_RSAE_SHA256, 0 },
-	{ "PS384", KTY_RSA, 0, GNUTLS_SIGN_RSA_PSS_RSAE_SHA384, 0 },
-	{ "PS512", KTY_RSA, 0, GNUTLS_SIGN_RSA_PSS_RSAE_SHA512, 0 },
-	{ "ES256", KTY_EC, GNUTLS_ECC_CURVE_SECP256R1,
-	    GNUTLS_SIGN_ECDSA_SHA256, 32 },
-	{ "ES384", KTY_EC, GNUTLS_ECC_CURVE_SECP384R1,
-	    GNUTLS_SIGN_ECDSA_SHA384, 48 },
-	{ "ES512", KTY_EC, GNUTLS_ECC_CURVE_SECP521R1,
-	    GNUTLS_SIGN_ECDSA_SHA512, 66 },
-	{ "EdDSA", KTY_OKP, GNUTLS_ECC_CURVE_ED25519,
-	    GNUTLS_SIGN_EDDSA_ED25519, 0 },
-	{ "Ed25519", KTY_OKP, GNUTLS_ECC_CURVE_ED25519,
-	    GNUTLS_SIGN_EDDSA_ED25519, 0 },
-};
-#define NALGS	(sizeof(algs) / sizeof(algs[0]))
 
 static const struct curve {
 	const char	*crv;
@@ -81,7 +56,7 @@ struct jwk {
 	size_t		 kidlen;
 	enum kty	 kty;
 	gnutls_ecc_curve_t curve;
-	int		 alg;		/* index into algs, -1: any that fits */
+	int		 alg;		/* index into jws_algs, -1: any that fits */
 	gnutls_pubkey_t	 pub;
 };
 
@@ -233,9 +208,12 @@ b64_member(struct json_object *o, const char *name, struct buf *out,
 /* alg_fits - may a token of this alg be checked with this key? */
 
 static int
-alg_fits(const struct alg *a, enum kty kty, gnutls_ecc_curve_t curve)
+alg_fits(const struct jws_alg *a, enum kty kty, gnutls_ecc_curve_t curve)
 {
-	return (a->kty == kty && (kty == KTY_RSA || a->curve == curve));
+	enum kty need = a->pk == GNUTLS_PK_RSA ? KTY_RSA :
+	    a->pk == GNUTLS_PK_ECDSA ? KTY_EC : KTY_OKP;
+
+	return (need == kty && (kty == KTY_RSA || a->curve == curve));
 }
 
 static int
@@ -243,8 +221,8 @@ find_alg(const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < NALGS; i++)
-		if (strcmp(algs[i].name, name) == 0)
+	for (i = 0; i < jws_nalgs; i++)
+		if (strcmp(jws_algs[i].name, name) == 0)
 			return ((int)i);
 	return (-1);
 }
@@ -330,7 +308,7 @@ import(struct json_object *o, struct jwk *k)
 	if (json_object_object_get_ex(o, "alg", NULL)) {
 		if ((s = jstr(o, "alg", NULL)) == NULL ||
 		    (k->alg = find_alg(s)) < 0 ||
-		    !alg_fits(&algs[k->alg], k->kty, k->curve))
+		    !alg_fits(&jws_algs[k->alg], k->kty, k->curve))
 			return (PFX_EINVAL);
 	}
 	if (json_object_object_get_ex(o, "kid", NULL)) {
@@ -432,7 +410,7 @@ jwks_count(const struct jwks *s)
 /* fits - the key takes tokens of this alg (its JWK's alg, when stated) */
 
 static int
-fits(const struct alg *a, int ai, const struct jwk *k)
+fits(const struct jws_alg *a, int ai, const struct jwk *k)
 {
 	return (alg_fits(a, k->kty, k->curve) && (k->alg < 0 || k->alg == ai));
 }
@@ -459,7 +437,7 @@ jwks_verify(const struct jwks *s, const struct jws *w, const char *tok,
     const char **why)
 {
 	const struct jwk *k = NULL;
-	const struct alg *a;
+	const struct jws_alg *a;
 	gnutls_datum_t data, sig, der = { NULL, 0 };
 	size_t	 i;
 	int	 ai, r;
@@ -468,7 +446,7 @@ jwks_verify(const struct jwks *s, const struct jws *w, const char *tok,
 		*why = "the token's alg is not allowed";
 		return (JWS_ALG);
 	}
-	a = &algs[ai];
+	a = &jws_algs[ai];
 	if (w->kid != NULL) {
 		/* a kid may name keys of two types: the one that fits */
 		for (i = 0; s != NULL && i < s->n; i++)
@@ -499,13 +477,13 @@ jwks_verify(const struct jwks *s, const struct jws *w, const char *tok,
 	data.size = (unsigned int)w->signed_len;
 	sig.data = (unsigned char *)w->sig.data;
 	sig.size = (unsigned int)w->sig.len;
-	if (a->kty == KTY_EC) {
+	if (a->pk == GNUTLS_PK_ECDSA) {
 		if (ecdsa_der(&w->sig, a->half, &der) != PFX_OK) {
 			*why = "the token's signature does not verify";
 			return (JWS_SIGNATURE);
 		}
 		sig = der;
-	} else if (a->kty == KTY_OKP && w->sig.len != 64) {
+	} else if (a->pk == GNUTLS_PK_EDDSA_ED25519 && w->sig.len != 64) {
 		*why = "the token's signature does not verify";
 		return (JWS_SIGNATURE);
 	}

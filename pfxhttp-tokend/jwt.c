@@ -27,6 +27,7 @@
 #include "err.h"
 #include "escape.h"
 #include "io.h"
+#include "jwsalg.h"
 #include "jwt.h"
 #include "xalloc.h"
 
@@ -37,28 +38,6 @@ struct jwt_key {
 	gnutls_pk_algorithm_t pk;
 	gnutls_ecc_curve_t curve;
 	char		 thumb[64];
-};
-
-static const struct {
-	const char	*alg;
-	gnutls_pk_algorithm_t pk;
-	gnutls_ecc_curve_t curve;	/* EC: the curve the alg needs */
-	gnutls_sign_algorithm_t sign;
-	size_t		 half;		/* EC: bytes of r and of s */
-} algs[] = {
-	{ "RS256", GNUTLS_PK_RSA, 0, GNUTLS_SIGN_RSA_SHA256, 0 },
-	{ "RS384", GNUTLS_PK_RSA, 0, GNUTLS_SIGN_RSA_SHA384, 0 },
-	{ "RS512", GNUTLS_PK_RSA, 0, GNUTLS_SIGN_RSA_SHA512, 0 },
-	{ "PS256", GNUTLS_PK_RSA, 0, GNUTLS_SIGN_RSA_PSS_RSAE_SHA256, 0 },
-	{ "PS384", GNUTLS_PK_RSA, 0, GNUTLS_SIGN_RSA_PSS_RSAE_SHA384, 0 },
-	{ "PS512", GNUTLS_PK_RSA, 0, GNUTLS_SIGN_RSA_PSS_RSAE_SHA512, 0 },
-	{ "ES256", GNUTLS_PK_ECDSA, GNUTLS_ECC_CURVE_SECP256R1,
-	    GNUTLS_SIGN_ECDSA_SHA256, 32 },
-	{ "ES384", GNUTLS_PK_ECDSA, GNUTLS_ECC_CURVE_SECP384R1,
-	    GNUTLS_SIGN_ECDSA_SHA384, 48 },
-	{ "ES512", GNUTLS_PK_ECDSA, GNUTLS_ECC_CURVE_SECP521R1,
-	    GNUTLS_SIGN_ECDSA_SHA512, 66 },
-	{ "EdDSA", GNUTLS_PK_EDDSA_ED25519, 0, GNUTLS_SIGN_EDDSA_ED25519, 0 },
 };
 
 /* read_file - a key file, as GnuTLS wants it (NUL-terminated) */
@@ -107,9 +86,10 @@ curve_size(gnutls_ecc_curve_t curve)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (algs[i].pk == GNUTLS_PK_ECDSA && algs[i].curve == curve)
-			return (algs[i].half);
+	for (i = 0; i < jws_nalgs; i++)
+		if (jws_algs[i].pk == GNUTLS_PK_ECDSA &&
+		    jws_algs[i].curve == curve)
+			return (jws_algs[i].half);
 	return (0);
 }
 
@@ -224,15 +204,22 @@ jwt_key_thumbprint(const struct jwt_key *jk)
 	return (jk->thumb);
 }
 
+/* key_fits - may this key sign with this algorithm? */
+static int
+key_fits(const struct jws_alg *a, const struct jwt_key *jk)
+{
+	return (a->pk == jk->pk && (jk->pk != GNUTLS_PK_ECDSA ||
+	    a->curve == jk->curve));
+}
+
 const char *
 jwt_key_alg(const struct jwt_key *jk)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (algs[i].pk == jk->pk && (jk->pk != GNUTLS_PK_ECDSA ||
-		    algs[i].curve == jk->curve))
-			return (algs[i].alg);
+	for (i = 0; i < jws_nalgs; i++)
+		if (key_fits(&jws_algs[i], jk) && !jws_algs[i].verify_only)
+			return (jws_algs[i].name);
 	return (NULL);
 }
 
@@ -278,6 +265,7 @@ jwt_assertion(const struct jwt_key *jk, const char *alg, const char *kid,
 	gnutls_datum_t data, sig = { NULL, 0 }, r = { NULL, 0 },
 	    s = { NULL, 0 };
 	unsigned char rnd[16];
+	const struct jws_alg *a = NULL;
 	struct buf hdr, cl;
 	size_t	 i, start = out->len;
 	int	 rc = PFX_EINVAL;
@@ -285,11 +273,10 @@ jwt_assertion(const struct jwt_key *jk, const char *alg, const char *kid,
 	*err = '\0';
 	if (alg == NULL)
 		alg = jwt_key_alg(jk);
-	for (i = 0; alg != NULL && i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (strcmp(algs[i].alg, alg) == 0 && algs[i].pk == jk->pk &&
-		    (jk->pk != GNUTLS_PK_ECDSA || algs[i].curve == jk->curve))
-			break;
-	if (alg == NULL || i == sizeof(algs) / sizeof(algs[0])) {
+	if (alg != NULL && (a = jws_alg_by_name(alg)) != NULL &&
+	    (a->verify_only || !key_fits(a, jk)))
+		a = NULL;
+	if (alg == NULL || a == NULL) {
 		snprintf(err, errlen, "signing_alg %s does not fit the key",
 		    alg != NULL ? alg : "?");
 		return (PFX_EINVAL);
@@ -321,9 +308,7 @@ jwt_assertion(const struct jwt_key *jk, const char *alg, const char *kid,
 		goto out;
 	data.data = (unsigned char *)out->data + start;
 	data.size = (unsigned int)(out->len - start);
-	for (i = 0; strcmp(algs[i].alg, alg) != 0; i++)
-		;
-	if (gnutls_privkey_sign_data2(jk->key, algs[i].sign, 0, &data,
+	if (gnutls_privkey_sign_data2(jk->key, a->sign, 0, &data,
 	    &sig) < 0) {
 		snprintf(err, errlen, "signing the client assertion failed");
 		goto out;
@@ -333,7 +318,7 @@ jwt_assertion(const struct jwt_key *jk, const char *alg, const char *kid,
 	if (jk->pk == GNUTLS_PK_ECDSA) {
 		/* JWS wants raw r||s, each the size of the curve */
 		if (gnutls_decode_rs_value(&sig, &r, &s) < 0 ||
-		    ecdsa_raw(out, &r, &s, algs[i].half) != PFX_OK)
+		    ecdsa_raw(out, &r, &s, a->half) != PFX_OK)
 			goto out;
 	} else if (base64_encode(out, sig.data, sig.size, 1) != PFX_OK)
 		goto out;
