@@ -148,6 +148,32 @@ tcount() {
 	    awk -v e="$2" -v k="$3" '$1 == e && $2 == k { print $3 }'
 }
 
+# ------------------------------------------------------ process memory
+
+# memhas PID STRING : 1 when STRING is in the process's readable memory
+# (as root: /proc/PID/mem), for the "no secret is left" checks
+memhas() {
+	python3 - "$1" "$2" <<'EOF'
+import re, sys
+pid, needle, found = sys.argv[1], sys.argv[2].encode(), 0
+with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as mem:
+    for line in maps:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
+        if not m or "[vvar]" in line or "[vsyscall]" in line:
+            continue
+        a, b = int(m.group(1), 16), int(m.group(2), 16)
+        if b - a > 1 << 28:
+            continue        # ASan's shadow and reserved arenas
+        try:
+            mem.seek(a)
+            if needle in mem.read(b - a):
+                found = 1
+        except OSError:
+            pass
+print(found)
+EOF
+}
+
 # ------------------------------------------------------ spawn conversations
 
 # sm CONF MAP KEY [RUNAS...] : socketmap lookup in a new pfxhttp-spawn;

@@ -38,29 +38,6 @@ CONF
 chmod 600 "$C"
 tt_start_tokend "$C" || bail "tokend did not start"
 
-# memhas PID STRING : 1 when STRING is in the process's readable memory
-memhas() {
-	python3 - "$1" "$2" <<'EOF'
-import re, sys
-pid, needle, found = sys.argv[1], sys.argv[2].encode(), 0
-with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as mem:
-    for line in maps:
-        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
-        if not m or "[vvar]" in line or "[vsyscall]" in line:
-            continue
-        a, b = int(m.group(1), 16), int(m.group(2), 16)
-        if b - a > 1 << 28:
-            continue        # ASan's shadow and reserved arenas
-        try:
-            mem.seek(a)
-            if needle in mem.read(b - a):
-                found = 1
-        except OSError:
-            pass
-print(found)
-EOF
-}
-
 # login USER PASSWORD : one AUTH PLAIN dialogue, as smtpd speaks it;
 # prints the server's answer line (OK/FAIL/...)
 login() {
