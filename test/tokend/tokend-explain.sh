@@ -122,8 +122,16 @@ explain "$TC" socketmap demo stale@example.com >"$T/stale.out"
 is "tokend: explain of a 5xx answered from the cache exits 0 (found)" "$(cat "$T/explain.rc")" 0
 is "... after one real backend call" "$(($(requests) - n0))" 1
 golden stale "$T/stale.out"
+st0=$(tstat "$TC" cache_stale_serves)
 explain "$TC" --json socketmap demo stale@example.com >"$T/stale.json"
 json_checks stale-tokend "$T/stale.json"
+is "... an explained lookup counts in tokend's statistics (cache_stale_serves)" \
+    "$(tstat "$TC" cache_stale_serves)" "$((st0 + 1))"
+rid=$(jq -r .rid "$T/stale.json")
+wait_for 20 grep -qF "rid=$rid" "$T/tokend.log"
+like "... and leaves tokend's info line: found from the cache, with its id" \
+    "$(grep -F "rid=$rid" "$T/tokend.log")" \
+    "socket_maps demo: lookup found in [0-9]+ms \(from the cache; HTTP 503\) rid=$rid"
 
 explain "$TC" socketmap oidc alice@example.com >"$T/oidc.out"
 is "tokend: explain of an OIDC entry exits 0" "$(cat "$T/explain.rc")" 0
@@ -204,6 +212,9 @@ like "policy through tokend: the id is QUEUEID.hex" "$(last_rid)" '^4AB12C3D\.[0
 printf 'request=smtpd_access_policy\nqueue_id=4AB-12C3D\nsender=s@example.org\nrecipient=r@example.com\n\n' |
     spawn "$DC" /dev/null policy demo >/dev/null
 like "policy: a queue_id that is not one is left out of the id" "$(last_rid)" '^[0-9a-f]{16}$'
+printf 'request=smtpd_access_policy\nqueue_id=%s\nsender=s@example.org\nrecipient=r@example.com\n\n' \
+    "$(printf 'A%.0s' $(seq 33))" | spawn "$DC" /dev/null policy demo >/dev/null
+like "policy: a queue_id of 33 characters is left out of the id" "$(last_rid)" '^[0-9a-f]{16}$'
 ns "corr a@example.com" | spawn "$DC" /dev/null socketmap >/dev/null
 like "request_id_header = X-Correlation-ID: the backend gets that header" \
     "$(backend_stat "$BP" '.last_headers["X-Correlation-ID"] // "none"'):$(backend_stat "$BP" '.last_headers["X-Request-ID"] // "none"')" \
