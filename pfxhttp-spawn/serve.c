@@ -71,9 +71,9 @@ answer(const struct serve_args *a, struct remote *rm, void *st,
 
 	if (e == NULL && ((map = pfx_req_get(req, "name", &maplen)) == NULL ||
 	    (e = conf_find(a->conf, a->kind, map)) == NULL)) {
-		log_warnx("%s: no %s entry \"%s\"", a->ops->name,
+		log_warnx("%s: no %s entry \"%s\" rid=%s", a->ops->name,
 		    conf_kind_section(a->kind), map != NULL ? log_safe(safe,
-		    sizeof(safe), map, maplen) : "");
+		    sizeof(safe), map, maplen) : "", req->rid);
 		result_set(res, PFX_PERMFAIL, "unknown map name");
 	} else
 		look_up(a, rm, e, req, res);

@@ -58,6 +58,7 @@
 #include "io.h"
 #include "jwks.h"
 #include "log.h"
+#include "rid.h"
 #include "sasl_mech.h"
 #include "siphash.h"
 #include "idpdoc.h"
@@ -65,6 +66,8 @@
 #include "xalloc.h"
 
 #define BODY_MAX		(1024 * 1024)
+/* RID - a request's id for a log line ("-" when it has none) */
+#define RID(req)		((req)->rid != NULL ? (req)->rid : "-")
 #define DISCOVERY_TTL_MS	(3600 * 1000LL)
 #define RETRY_MS		2000LL	/* after a failed fetch */
 #define REFETCH_MIN_MS		10000LL	/* unknown kid: at most this often */
@@ -119,6 +122,7 @@ struct check {
 	struct jws	 jws;
 	unsigned char	 ckey[16];	/* introspection cache key */
 	struct xfer	 x;		/* the introspection call */
+	char		 rid[RID_MAX + 1];	/* the login's request id */
 };
 
 struct validator {
@@ -307,18 +311,18 @@ finish(struct check *c, enum pfx_verdict verdict, const char *why,
 	(void)log_safe(u, sizeof(u), c->user.data, c->user.len);
 	switch (verdict) {
 	case PFX_FOUND:
-		log_info("%s %s: token accepted for %s", section(c->e),
-		    c->e->name, u);
+		log_info("%s %s: token accepted for %s rid=%s", section(c->e),
+		    c->e->name, u, c->rid);
 		result_set(&v->res, PFX_FOUND, account);
 		break;
 	case PFX_NOTFOUND:
-		log_info("%s %s: token refused for %s: %s", section(c->e),
-		    c->e->name, u, why);
+		log_info("%s %s: token refused for %s: %s rid=%s",
+		    section(c->e), c->e->name, u, why, c->rid);
 		result_set(&v->res, PFX_NOTFOUND, REFUSED);
 		break;
 	default:
-		log_warnx("%s %s: token check failed for %s: %s",
-		    section(c->e), c->e->name, u, why);
+		log_warnx("%s %s: token check failed for %s: %s rid=%s",
+		    section(c->e), c->e->name, u, why, c->rid);
 		result_set(&v->res, verdict, verdict == PFX_TIMEOUT ?
 		    "token check timed out" : UNAVAILABLE);
 		break;
@@ -783,7 +787,8 @@ token_key(const struct validator *v, const char *tok, size_t n,
  * the answer in *res
  */
 static int
-cached(struct validator *v, const struct conf_entry *e, const char *user,
+cached(struct validator *v, const struct conf_entry *e,
+    const struct pfx_req *req, const char *user,
     size_t ulen, const unsigned char key[16], struct pfx_result *res)
 {
 	const struct conf_sasl_oidc *so = &e->sasl_oidc_auth;
@@ -810,12 +815,13 @@ cached(struct validator *v, const struct conf_entry *e, const char *user,
 	if (so->require_user_match && !claims_user_ok(user, ulen, val,
 	    vallen)) {
 		log_info("%s %s: token refused for %s: the claimed user is not"
-		    " the token's account (cached)", section(e), e->name, u);
+		    " the token's account (cached) rid=%s", section(e), e->name,
+		    u, RID(req));
 		result_set(res, PFX_NOTFOUND, REFUSED);
 		return (1);
 	}
-	log_info("%s %s: token accepted for %s (cached)", section(e), e->name,
-	    u);
+	log_info("%s %s: token accepted for %s (cached) rid=%s", section(e),
+	    e->name, u, RID(req));
 	result_set(res, PFX_FOUND, NULL);
 	(void)buf_append(&res->value, val, vallen);
 	return (1);
@@ -825,11 +831,12 @@ cached(struct validator *v, const struct conf_entry *e, const char *user,
 
 static int
 now_answer(struct validator *v, const struct conf_entry *e,
-    struct pfx_result *res, enum pfx_verdict verdict, const char *why)
+    const struct pfx_req *req, struct pfx_result *res, enum pfx_verdict verdict, const char *why)
 {
 	if (verdict != PFX_FOUND && why != NULL)
-		log_info("%s %s: token %s: %s", section(e), e->name,
-		    verdict == PFX_NOTFOUND ? "refused" : "check failed", why);
+		log_info("%s %s: token %s: %s rid=%s", section(e), e->name,
+		    verdict == PFX_NOTFOUND ? "refused" : "check failed", why,
+		    RID(req));
 	if (why != NULL || verdict != PFX_FOUND)
 		result_set(res, verdict, verdict == PFX_NOTFOUND ? REFUSED :
 		    verdict == PFX_TIMEOUT ? "token check timed out" :
@@ -856,26 +863,26 @@ validator_check(struct validator *v, const struct conf_entry *e,
 	if (!so->client.enabled || v->conf == NULL) {
 		log_warnx("%s %s: a token login, but sasl_oidc_auth is not"
 		    " enabled", section(e), e->name);
-		return (now_answer(v, e, res, PFX_TEMPFAIL, "not enabled"));
+		return (now_answer(v, e, req, res, PFX_TEMPFAIL, "not enabled"));
 	}
 	if (tok == NULL || toklen == 0 || toklen > JWS_MAX ||
 	    memchr(tok, '\0', toklen) != NULL)
-		return (now_answer(v, e, res, PFX_NOTFOUND, "no usable token"));
+		return (now_answer(v, e, req, res, PFX_NOTFOUND, "no usable token"));
 	if (clock_ms() >= deadline)
-		return (now_answer(v, e, res, PFX_TIMEOUT, "deadline passed"));
+		return (now_answer(v, e, req, res, PFX_TIMEOUT, "deadline passed"));
 	jwt = so->mode == SASL_VALIDATE_JWKS ||
 	    (so->mode == SASL_VALIDATE_AUTO && jws_looks_like(tok, toklen));
 	if (!jwt) {
 		token_key(v, tok, toklen, key);
-		if (cached(v, e, user != NULL ? user : "", ulen, key, res)) {
+		if (cached(v, e, req, user != NULL ? user : "", ulen, key, res)) {
 			explicit_bzero(key, sizeof(key));
 			counters(v, e)->cache_hits++;
-			return (now_answer(v, e, res, res->verdict, NULL));
+			return (now_answer(v, e, req, res, res->verdict, NULL));
 		}
 	}
 	if (v->nchecks >= v->max_checks) {
 		explicit_bzero(key, sizeof(key));
-		return (now_answer(v, e, res, PFX_TEMPFAIL, "too many token"
+		return (now_answer(v, e, req, res, PFX_TEMPFAIL, "too many token"
 		    " checks under way"));
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -885,6 +892,7 @@ validator_check(struct validator *v, const struct conf_entry *e,
 	c->jwt = jwt;
 	c->deadline = deadline;
 	c->started = clock_ms();
+	(void)snprintf(c->rid, sizeof(c->rid), "%s", RID(req));
 	buf_init(&c->token, JWS_MAX);
 	buf_init(&c->user, SASL_MAX_USER);
 	xfer_init(&c->x, X_INTROSPECT, c);
@@ -905,7 +913,7 @@ validator_check(struct validator *v, const struct conf_entry *e,
 		    PFX_OK || (why = claims_header(c->jws.header)) != NULL) {
 			c->waiter = NULL;
 			finish(c, PFX_NOTFOUND, why, NULL);
-			return (now_answer(v, e, res, PFX_NOTFOUND, NULL));
+			return (now_answer(v, e, req, res, PFX_NOTFOUND, NULL));
 		}
 	}
 	c->idp = idp_get(v, so->client.configuration_uri);

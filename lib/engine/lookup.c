@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "err.h"
 #include "filter_answer.h"
+#include "kind.h"
 #include "log.h"
 #include "lookup.h"
 #include "lookup_log.h"
@@ -69,7 +70,9 @@ outcome(struct lookup *lk, const struct conf_entry *e,
 	struct lookup_outcome o = { e, req->rid, clock_ms() - started,
 	    called, &lk->tr.resp, answered, 0 };
 
-	lookup_log(&o, res);
+	/* a filter's verdict has its line per message (filter.c) */
+	if (kinds[e->kind]->codec != NULL)
+		lookup_log(&o, res);
 	trace_result(lk->trace, res);
 }
 
