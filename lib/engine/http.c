@@ -201,16 +201,17 @@ wipe_realloc(void *p, size_t n)
 	return (q);
 }
 
-/* userinfo - a target with "user:password@" in its authority */
+/*
+ * userinfo - a URL with "user:password@" in its authority; libcurl
+ * takes one without a scheme too (http assumed)
+ */
 static int
 userinfo(const char *url)
 {
 	const char *p = strstr(url, "://");
 	size_t	 n;
 
-	if (p == NULL)
-		return (0);
-	p += 3;
+	p = p != NULL ? p + 3 : url;
 	n = strcspn(p, "/?#");
 	return (memchr(p, '@', n) != NULL);
 }
@@ -218,7 +219,8 @@ userinfo(const char *url)
 /*
  * holds_credentials - what may pass through libcurl's memory: a login
  * (the SASL kind), a password or token of the entry's, any custom
- * header (API keys travel there), an OIDC client's secret or token
+ * header (API keys travel there), an OIDC client's secret or token, a
+ * proxy's user:password (its Proxy-Authorization header)
  */
 static int
 holds_credentials(const struct conf *c)
@@ -226,6 +228,8 @@ holds_credentials(const struct conf *c)
 	const struct conf_entry *e;
 	size_t	 i;
 
+	if (c->http.proxy != NULL && userinfo(c->http.proxy))
+		return (1);
 	for (i = 0; i < c->nentries; i++) {
 		e = &c->entries[i];
 		if (kinds[e->kind]->secret || e->auth_token != NULL ||

@@ -86,4 +86,37 @@ is "... nor the base64 the client sent" "$(memhas "$TOKEND_PID" "$(printf '\0ali
 
 tt_stop_tokend
 check "tokend exits cleanly" $? ""
+
+# A proxy's credentials are a credential too: with nothing else secret
+# in the configuration, libcurl's Proxy-Authorization header (base64 of
+# user:password; backend.py serves the absolute-form requests of a
+# proxy) must not be left behind in its freed memory.
+C2=$T/proxy.conf
+cat >"$C2" <<CONF
+server = {
+  logging = { level = "info"; };
+  http_client = { timeout = "2s"; connect_timeout = "1s";
+    proxy = "http://pxuser:Proxy-Pw-$tag@127.0.0.1:$BP"; };
+  tokend = { socket = "$SOCK"; mode = "0600"; timeout = "1s"; };
+  response_cache = { enabled = false; };
+};
+socket_maps = {
+  viaproxy = { target = "http://192.0.2.1:9/map"; value_field = "data.result"; };
+};
+CONF
+chmod 600 "$C2"
+tt_start_tokend "$C2" || bail "tokend did not start"
+answered=0
+for i in 1 2 3 4 5 6 7 8; do
+	out=$(sm "$C2" viaproxy "px$i-$tag@example.com")
+	case $out in
+	OK*|NOTFOUND*) answered=$((answered + 1));;
+	*) echo "# lookup $i through the proxy: $out";;
+	esac
+done
+is "eight lookups through the proxy (to an address only it reaches) are answered" "$answered" 8
+is "the proxy's credentials are not left in tokend's memory" \
+    "$(memhas "$TOKEND_PID" "$(printf 'pxuser:Proxy-Pw-%s' "$tag" | base64 -w0)")" 0
+tt_stop_tokend
+check "tokend exits cleanly (proxy)" $? ""
 tt_done
