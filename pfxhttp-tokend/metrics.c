@@ -13,7 +13,10 @@
  *	(then 431); a connection silent for METRICS_IDLE_MS, or older than
  *	METRICS_LIFE_MS, is closed; at most METRICS_MAX_CONNS at once, the
  *	oldest is dropped for a new one.  Reads and writes never block: a
- *	scraper that stops reading only holds its own connection.
+ *	scraper that stops reading only holds its own connection.  Out of
+ *	descriptors, the listener is not watched for ACCEPT_PAUSE_MS: a
+ *	connection that cannot be accepted would keep it readable, and the
+ *	loop would spin.
  *
  * SECURITY
  *	With basic_auth, a request without the right "user:password" gets
@@ -49,6 +52,7 @@
 #define SECRET_MAX	4096
 #define ACCEPTS_PER_TICK 16
 #define SNDBUF		65536	/* kernel buffer per scraper */
+#define ACCEPT_PAUSE_MS	250	/* out of descriptors: accept later */
 
 struct mconn {
 	int		 fd;
@@ -64,6 +68,7 @@ struct mconn {
 struct metrics {
 	int		 epfd, lfd;
 	int		 listen_ready;
+	long long	 accept_paused_until;	/* 0: the listener is watched */
 	char		*listen;	/* the address bound, or NULL */
 	char		*unix_path;	/* to remove at close */
 	struct buf	 cred;		/* "user:password"; empty: no auth */
@@ -110,6 +115,9 @@ mconn_close(struct metrics *m, size_t i)
 	for (k = 0; k < 16 && recv(cn->fd, sink, sizeof(sink),
 	    MSG_DONTWAIT) > 0; k++)
 		;
+	/* close alone leaves it in the set while a child forked meanwhile
+	 * still holds the descriptor: its events would name a freed cn */
+	(void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, cn->fd, NULL);
 	(void)close(cn->fd);
 	explicit_bzero(cn->in, sizeof(cn->in));
 	explicit_bzero(sink, sizeof(sink));
@@ -133,6 +141,7 @@ close_listener(struct metrics *m)
 	free(m->listen);
 	m->unix_path = m->listen = NULL;
 	m->lfd = -1;
+	m->accept_paused_until = 0;
 }
 
 void
@@ -461,6 +470,18 @@ conn_io(struct metrics *m, struct mconn *cn, long long now)
 	return (0);	/* all written: Connection: close */
 }
 
+/* watch_listener - EPOLLIN on the listener, or nothing while paused */
+static void
+watch_listener(struct metrics *m, unsigned int events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = NULL;
+	(void)epoll_ctl(m->epfd, EPOLL_CTL_MOD, m->lfd, &ev);
+}
+
 static void
 accept_conns(struct metrics *m, long long now)
 {
@@ -471,8 +492,14 @@ accept_conns(struct metrics *m, long long now)
 
 	for (k = 0; k < ACCEPTS_PER_TICK; k++) {
 		if ((fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK |
-		    SOCK_CLOEXEC)) < 0)
+		    SOCK_CLOEXEC)) < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				watch_listener(m, 0);
+				m->accept_paused_until = now + ACCEPT_PAUSE_MS;
+			}
 			return;
+		}
 		if (m->nconns == METRICS_MAX_CONNS) {
 			for (old = 0, i = 1; i < m->nconns; i++)
 				if (m->conns[i]->started <
@@ -516,6 +543,10 @@ metrics_tick(struct metrics *m, int ready, long long now)
 	size_t	 i;
 	int	 n, k;
 
+	if (m->accept_paused_until != 0 && now >= m->accept_paused_until) {
+		m->accept_paused_until = 0;
+		watch_listener(m, EPOLLIN);
+	}
 	if (!ready && (n = metrics_next_ms(m, now)) != 0)
 		return;
 	n = epoll_wait(m->epfd, evs, METRICS_MAX_CONNS + 1, 0);
@@ -554,14 +585,20 @@ metrics_next_ms(const struct metrics *m, long long now)
 {
 	long long d, next = 0;
 	size_t	 i;
+	int	 have = 0;
 
-	if (m->nconns == 0)
-		return (-1);
+	if (m->accept_paused_until != 0) {	/* the listener back on */
+		next = m->accept_paused_until - now;
+		have = 1;
+	}
 	for (i = 0; i < m->nconns; i++) {
 		d = deadline(m->conns[i]) - now;
-		if (i == 0 || d < next)
+		if (!have || d < next)
 			next = d;
+		have = 1;
 	}
+	if (!have)
+		return (-1);
 	return (next <= 0 ? 0 : (int)next);
 }
 

@@ -47,7 +47,10 @@ int	 metrics_configure(struct metrics *, const struct conf_metrics *,
 int	 metrics_check(const struct conf_metrics *, char *err, size_t errlen);
 /* metrics_tick - accept, read, answer, write; drop idle scrapers */
 void	 metrics_tick(struct metrics *, int ready, long long now_ms);
-/* metrics_next_ms - when a scraper's deadline is due, -1: none */
+/*
+ * metrics_next_ms - when a scraper's deadline is due, or accepting
+ * resumes after a want of descriptors; -1: none
+ */
 int	 metrics_next_ms(const struct metrics *, long long now_ms);
 /* proc_rss_bytes - resident memory from /proc/self/statm, -1: unknown */
 long long proc_rss_bytes(void);
