@@ -53,7 +53,8 @@
  *	the configuration says.
  *
  * PROCESS
- *	The filter runs in a process group of its own, stdin and stdout
+ *	The filter is started by child_start() (lib/util/child.c): it runs
+ *	in a process group of its own, stdin and stdout
  *	/dev/null, stderr a pipe read here (only the last line is kept,
  *	the rest drained so the filter never blocks on it), every other
  *	descriptor closed (the Postfix socket is this process's 0, 1 and
@@ -86,7 +87,6 @@
  *	only as sanitised reply or log text.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -94,13 +94,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 #include "filter_command.h"
 #include "xalloc.h"
@@ -121,24 +120,6 @@ static const char *const msg_vars[] = {
 };
 #define NMSG_VARS	(sizeof(msg_vars) / sizeof(msg_vars[0]))
 
-/* What a child that could not exec tells its parent on the status pipe. */
-enum child_stage { STAGE_SETUP = 1, STAGE_EXEC };
-struct child_report {
-	int	 stage;
-	int	 err;
-};
-
-/* What the child needs, ready before fork(). */
-struct child_plan {
-	char	**argv;
-	char	**envp;
-	int	 null_fd;	/* /dev/null for stdin and stdout */
-	int	 err_w;		/* the stderr pipe */
-	int	 status_w;	/* close-on-exec: EOF means exec worked */
-	int	 max_fd;	/* for closing without close_range() */
-	pid_t	 parent;	/* who we must not outlive */
-};
-
 /* The last non-empty stderr line, built as the bytes arrive. */
 struct errline {
 	char	 cur[LINE_KEEP];
@@ -149,14 +130,8 @@ struct errline {
 };
 
 struct run {
-	pid_t	 pid;		/* the leader; also the group id */
-	int	 pidfd;		/* -1: waitid() polling */
-	int	 err_r;		/* the stderr pipe, -1 after EOF */
-	int	 status_r;	/* the status pipe, -1 once answered */
-	struct child_report report;	/* stage 0: exec worked */
-	int	 status;	/* wait status once reaped */
-	int	 reaped;
-	struct errline line;
+	struct child	 ch;		/* pid: the leader, also the group id */
+	struct errline	 line;
 };
 
 enum run_end { END_EXITED, END_TIMEOUT, END_GONE, END_ERROR };
@@ -363,146 +338,6 @@ strv_free(char **v)
 	free(v);
 }
 
-/* fd_high - fd moved above 0, 1 and 2 (a caller that closed them) */
-
-static int
-fd_high(int fd)
-{
-	int	 nfd;
-
-	if (fd < 0 || fd > 2)
-		return (fd);
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	return (nfd);
-}
-
-static void
-fd_close(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* child_fail - tell the parent why there is no filter, and go */
-
-__attribute__((noreturn))
-static void
-child_fail(int fd, int stage)
-{
-	struct child_report rep = { stage, errno };
-	ssize_t	 n;
-
-	n = write(fd, &rep, sizeof(rep));	/* a pipe: all or nothing */
-	(void)n;
-	_exit(127);
-}
-
-/*
- * child_exec - between fork() and execve(): async-signal-safe calls only
- * (the parent may have threads; malloc's lock may be held)
- */
-
-__attribute__((noreturn))
-static void
-child_exec(const struct child_plan *p)
-{
-	struct sigaction sa;
-	sigset_t none;
-	int	 sig, fd, sfd = p->status_w;
-
-	/* first, so the parent's kill(-pid) can never miss us */
-	(void)setpgid(0, 0);
-	/*
-	 * spawn(8) SIGKILLs our group at its time limit, and this one is
-	 * not ours: the filter must not outlive us (a grandchild it left
-	 * still may; the time limit should be far above any transaction)
-	 */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != p->parent)
-		_exit(127);	/* the parent died before the line above */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);	/* EINVAL: KILL, STOP */
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	/* the plan's descriptors are all 3 or above (fd_high) */
-	if (dup2(p->null_fd, 0) < 0 || dup2(p->null_fd, 1) < 0 ||
-	    dup2(p->err_w, 2) < 0)
-		child_fail(sfd, STAGE_SETUP);
-	if (sfd != 3) {
-		if (dup3(sfd, 3, O_CLOEXEC) < 0)
-			child_fail(sfd, STAGE_SETUP);
-		sfd = 3;
-	}
-	if (close_range(4, ~0U, 0) < 0)
-		for (fd = 4; fd < p->max_fd; fd++)
-			(void)close(fd);
-	execve(p->argv[0], p->argv, p->envp);
-	child_fail(sfd, STAGE_EXEC);
-}
-
-/* run_start - the pipes, fork, and a pidfd on the child */
-
-static int
-run_start(struct run *r, struct child_plan *p, char *why, size_t whylen)
-{
-	struct rlimit rl;
-	int	 errp[2] = { -1, -1 }, stp[2] = { -1, -1 };
-	int	 ok = 0;
-
-	p->null_fd = fd_high(open("/dev/null", O_RDWR | O_CLOEXEC));
-	if (p->null_fd < 0) {
-		snprintf(why, whylen, "cannot open /dev/null: %s",
-		    strerror(errno));
-		return (0);
-	}
-	if (pipe2(errp, O_CLOEXEC) < 0 || (errp[0] = fd_high(errp[0])) < 0 ||
-	    (errp[1] = fd_high(errp[1])) < 0 || pipe2(stp, O_CLOEXEC) < 0 ||
-	    (stp[0] = fd_high(stp[0])) < 0 || (stp[1] = fd_high(stp[1])) < 0) {
-		snprintf(why, whylen, "cannot make a pipe: %s",
-		    strerror(errno));
-		goto out;
-	}
-	/* only our ends: the filter's stderr stays blocking */
-	(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
-	(void)fcntl(stp[0], F_SETFL, O_NONBLOCK);
-	p->err_w = errp[1];
-	p->status_w = stp[1];
-	p->max_fd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1 << 20) ?
-	    (int)rl.rlim_cur : (1 << 20);
-	p->parent = getpid();
-	if ((r->pid = fork()) < 0) {
-		snprintf(why, whylen, "cannot fork: %s", strerror(errno));
-		goto out;
-	}
-	if (r->pid == 0)
-		child_exec(p);
-	(void)setpgid(r->pid, r->pid);	/* EACCES once it has exec'd */
-	r->err_r = errp[0];
-	r->status_r = stp[0];
-	errp[0] = stp[0] = -1;
-	if ((r->pidfd = pidfd_open(r->pid, 0)) < 0 && errno != ENOSYS) {
-		snprintf(why, whylen, "pidfd_open: %s", strerror(errno));
-		ok = -1;	/* started, but cannot be watched */
-		goto out;
-	}
-	if (r->pidfd >= 0)
-		r->pidfd = fd_high(r->pidfd);
-	ok = 1;
-out:
-	fd_close(&errp[0]);
-	fd_close(&errp[1]);
-	fd_close(&stp[0]);
-	fd_close(&stp[1]);
-	fd_close(&p->null_fd);
-	return (ok);
-}
-
 /* run_drain - read stderr until it is empty for now, or max bytes */
 
 static void
@@ -512,8 +347,8 @@ run_drain(struct run *r, size_t max)
 	size_t	 got = 0;
 	ssize_t	 n;
 
-	while (r->err_r >= 0 && got < max) {
-		if ((n = read(r->err_r, b, sizeof(b))) > 0) {
+	while (r->ch.err_r >= 0 && got < max) {
+		if ((n = read(r->ch.err_r, b, sizeof(b))) > 0) {
 			errline_feed(&r->line, b, (size_t)n);
 			got += (size_t)n;
 		} else if (n < 0 && errno == EINTR) {
@@ -521,44 +356,9 @@ run_drain(struct run *r, size_t max)
 		} else if (n < 0 && errno == EAGAIN) {
 			break;
 		} else {
-			fd_close(&r->err_r);	/* EOF, or unreadable */
+			child_fd_close(&r->ch.err_r);	/* EOF, or unreadable */
 		}
 	}
-}
-
-/* run_status - did exec work?  EOF says yes, a report says why not */
-
-static void
-run_status(struct run *r)
-{
-	ssize_t	 n;
-
-	if (r->status_r < 0)
-		return;
-	while ((n = read(r->status_r, &r->report, sizeof(r->report))) < 0 &&
-	    errno == EINTR)
-		;
-	if (n < 0 && errno == EAGAIN)
-		return;
-	if (n != (ssize_t)sizeof(r->report))
-		memset(&r->report, 0, sizeof(r->report));
-	fd_close(&r->status_r);
-}
-
-/* run_exited - has the leader exited?  (It is not reaped yet.) */
-
-static int
-run_exited(const struct run *r, short pid_revents)
-{
-	siginfo_t si;
-
-	if (r->pidfd >= 0)
-		return (pid_revents != 0);
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT) <
-	    0)
-		return (errno != EINTR);	/* not ours to wait for */
-	return (si.si_pid == r->pid);
 }
 
 /* run_wait - poll stderr, the exit, the client and the clock */
@@ -575,11 +375,11 @@ run_wait(struct run *r, long long deadline_ms, int watch_fd, int *err)
 		if ((left = deadline_ms - clock_ms()) <= 0)
 			return (END_TIMEOUT);
 		timeout = left > INT_MAX ? INT_MAX : (int)left;
-		if (r->pidfd < 0 && timeout > TICK_MS)
+		if (r->ch.pidfd < 0 && timeout > TICK_MS)
 			timeout = TICK_MS;
-		pfd[P_ERR] = (struct pollfd){ r->err_r, POLLIN, 0 };
-		pfd[P_STATUS] = (struct pollfd){ r->status_r, POLLIN, 0 };
-		pfd[P_PID] = (struct pollfd){ r->pidfd, POLLIN, 0 };
+		pfd[P_ERR] = (struct pollfd){ r->ch.err_r, POLLIN, 0 };
+		pfd[P_STATUS] = (struct pollfd){ r->ch.status_r, POLLIN, 0 };
+		pfd[P_PID] = (struct pollfd){ r->ch.pidfd, POLLIN, 0 };
 		/* EOF or hangup only: smtpd sends nothing while it waits */
 		pfd[P_WATCH] = (struct pollfd){ watch_fd, POLLRDHUP, 0 };
 		if (poll(pfd, P_N, timeout) < 0) {
@@ -591,41 +391,12 @@ run_wait(struct run *r, long long deadline_ms, int watch_fd, int *err)
 		if (pfd[P_ERR].revents != 0)
 			run_drain(r, DRAIN_MAX);
 		if (pfd[P_STATUS].revents != 0)
-			run_status(r);
+			child_report(&r->ch);
 		/* first: a verdict nobody waits for must not be acted on */
 		if (pfd[P_WATCH].revents != 0)
 			return (END_GONE);
-		if (run_exited(r, pfd[P_PID].revents))
+		if (child_exited(&r->ch, pfd[P_PID].revents))
 			return (END_EXITED);
-	}
-}
-
-/* run_reap - kill the group and reap it, the leader last */
-
-static void
-run_reap(struct run *r)
-{
-	pid_t	 p;
-	int	 st;
-
-	/* the unreaped leader still holds the group id */
-	(void)kill(-r->pid, SIGKILL);
-	(void)kill(r->pid, SIGKILL);	/* it may have left the group */
-	for (;;) {
-		if ((p = waitpid(-r->pid, &st, 0)) == r->pid) {
-			r->status = st;
-			r->reaped = 1;
-		} else if (p < 0 && errno != EINTR) {
-			break;		/* ECHILD: the group is gone */
-		}
-	}
-	while (!r->reaped) {
-		if ((p = waitpid(r->pid, &st, 0)) == r->pid) {
-			r->status = st;
-			r->reaped = 1;
-		} else if (p < 0 && errno != EINTR) {
-			break;		/* someone else reaped it */
-		}
 	}
 }
 
@@ -795,29 +566,29 @@ run_verdict(const struct run *r, const struct conf_entry *e,
 	case END_EXITED:
 		break;
 	}
-	if (r->report.stage != 0) {
+	if (r->ch.stage != CHILD_RAN) {
 		snprintf(res->why, sizeof(res->why), "cannot %s %s: %s",
-		    r->report.stage == STAGE_EXEC ? "run" : "set up", prog,
-		    strerror(r->report.err));
-	} else if (!r->reaped) {
+		    r->ch.stage == CHILD_EXEC ? "run" : "set up", prog,
+		    strerror(r->ch.err));
+	} else if (!r->ch.reaped) {
 		snprintf(res->why, sizeof(res->why), "lost the exit status"
 		    " of %s", prog);
-	} else if (WIFSIGNALED(r->status)) {
+	} else if (WIFSIGNALED(r->ch.status)) {
 		snprintf(res->why, sizeof(res->why), "killed by signal %d",
-		    WTERMSIG(r->status));
+		    WTERMSIG(r->ch.status));
 		why_line(res, &r->line);
-	} else if (!WIFEXITED(r->status)) {
+	} else if (!WIFEXITED(r->ch.status)) {
 		snprintf(res->why, sizeof(res->why), "wait status %#x",
-		    (unsigned)r->status);
-	} else if (WEXITSTATUS(r->status) == 0) {
+		    (unsigned)r->ch.status);
+	} else if (WEXITSTATUS(r->ch.status) == 0) {
 		outfile_verdict(m, res);
-	} else if (WEXITSTATUS(r->status) == 1) {
+	} else if (WEXITSTATUS(r->ch.status) == 1) {
 		res->v = FV_REJECT;
 		reject_reply(&r->line, res->reply, sizeof(res->reply));
 		snprintf(res->why, sizeof(res->why), "exit status 1");
 	} else {
 		snprintf(res->why, sizeof(res->why), "exit status %d",
-		    WEXITSTATUS(r->status));
+		    WEXITSTATUS(r->ch.status));
 		why_line(res, &r->line);
 	}
 }
@@ -828,7 +599,7 @@ void
 filter_command_run(const struct conf_entry *e, const struct filter_msg *m,
     long long deadline_ms, int watch_fd, struct filter_result *res)
 {
-	struct child_plan plan;
+	char	**argv, **envp;
 	struct sigaction dfl, oldchld;
 	struct run r;
 	enum run_end end = END_ERROR;
@@ -848,14 +619,11 @@ filter_command_run(const struct conf_entry *e, const struct filter_msg *m,
 		return;
 	}
 	memset(&r, 0, sizeof(r));
-	r.pid = -1;
-	r.pidfd = r.err_r = r.status_r = -1;
 	r.line.curblank = 1;
-	memset(&plan, 0, sizeof(plan));
-	plan.argv = xcalloc(e->ncommand + 1, sizeof(char *));
+	argv = xcalloc(e->ncommand + 1, sizeof(char *));
 	for (i = 0; i < e->ncommand; i++)
-		plan.argv[i] = e->command[i];
-	plan.envp = env_build(e, m);
+		argv[i] = e->command[i];
+	envp = env_build(e, m);
 
 	/* an ignored SIGCHLD would reap the leader before we kill the group */
 	if (sigaction(SIGCHLD, NULL, &oldchld) == 0 &&
@@ -871,25 +639,25 @@ filter_command_run(const struct conf_entry *e, const struct filter_msg *m,
 	    !was_reaper)
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
-	started = run_start(&r, &plan, res->why, sizeof(res->why));
+	/* stdin and stdout are /dev/null: the message is in $EMAIL */
+	started = child_start(&r.ch, argv, envp, CHILD_STDERR, res->why,
+	    sizeof(res->why));
 	if (started == 1)
 		end = run_wait(&r, deadline_ms, watch_fd, &err);
 	if (started != 0) {
-		run_reap(&r);
+		(void)child_reap(&r.ch, 1);
 		run_drain(&r, DRAIN_MAX);	/* what was left when it exited */
-		run_status(&r);
+		child_report(&r.ch);
 		errline_end(&r.line);
 	}
 	if (started == 1)
 		run_verdict(&r, e, m, end, deadline_ms - start, err, res);
 
-	fd_close(&r.pidfd);
-	fd_close(&r.err_r);
-	fd_close(&r.status_r);
+	child_close(&r.ch);
 	if (!was_reaper)
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 	if (restore_chld)
 		(void)sigaction(SIGCHLD, &oldchld, NULL);
-	free(plan.argv);
-	strv_free(plan.envp);
+	free(argv);
+	strv_free(envp);
 }

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend_check.h"
 #include "base64.h"
 #include "conf.h"
 #include "duration.h"
@@ -249,6 +250,8 @@ static const struct keydef entry_keys[] = {
 	STR(struct conf_entry, downstream),
 	ARGV(struct conf_entry, command),
 	LIST(struct conf_entry, environment),
+	STR(struct conf_entry, command_mode),
+	INT(struct conf_entry, max_processes, 1, CHECK_MAX_PROCESSES),
 	STR(struct conf_entry, tempdir),
 	INT(struct conf_entry, max_message_size, 1024, 1LL << 40),
 	STR(struct conf_entry, on_failure),
@@ -876,9 +879,10 @@ compile_sasl(struct loader *L, struct conf_entry *e, const struct conf *c)
 			    m->name));
 		e->mech_mask |= SASL_MECH_BIT(m - sasl_mechs);
 	}
-	if ((e->mech_mask & SASL_MECH_PASSWORD) && e->target == NULL)
-		return (SASL_ERR("target", "target is required for PLAIN and"
-		    " LOGIN (the password check)"));
+	if ((e->mech_mask & SASL_MECH_PASSWORD) && e->target == NULL &&
+	    e->ncommand == 0)
+		return (SASL_ERR("target", "target (or command) is required"
+		    " for PLAIN and LOGIN (the password check)"));
 	e->temp_fail_closes = 1;
 	if (e->temporary_failure != NULL) {
 		if (strcmp(e->temporary_failure, "fail") == 0)
@@ -952,10 +956,12 @@ compile_filter(struct loader *L, struct conf_entry *e)
 	static const char *const command_ignores[] = {
 		"custom_headers", "reply_field", "message_field", "auth_token",
 		"http_auth_basic", "value_field", "error_field",
-		"no_error_value", "error_is_permanent", NULL,
+		"no_error_value", "error_is_permanent", "command_mode",
+		"max_processes", NULL,
 	};
 	static const char *const http_ignores[] = {
-		"error_field", "no_error_value", "error_is_permanent", NULL,
+		"error_field", "no_error_value", "error_is_permanent",
+		"command_mode", "max_processes", NULL,
 	};
 	const char *const *k;
 	const char *why, *jerr = NULL;
@@ -1206,6 +1212,8 @@ key_set(const struct conf_entry *e, const char *name)
 		case KT_BOOL:
 		case KT_GROUP:	/* a group's first member is "enabled" */
 			return (*(const int *)(base + kd->off) != 0);
+		case KT_INT:	/* 0: unset (status_code is always set) */
+			return (*(const long long *)(base + kd->off) != 0);
 		default:
 			return (0);
 		}
@@ -1305,6 +1313,88 @@ add_kind_headers(struct conf_entry *e)
 	e->ncustom_headers += n;
 }
 
+/* compile_target - an HTTP backend's URL and method */
+
+static int
+compile_target(struct loader *L, struct conf_entry *e)
+{
+	char	 terr[256];
+	enum conf_kind kind = e->kind;
+	const char *why;
+
+	if (e->target == NULL)
+		return (entry_error(L, e, "target", -1, "target is required"));
+	if ((why = url_problem(e->target)) != NULL)
+		return (entry_error(L, e, "target", -1, "target %s", why));
+	if (strcasecmp(e->method, "GET") == 0)
+		e->is_get = 1;
+	else if (strcasecmp(e->method, "POST") != 0)
+		return (entry_error(L, e, "method", -1,
+		    "method must be GET or POST"));
+	if (strstr(e->target, "{{") != NULL &&
+	    (e->url_t = tmpl_compile(e->target, TMPL_URL, vars_resolve, &kind,
+	    terr, sizeof(terr))) == NULL)
+		return (entry_error(L, e, "target", -1, "target: %s", terr));
+	if (url_has_space(e->target))
+		return (entry_error(L, e, "target", -1,
+		    "target contains whitespace"));
+	return (PFX_OK);
+}
+
+/*
+ * compile_check - a local program instead of a target: an argv (never
+ * a string for a shell), its environment, the mode, the pool size, and
+ * none of the keys that only shape HTTP
+ */
+static int
+compile_check(struct loader *L, struct conf_entry *e)
+{
+	const config_setting_t *cs;
+	const char *why, *const *k;
+	size_t	 i;
+	int	 warn;
+
+	if (e->target != NULL)
+		return (entry_error(L, e, "command", -1, "set target (an HTTP"
+		    " backend) or command (a local program), not both"));
+	if (e->ncommand == 0)
+		return (entry_error(L, e, e->command_mode != NULL ?
+		    "command_mode" : "max_processes", -1, "%s needs command"
+		    " (a local program)", e->command_mode != NULL ?
+		    "command_mode" : "max_processes"));
+	if ((cs = config_setting_get_member(L->ent, "command")) == NULL &&
+	    L->defs != NULL)
+		cs = config_setting_get_member(L->defs, "command");
+	if (cs != NULL && config_setting_type(cs) == CONFIG_TYPE_STRING)
+		return (entry_error(L, e, "command", -1, "command must be a"
+		    " list [ \"/path/to/program\", \"arg\", ... ]: a check"
+		    " never runs through a shell"));
+	if ((why = check_program_problem(e->command[0], &warn)) != NULL) {
+		if (!warn)
+			return (entry_error(L, e, "command", 0, "%s", why));
+		conf_warn(L, "%s.%s: %s cannot be run: %s", SECTION(e->kind),
+		    e->name, e->command[0], why);
+	}
+	for (i = 0; i < e->nenvironment; i++)
+		if ((why = check_env_problem(e->environment[i])) != NULL)
+			return (entry_error(L, e, "environment", (int)i, "%s",
+			    why));
+	if ((why = check_mode_problem(e->command_mode, &e->command_exec)) !=
+	    NULL)
+		return (entry_error(L, e, "command_mode", -1, "%s", why));
+	if (e->max_processes == 0)
+		e->max_processes = CHECK_DEFAULT_PROCESSES;
+	if (strcasecmp(e->method, "POST") != 0)
+		return (entry_error(L, e, "method", -1, "method does not apply"
+		    " to a check (command): it shapes HTTP requests"));
+	for (k = check_ignored_keys; *k != NULL; k++)
+		if (key_set(e, *k))
+			return (entry_error(L, e, *k, -1, "%s does not apply to"
+			    " a check (command): it shapes HTTP requests or"
+			    " answers", *k));
+	return (PFX_OK);
+}
+
 static int
 compile_entry(struct loader *L, const config_setting_t *s,
     struct conf_entry *e, const struct conf *c)
@@ -1335,7 +1425,7 @@ compile_entry(struct loader *L, const config_setting_t *s,
 	if (kind == KIND_SASL) {
 		if ((r = compile_sasl(L, e, c)) != PFX_OK)
 			return (r);
-		if (e->target == NULL)
+		if (e->target == NULL && e->ncommand == 0)
 			return (own_keys_only(L, e));	/* tokens only */
 	}
 	if (kind == KIND_FILTER) {
@@ -1344,22 +1434,13 @@ compile_entry(struct loader *L, const config_setting_t *s,
 		if (e->target == NULL)
 			return (own_keys_only(L, e));	/* a command */
 	}
-	if (e->target == NULL)
-		return (entry_error(L, e, "target", -1, "target is required"));
-	if ((why = url_problem(e->target)) != NULL)
-		return (entry_error(L, e, "target", -1, "target %s", why));
-	if (strcasecmp(e->method, "GET") == 0)
-		e->is_get = 1;
-	else if (strcasecmp(e->method, "POST") != 0)
-		return (entry_error(L, e, "method", -1,
-		    "method must be GET or POST"));
-	if (strstr(e->target, "{{") != NULL &&
-	    (e->url_t = tmpl_compile(e->target, TMPL_URL, vars_resolve, &kind,
-	    terr, sizeof(terr))) == NULL)
-		return (entry_error(L, e, "target", -1, "target: %s", terr));
-	if (url_has_space(e->target))
-		return (entry_error(L, e, "target", -1,
-		    "target contains whitespace"));
+	if (e->ncommand > 0 || e->command_mode != NULL ||
+	    e->max_processes > 0)
+		r = compile_check(L, e);
+	else
+		r = compile_target(L, e);
+	if (r != PFX_OK)
+		return (r);
 	if (e->payload == NULL)
 		e->payload = xstrdup(kinds[kind]->default_payload);
 	if (has_crlf(e->content_type))

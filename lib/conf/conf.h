@@ -164,12 +164,16 @@ struct conf_entry {
 	int		 temp_fail_closes;	/* resolved */
 	char		*default_local_port;
 	struct conf_sasl_oidc sasl_oidc_auth;
-	/* smtp_filters */
-	char		*downstream;	/* "host:port" or "unix:/path" */
+	/* a check backend (lookups), or an smtp_filters command */
 	char		**command;	/* argv; a string is sh -c STRING */
 	size_t		 ncommand;
 	char		**environment;	/* "NAME=value" for the command */
 	size_t		 nenvironment;
+	char		*command_mode;	/* "persistent" or "exec" */
+	int		 command_exec;	/* resolved: "exec" */
+	long long	 max_processes;	/* per entry, in tokend */
+	/* smtp_filters */
+	char		*downstream;	/* "host:port" or "unix:/path" */
 	char		*tempdir;
 	long long	 max_message_size;
 	char		*on_failure;	/* "tempfail" or "accept" */

@@ -21,7 +21,7 @@ static const char *const attrs[] = {
 };
 
 static const char *const own_keys[] = {
-	"downstream", "command", "environment", "tempdir",
+	"downstream", "tempdir",
 	"max_message_size", "on_failure", "reply_field", "message_field",
 	NULL,
 };

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "clock.h"
 #include "err.h"
 #include "filter_answer.h"
@@ -36,6 +37,7 @@ struct lookup {
 	struct request	 rq;
 	char		*user_agent;
 	struct trace	*trace;		/* an explained lookup's, or NULL */
+	struct check_run *checks;	/* entries with a command */
 };
 
 struct lookup *
@@ -46,6 +48,7 @@ lookup_new(const struct conf *c)
 	lk->c = c;
 	request_init(&lk->rq, REQUEST_MAX_BODY);
 	lk->user_agent = request_user_agent(c);
+	lk->checks = check_run_new(c);
 	return (lk);
 }
 
@@ -57,6 +60,7 @@ lookup_free(struct lookup *lk)
 	if (lk->tr_ready)
 		transfer_free(&lk->tr);
 	request_free(&lk->rq);
+	check_run_free(lk->checks);
 	free(lk->user_agent);
 	free(lk);
 }
@@ -107,6 +111,12 @@ call(struct lookup *lk, const struct conf_entry *e, const struct pfx_req *req,
 	}
 	if (left <= 0) {
 		result_set(res, PFX_TIMEOUT, "deadline passed");
+		outcome(lk, e, req, started, 0, 0, res);
+		return;
+	}
+	if (e->ncommand > 0 && upload_fd < 0) {
+		/* a local program instead of an HTTP backend */
+		check_run(lk->checks, e, &lk->rq, req, deadline, res);
 		outcome(lk, e, req, started, 0, 0, res);
 		return;
 	}

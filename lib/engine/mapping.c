@@ -347,6 +347,25 @@ lookup_map_body(const struct conf_entry *e, long status, const char *ctype,
 }
 
 void
+lookup_map_plain(const struct conf_entry *e, const char *body, size_t len,
+    struct pfx_result *res)
+{
+	struct json_object *root = NULL;
+
+	buf_reset(&res->value);
+	buf_reset(&res->reason);
+	if (map_parse_json(body, len, &root)) {
+		set_value(e, res, jvalue_text(root, &res->value));
+		json_object_put(root);
+	} else if (json_looking(body, len))
+		result_set(res, PFX_TEMPFAIL, "unparseable backend response");
+	else if (buf_append(&res->value, body, len) != PFX_OK)
+		set_value(e, res, JV_TOOBIG);
+	else
+		set_value(e, res, JV_VALUE);
+}
+
+void
 map_failure(const struct http_response *resp, struct pfx_result *res)
 {
 	switch (resp->failure) {

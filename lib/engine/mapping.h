@@ -21,6 +21,13 @@ void	 lookup_map_body(const struct conf_entry *, long status,
 	    const char *ctype, const char *body, size_t len,
 	    struct pfx_result *);
 /*
+ * lookup_map_plain - a body read as a value without value_field and
+ * error_field: JSON (a string, number or list) when it looks like JSON,
+ * else the text itself; empty is not found
+ */
+void	 lookup_map_plain(const struct conf_entry *, const char *body,
+	    size_t len, struct pfx_result *);
+/*
  * map_exchange - one finished exchange to a verdict (answered: a status
  * came back), each decision recorded in the trace (or NULL)
  */

@@ -273,6 +273,17 @@ request_build(struct request *rq, const struct conf_entry *e,
 	return (r);
 }
 
+int
+request_payload(struct request *rq, const struct conf_entry *e,
+    const struct pfx_req *req)
+{
+	struct render_ctx rc = { rq, e, req };
+
+	request_clear(rq);
+	buf_reset(&rq->body);
+	return (tmpl_render(e->payload_t, &rq->body, render_value, &rc));
+}
+
 void
 request_http(const struct request *rq, const struct conf_entry *e,
     long long timeout_ms, struct http_request *hr)

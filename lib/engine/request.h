@@ -31,6 +31,9 @@ char	*request_user_agent(const struct conf *);
 int	 request_build(struct request *, const struct conf_entry *,
 	    const struct pfx_req *, const char *user_agent_header,
 	    const char *bearer);
+/* request_payload - only the body (a check's request): PFX_OK or why not */
+int	 request_payload(struct request *, const struct conf_entry *,
+	    const struct pfx_req *);
 /* request_http - the rendered request as libcurl is given it */
 void	 request_http(const struct request *, const struct conf_entry *,
 	    long long timeout_ms, struct http_request *);
