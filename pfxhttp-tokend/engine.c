@@ -26,6 +26,7 @@
 #include <sys/random.h>
 
 #include "cacheable.h"
+#include "checkpool.h"
 #include "clock.h"
 #include "engine.h"
 #include "err.h"
@@ -66,6 +67,7 @@ struct job {
 	struct oidc_client *token_wait;
 	long long	 deadline, started;
 	int		 renewed, in_multi;
+	int		 checking;	/* with the check pool */
 	int		 keyed;		/* fkey holds a cache key */
 	int		 called, answered;	/* for the log line */
 	char		 rid[RID_MAX + 1];
@@ -91,10 +93,12 @@ struct engine {
 	size_t		 ncounters;
 	char		*user_agent;
 	struct validator *val;		/* SASL bearer tokens */
+	struct checkpool *checks;	/* entries with a command */
 };
 
 static const char job_tag;
 static void	 job_start(struct job *, int renew);
+static checkpool_done_fn check_done;
 
 /* val_reply - a token check's answer, counted as a lookup's */
 
@@ -136,6 +140,7 @@ engine_new(CURLM *multi, struct cache *cache, struct oidc *oidc,
 	eng->flights = flights_new(&k);
 	vh.arg = eng;
 	eng->val = validator_new(multi, &vh, lim->max_jobs);
+	eng->checks = checkpool_new(check_done, eng);
 	return (eng);
 }
 
@@ -161,6 +166,7 @@ engine_free(struct engine *eng)
 
 	if (eng == NULL)
 		return;
+	checkpool_free(eng->checks);	/* ends its processes, drops jobs */
 	validator_free(eng->val);
 	while ((j = eng->jobs) != NULL) {
 		eng->jobs = j->next;
@@ -210,6 +216,19 @@ engine_set_conf(struct engine *eng, const struct conf *c)
 	free(eng->user_agent);
 	eng->user_agent = request_user_agent(c);
 	validator_set_conf(eng->val, c);
+	checkpool_set_conf(eng->checks, c);
+}
+
+int
+engine_checks_fd(const struct engine *eng)
+{
+	return (checkpool_fd(eng->checks));
+}
+
+void
+engine_checks_run(struct engine *eng)
+{
+	checkpool_run(eng->checks);
 }
 
 size_t
@@ -347,7 +366,7 @@ job_recycle(struct job *j)
 	j->fl = NULL;
 	j->owner = NULL;
 	j->token_wait = NULL;
-	j->renewed = j->in_multi = 0;
+	j->renewed = j->in_multi = j->checking = 0;
 	j->called = j->answered = 0;
 	j->trace = NULL;
 	/* a spare keeps small buffers only: no peer makes tokend grow */
@@ -548,6 +567,50 @@ job_send(struct job *j, const char *bearer)
 		ec->queue_waits++;
 }
 
+/* check_done - a check's answer (in j->res) for everyone waiting */
+
+static void
+check_done(void *job, void *arg)
+{
+	struct job *j = job;
+	struct entry_counters *ec = engine_counters(arg, j->e);
+
+	j->checking = 0;
+	request_clear(&j->rq);
+	if (j->res.verdict == PFX_TIMEOUT)
+		ec->backend_errors[BERR_TIMEOUT]++;
+	else if (j->res.verdict == PFX_TEMPFAIL)
+		ec->backend_errors[BERR_CONNECT]++;
+	finish(j, &j->res);
+}
+
+/* job_check - a local program instead of an HTTP backend (checkpool.c) */
+
+static void
+job_check(struct job *j)
+{
+	long long now = clock_ms(), deadline = j->deadline;
+
+	if (deadline <= now) {
+		fail_job(j, PFX_TIMEOUT, "deadline passed", BERR_TIMEOUT);
+		return;
+	}
+	if (now + j->e->timeout_ms < deadline)
+		deadline = now + j->e->timeout_ms;
+	if (request_payload(&j->rq, j->e, &j->req) != PFX_OK) {
+		log_warnx("%s %s: request too large",
+		    conf_kind_section(j->e->kind), j->e->name);
+		result_set(&j->res, PFX_TEMPFAIL, "request too large");
+		finish(j, &j->res);
+		return;
+	}
+	engine_counters(j->eng, j->e)->backend_calls++;
+	j->checking = 1;
+	if (!checkpool_submit(j->eng->checks, j->e, j->rq.body.data,
+	    j->rq.body.len, deadline, j, &j->res))
+		check_done(j, j->eng);
+}
+
 /* job_token - go on with the token, or fail the lookup */
 
 static void
@@ -592,6 +655,10 @@ job_start(struct job *j, int renew)
 	long long life;
 	enum oidc_answer a;
 
+	if (j->e->ncommand > 0) {
+		job_check(j);
+		return;
+	}
 	if (!j->e->backend_oidc_auth.enabled) {
 		job_send(j, NULL);
 		return;
@@ -734,6 +801,8 @@ engine_abort(struct engine *eng, const char *why)
 	validator_abort(eng->val, why);
 	while ((j = eng->jobs) != NULL) {
 		leave_multi(j);
+		if (j->checking)
+			checkpool_cancel(eng->checks, j);
 		request_clear(&j->rq);
 		result_set(&j->res, PFX_TEMPFAIL, why);
 		trace_result(j->trace, &j->res);
@@ -844,7 +913,7 @@ engine_next_ms(const struct engine *eng, long long now)
 {
 	const struct job *j;
 	long long next = -1;
-	int	 v;
+	int	 v, c;
 
 	for (j = eng->jobs; j != NULL; j = j->next)
 		if (j->token_wait != NULL && (next < 0 || j->deadline - now <
@@ -852,6 +921,9 @@ engine_next_ms(const struct engine *eng, long long now)
 			next = j->deadline - now;
 	v = validator_next_ms(eng->val, now);
 	next = next < 0 ? -1 : next <= 0 ? 0 : next > 1000 ? 1000 : next;
+	if ((c = checkpool_next_ms(eng->checks, now)) >= 0 && (next < 0 ||
+	    c < next))
+		next = c;
 	return ((int)(v >= 0 && (next < 0 || v < next) ? v : next));
 }
 
@@ -861,6 +933,7 @@ engine_tick(struct engine *eng, long long now)
 	struct job *j, *next;
 
 	validator_tick(eng->val, now);
+	checkpool_tick(eng->checks, now);
 	for (j = eng->jobs; j != NULL; j = next) {
 		next = j->next;
 		if (j->token_wait != NULL && now >= j->deadline) {

@@ -67,6 +67,10 @@ int	 engine_next_ms(const struct engine *, long long now_ms);
 /* engine_tick - time out calls that still wait for a token */
 void	 engine_tick(struct engine *, long long now_ms);
 size_t	 engine_jobs(const struct engine *);
+/* engine_checks_fd - readable when a check process has something */
+int	 engine_checks_fd(const struct engine *);
+/* engine_checks_run - act on it */
+void	 engine_checks_run(struct engine *);
 struct entry_counters *engine_counters(struct engine *,
 	    const struct conf_entry *);
 

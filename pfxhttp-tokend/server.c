@@ -78,6 +78,9 @@
 #define EV_LISTEN	3ULL
 #define EV_METRICS	(4ULL | EV_LISTEN)	/* metrics.c's epoll set */
 #define EV_TAG(u)	((u) & 3ULL)
+/* the check processes' epoll fd: tag 0, this (aligned) address */
+static const long long ev_checks;
+#define EV_CHECKS	((uint64_t)(uintptr_t)&ev_checks)
 
 struct conn {
 	int		 fd;
@@ -1077,6 +1080,7 @@ server_run(const char *conf_path, struct conf *c)
 	char	 err[1024];
 	size_t	 i;
 	int	 timeout, t, n, k, sig_ready, listen_ready, metrics_ready;
+	int	 checks_ready;
 	int	 more = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -1127,6 +1131,11 @@ server_run(const char *conf_path, struct conf *c)
 	ev.data.u64 = EV_METRICS;
 	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, metrics_fd(s.metrics), &ev) != 0)
 		fatalx("epoll_ctl (metrics): %s", strerror(errno));
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_CHECKS;
+	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, engine_checks_fd(s.eng), &ev) !=
+	    0)
+		fatalx("epoll_ctl (checks): %s", strerror(errno));
 	log_info("listening on %s", c->tokend.socket);
 
 	while (!s.stop) {
@@ -1152,7 +1161,7 @@ server_run(const char *conf_path, struct conf *c)
 				fatalx("epoll_wait: %s", strerror(errno));
 			n = 0;
 		}
-		sig_ready = listen_ready = metrics_ready = 0;
+		sig_ready = listen_ready = metrics_ready = checks_ready = 0;
 		/*
 		 * libcurl's sockets first (answers go out from there), then
 		 * the peers' input.  A struct conn is freed only after this
@@ -1182,6 +1191,10 @@ server_run(const char *conf_path, struct conf *c)
 			default: {
 				struct conn *cn = (struct conn *)(uintptr_t)u;
 
+				if (u == EV_CHECKS) {
+					checks_ready = 1;
+					break;
+				}
 				if (e & (EPOLLIN | EPOLLHUP | EPOLLERR))
 					cn->readable = 1;
 				if ((e & EPOLLOUT) && cn->out.len > 0)
@@ -1191,6 +1204,8 @@ server_run(const char *conf_path, struct conf *c)
 			}
 		}
 		curl_timeouts(&s);
+		if (checks_ready)
+			engine_checks_run(s.eng);
 		if (sig_ready)
 			handle_signals(&s);
 		for (i = 0; i < s.nconns; i++) {

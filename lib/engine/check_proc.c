@@ -63,6 +63,12 @@ check_reap(void)
 	}
 }
 
+size_t
+check_graves(void)
+{
+	return (ngrave);
+}
+
 void
 check_reap_all(void)
 {

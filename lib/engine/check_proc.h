@@ -80,6 +80,8 @@ void	 check_proc_stop(struct check_proc *);
 void	 check_proc_free(struct check_proc *);
 /* check_reap - reap killed processes that have died (no blocking) */
 void	 check_reap(void);
+/* check_graves - how many killed processes wait to be reaped */
+size_t	 check_graves(void);
 /* check_reap_all - kill and reap every one left (blocks; at exit) */
 void	 check_reap_all(void);
 
