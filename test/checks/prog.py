@@ -17,6 +17,11 @@ The lookup key picks the behaviour:
   crash    exits 3 without a word
   pid      answers with its pid
   stderr   a burst of 100 lines on stderr, then the value
+  nap      the value after 300ms
+  env      the environment's FOO, PFXHTTP_NAME and whether HOME is set
+
+With STATEDIR, every request's key is appended to STATEDIR/requests and a
+persistent process's pid to STATEDIR/started when it starts.
   *        "value-KEY" (json: {"value": "value-KEY"})
 """
 import json
@@ -44,8 +49,24 @@ def out(s):
     sys.stdout.flush()
 
 
+def note(key):
+    if state:
+        with open(os.path.join(state, "requests"), "a") as f:
+            f.write(key + "\n")
+
+
+def env_text():
+    return "FOO=%s NAME=%s HOME=%s" % (os.environ.get("FOO", "-"),
+                                      os.environ.get("PFXHTTP_NAME", "-"),
+                                      "set" if "HOME" in os.environ else "unset")
+
+
 def answer(key):
     """the reply line for key, or None when the key acts on its own"""
+    if key == "nap":
+        time.sleep(0.3)
+    if key == "env":
+        return env_text()
     if key == "nf":
         return "" if mode == "persistent" else '{"value": null}'
     if key == "err":
@@ -80,6 +101,12 @@ def answer(key):
 
 if mode == "exec":
     key = key_of(sys.stdin.readline())
+    note(key)
+    if key == "nap":
+        time.sleep(0.3)
+    if key == "env":
+        print(env_text())
+        sys.exit(0)
     if key == "nf":
         sys.exit(1)
     if key == "temp":
@@ -105,6 +132,7 @@ if state:
         f.write("%d\n" % os.getpid())
 for line in sys.stdin:
     key = key_of(line)
+    note(key)
     reply = answer(key)
     if reply is not None:
         out(reply + "\n")

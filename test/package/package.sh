@@ -145,10 +145,21 @@ check "the unit is enabled (multi-user.target.wants)" \
 for f in /usr/share/doc/pfxhttp/master.cf.example /usr/share/doc/pfxhttp/README.Debian \
     /usr/share/doc/pfxhttp/examples/pfxhttp-migrate \
     /usr/share/doc/pfxhttp/examples/pfxhttp.json \
+    /usr/share/doc/pfxhttp/examples/relays.sample \
     /usr/share/man/man5/pfxhttp.conf.5.gz \
     /usr/share/man/man8/pfxhttp-spawn.8.gz /usr/share/man/man8/pfxhttp-tokend.8.gz; do
 	check "installed: $f" "$([ -f "$f" ]; echo $?)"
 done
+
+# the example checks are installed and run: a relay list decision
+for f in /usr/libexec/pfxhttp/checks/relay-acl /usr/libexec/pfxhttp/checks/kv-map; do
+	check "installed, executable: $f" "$([ -x "$f" ]; echo $?)"
+done
+if command -v python3 >/dev/null 2>&1; then
+	reply=$(printf '{"client_address":"192.0.2.77","sender":"scanner@example.com"}\n' |
+		timeout 20 /usr/libexec/pfxhttp/checks/relay-acl --file /usr/share/doc/pfxhttp/examples/relays.sample 2>&1)
+	is "the installed relay-acl answers from the installed sample list" "$reply" "OK"
+fi
 
 # master.cf.example in a private Postfix configuration: every entry, the
 # commented-out ones too (an entry line "#name ..." and its "#  ..."
