@@ -352,17 +352,18 @@ lookup_map_plain(const struct conf_entry *e, const char *body, size_t len,
 {
 	struct json_object *root = NULL;
 
+	(void)e;
 	buf_reset(&res->value);
 	buf_reset(&res->reason);
 	if (map_parse_json(body, len, &root)) {
-		set_value(e, res, jvalue_text(root, &res->value));
+		set_value(NULL, res, jvalue_text(root, &res->value));
 		json_object_put(root);
 	} else if (json_looking(body, len))
 		result_set(res, PFX_TEMPFAIL, "unparseable backend response");
 	else if (buf_append(&res->value, body, len) != PFX_OK)
-		set_value(e, res, JV_TOOBIG);
+		set_value(NULL, res, JV_TOOBIG);
 	else
-		set_value(e, res, JV_VALUE);
+		set_value(NULL, res, JV_VALUE);
 }
 
 void
