@@ -37,6 +37,7 @@ struct trace {
 	int		 cur;
 	struct field	*f;
 	size_t		 nf;
+	size_t		 bytes;		/* of all values */
 	int		 full;		/* something was left out */
 };
 
@@ -122,6 +123,11 @@ add(struct trace *t, enum ftype type, const char *key, const char *p,
 		n = TRACE_MAX_VALUE;
 		t->full = 1;
 	}
+	if (t->bytes + n > TRACE_MAX_BYTES) {
+		t->full = 1;
+		return;
+	}
+	t->bytes += n;
 	f = &t->f[t->nf++];
 	f->step = t->cur;
 	f->type = type;

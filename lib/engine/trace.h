@@ -13,8 +13,9 @@
  * SECURITY
  *	The callers put nothing secret in: trace_headers() redacts
  *	credential headers, and no body of a secret request is added.
- *	Sizes are bounded (TRACE_MAX_FIELDS, TRACE_MAX_VALUE): a large
- *	answer is cut, never kept whole.
+ *	Sizes are bounded (TRACE_MAX_FIELDS, TRACE_MAX_VALUE,
+ *	TRACE_MAX_BYTES): a large answer is cut, never kept whole, and
+ *	what no longer fits is left out and the trace marked incomplete.
  */
 #ifndef PFX_TRACE_H
 #define PFX_TRACE_H
@@ -26,6 +27,7 @@
 #define TRACE_MAX_STEPS		64
 #define TRACE_MAX_FIELDS	512
 #define TRACE_MAX_VALUE		8192	/* bytes kept of one value */
+#define TRACE_MAX_BYTES		(32 * 1024)	/* ... of all values */
 #define TRACE_BODY_MAX		2048	/* bytes shown of a body */
 
 struct trace;
