@@ -228,12 +228,15 @@ build_headers(struct request *rq, struct render_ctx *rc,
 			return (r);
 		explicit_bzero(h->data, h->len);
 	}
-	/* the lookup's id, for the backend's logs (rid.h checked it) */
-	if (e->request_id_header != NULL && rc->req->rid != NULL) {
+	/* the lookup's id, for the backend's logs (rid.h checked it); a
+	 * custom header of that name is the admin's choice */
+	if (e->request_id_header != NULL && rc->req->rid != NULL &&
+	    !has_header(e, e->request_id_header)) {
 		buf_reset(h);
-		if ((r = buf_printf(h, "%s: %s", e->request_id_header,
-		    rc->req->rid)) != PFX_OK || (r = add_header(list, h->data)) !=
-		    PFX_OK)
+		if ((r = buf_puts(h, e->request_id_header)) != PFX_OK ||
+		    (r = buf_puts(h, ": ")) != PFX_OK ||
+		    (r = buf_puts(h, rc->req->rid)) != PFX_OK ||
+		    (r = add_header(list, h->data)) != PFX_OK)
 			return (r);
 	}
 	for (i = 0; i < e->ncustom_headers; i++) {

@@ -420,6 +420,14 @@ bad = {k: req.get(k) for k in want if req.get(k) != want[k]}
 if bad:
     sys.exit("unexpected attributes: %r in %r" % (bad, req))' "$BPORT" "$SMTP_PORT" >"$OUT/attrs.err" 2>&1
 check "policy: the backend got smtpd's attributes as JSON" $? "$(cat "$OUT/attrs.err")"
+# Each request carries its id (X-Request-ID; smtpd sends no queue_id
+# before the queue file exists, so it is 16 hex digits)
+rid=$(timeout 10 python3 -c '
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], timeout=5))
+print(s["request_ids"][-1])' "$BPORT" 2>&1)
+[[ $rid =~ ^([0-9A-Za-z]{1,32}\.)?[0-9a-f]{16}$ ]]
+check "policy: smtpd's request reached the backend with a request id" $? "X-Request-ID: '$rid'"
 pids=$(helper_pids)
 users=$(for p in $pids; do ps -o user= -p "$p"; done | sort -u)
 [ -n "$pids" ] && [ "$users" = nobody ]

@@ -39,6 +39,8 @@ socket_maps = {
     request_id_header = "X-Correlation-ID"; };
   quiet = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result";
     request_id_header = ""; };
+  own = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result";
+    custom_headers = [ "X-Request-ID: fixed-{{ .Name }}" ]; };
   down = { target = "http://127.0.0.1:1/map"; value_field = "data.result"; };
   oidc = { target = "http://127.0.0.1:$BP/map"; value_field = "data.result";
     cache = false;
@@ -221,6 +223,8 @@ like "request_id_header = X-Correlation-ID: the backend gets that header" \
     '^[0-9a-f]{16}:none$'
 ns "quiet a@example.com" | spawn "$TC" /dev/null socketmap >/dev/null
 is "request_id_header = \"\": no id header at all" "$(last_rid)" ""
+ns "own a@example.com" | spawn "$DC" /dev/null socketmap >/dev/null
+is "a custom header of that name is sent instead of the id" "$(last_rid)" "fixed-own"
 
 # raw tokproto: a bad id is refused, no id gets tokend's own
 cat >"$T/rawrid.py" <<'EOF'
@@ -276,4 +280,11 @@ if grep -q 'lookup found' "$T/fast.log"; then
 else
 	ok "a fast found lookup leaves no lookup line"
 fi
+
+# ------------------------------------------------ 5. tokend gone
+tt_stop_tokend
+explain "$TC" --json socketmap demo alice@example.com >"$T/gone.json"
+is "tokend stopped: explain goes to the backend directly (via direct, found)" \
+    "$(jq -r '.via + " " + .verdict' "$T/gone.json"):$(cat "$T/explain.rc")" "direct found:0"
+like "... and says so on stderr" "$(cat "$T/explain.err")" "pfxhttp-tokend on .* did not answer"
 tt_done
