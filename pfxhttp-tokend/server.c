@@ -619,6 +619,10 @@ conn_drop(struct server *s, size_t i)
 {
 	if (s->conns[i]->waiting)
 		engine_forget(s->eng, s->conns[i]);
+	/* close() alone keeps it in the set while a check process forked
+	 * just now still holds the descriptor: an event would name a
+	 * freed conn */
+	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->conns[i]->fd, NULL);
 	conn_free(s->conns[i]);
 	s->conns[i] = s->conns[--s->nconns];
 }
