@@ -19,7 +19,7 @@ load_le64(const unsigned char *p)
 	uint64_t v;
 
 	memcpy(&v, p, 8);	/* one load, not eight */
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	v = __builtin_bswap64(v);
 #endif
 	return (v);
