@@ -17,6 +17,7 @@ tt_need python3
 P=$T/prog.py
 install -m 0755 "$SRCDIR/test/checks/prog.py" "$P"
 install -m 0644 "$SRCDIR/test/checks/prog.py" "$T/noexec.py"
+install -m 0755 "$SRCDIR/test/checks/login.sh" "$T/login.sh"
 S=$T/state
 mkdir -p "$S/p" "$S/x" "$S/cached" "$S/flight" "$S/pool"
 SOCK=$T/tokend.sock
@@ -46,6 +47,9 @@ socket_maps = {
   pool = { command = [ "$P", "persistent", "$S/pool" ]; max_processes = 2;
     timeout = "20s"; };
 };
+dovecot_sasl = {
+  smtp = { command = [ "$T/login.sh" ]; command_mode = "exec"; };
+};
 EOF
 	} >"$1"
 }
@@ -65,6 +69,14 @@ while d:
 }
 
 # alive PID : running (a zombie waiting for init to reap it is not)
+# login CONF USER PASSWORD : one AUTH PLAIN through spawn sasl smtp
+login() {
+	local resp
+	resp=$(printf '\0%s\0%s' "$2" "$3" | base64 -w0)
+	printf 'VERSION\t1\t2\nCPID\t1\nAUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=127.0.0.1\tresp=%s\n' \
+	    "$resp" | timeout 30 "$SPAWN" -c "$1" sasl smtp 2>/dev/null | tail -1
+}
+
 alive() {
 	local st
 	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
@@ -124,6 +136,10 @@ cases() {
 	    "TEMP cannot run it: Permission denied"
 	is "$m: exec, a missing program: temporary" "$(q "$conf" "xmissing k")" \
 	    "TEMP cannot run it: No such file or directory"
+	is "$m: dovecot_sasl exec check in sh: a good login" \
+	    "$(login "$conf" alice secret)" "$(printf 'OK\t1\tuser=alice')"
+	is "$m: ... a bad password fails" "$(login "$conf" alice wrong)" \
+	    "$(printf 'FAIL\t1\tuser=alice')"
 	is "$m: stderr noise: the answer" "$(q "$conf" "p stderr")" "OK value-stderr"
 	is "$m: ... and nothing on spawn's stderr (the Postfix socket)" \
 	    "$(cat "$T/spawn.err")" ""

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -259,6 +260,32 @@ main(void)
 	conf_free(c);
 	result_free(&res);
 
+	/* a program anyone may write is refused, not only warned about */
+	{
+		char	 dir[] = "/tmp/test-check-w.XXXXXX", prog[300], text[600];
+		FILE	*f;
+
+		if (mkdtemp(dir) != NULL) {
+			snprintf(prog, sizeof(prog), "%s/prog", dir);
+			if ((f = fopen(prog, "w")) != NULL) {
+				fputs("#!/bin/sh\n", f);
+				fclose(f);
+			}
+			chmod(prog, 0777);
+			snprintf(text, sizeof(text), "socket_maps = {\n m = {\n"
+			    " command = [ \"%s\" ]; };\n};\n", prog);
+			c = load(text, err, sizeof(err));
+			ok(c == NULL && strstr(err, ":3: socket_maps.m: the"
+			    " program is writable by anyone") != NULL,
+			    "refused: a program anyone may write");
+			if (c != NULL)
+				conf_free(c);
+			else if (strstr(err, "writable by anyone") == NULL)
+				printf("#   got: %s\n", err);
+			unlink(prog);
+			rmdir(dir);
+		}
+	}
 	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
 		const struct refusal *r = &refusals[i];
 		const char *colon;
