@@ -223,7 +223,7 @@ explain_main(const char *path, int argc, char **argv, int json)
 	struct conf *c;
 	const char *via = "direct";
 	char	 err[1024];
-	int	 status, tty = isatty(STDERR_FILENO);
+	int	 status, r = PFX_EIO, tty = isatty(STDERR_FILENO);
 	size_t	 i;
 
 	if (argc < 3 || (kd = kind_by_word(argv[0])) == NULL) {
@@ -267,11 +267,15 @@ explain_main(const char *path, int argc, char **argv, int json)
 	buf_init(&reply, (size_t)c->socketmap_max_reply_size + 64);
 	rm = c->tokend.use ? remote_new(c->tokend.socket,
 	    c->tokend.timeout_ms) : NULL;
-	if (rm != NULL && remote_explain(rm, kd->section, e->name, &ra.req,
-	    clock_ms() + e->timeout_ms, &res, &tj, &tt) == PFX_OK)
+	if (rm != NULL && (r = remote_explain(rm, kd->section, e->name,
+	    &ra.req, clock_ms() + e->timeout_ms, &res, &tj, &tt)) == PFX_OK)
 		via = "tokend";
 	else {
-		if (rm != NULL)
+		if (rm != NULL && r == PFX_EPERM)
+			fprintf(stderr, "explain: pfxhttp-tokend on %s says: %s;"
+			    " the lookup goes to the backend directly\n",
+			    c->tokend.socket, buf_str(&tt));
+		else if (rm != NULL)
 			fprintf(stderr, "explain: pfxhttp-tokend on %s did not"
 			    " answer: the lookup goes to the backend"
 			    " directly\n", c->tokend.socket);

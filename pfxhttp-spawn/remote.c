@@ -100,6 +100,12 @@ ask(struct remote *rm, const char *section, const char *name,
 		result_set(res, PFX_TIMEOUT, "backend timed out");
 		return (PFX_OK);
 	}
+	if (r == PFX_OK && json != NULL && tok_is(&rp, 0, "ERR") &&
+	    rp.n == 2) {
+		/* tokend is up and said why it will not explain */
+		(void)buf_append(text, rp.f[1], rp.len[1]);
+		return (PFX_EPERM);
+	}
 	if (r == PFX_OK && json != NULL && tok_is(&rp, 0, "TRACE") &&
 	    rp.n == 6) {
 		/* the trace goes to the terminal; the rest is an ANSWER */

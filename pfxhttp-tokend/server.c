@@ -499,6 +499,12 @@ dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
 		cn->closing = 1;
 	} else if (tok_is(&m, 0, "LOOKUP"))
 		do_lookup(s, cn, &m, 0);
+	else if (tok_is(&m, 0, "EXPLAIN") && cn->uid != 0 &&
+	    cn->uid != getuid())
+		/* a trace shows what the configuration sends (headers,
+		 * URLs): Postfix's helpers never see that */
+		reply2(cn, "ERR", "explain is for root and pfxhttp-tokend's"
+		    " own user");
 	else if (tok_is(&m, 0, "EXPLAIN"))
 		do_lookup(s, cn, &m, 1);
 	else if (tok_is(&m, 0, "STATS") && m.n == 1)

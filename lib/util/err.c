@@ -25,6 +25,8 @@ pfx_strerror(int e)
 		return ("invalid value");
 	case PFX_EAGAIN:
 		return ("answer pending");
+	case PFX_EPERM:
+		return ("not permitted");
 	}
 	return ("unknown error");
 }

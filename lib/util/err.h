@@ -17,6 +17,7 @@ enum pfx_err {
 	PFX_ECONFIG,	/* configuration rejected */
 	PFX_EINVAL,	/* malformed value */
 	PFX_EAGAIN,	/* not yet: the answer comes later */
+	PFX_EPERM,	/* the peer refused: not for this caller */
 };
 
 const char *pfx_strerror(int);

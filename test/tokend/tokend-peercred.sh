@@ -66,6 +66,21 @@ is "daemon: lookup with the backend up still works" "$(sm "$C" demo bob@example.
 is "daemon: ... but nothing reached tokend's cache" "$(($(tstat "$C" cache_stores) - s0))" 1
 num_cmp "daemon: connections_refused >= 1" "$(tstat "$C" connections_refused)" -ge 1
 
+# explain shows what the configuration sends: tokend explains to root only
+# (and to its own user); an allowed helper's explain runs directly
+# exj KEY [RUNAS...] : "via verdict" of an explain --json
+exj() {
+	local key=$1
+	shift
+	"$@" "$SPAWN" -c "$C" explain socketmap demo "$key" --json 2>"$T/explain.err" |
+	    jq -r '.via + " " + .verdict'
+}
+is "root: explain goes through tokend" "$(exj erin@example.com)" "tokend found"
+is "nobody (an allowed peer): tokend will not explain, the lookup runs directly" \
+    "$(exj frank@example.com "${NOBODY[@]}")" "direct found"
+grep -q "says: explain is for root and pfxhttp-tokend's own user" "$T/explain.err"
+check "... and explain says why" $? "$(cat "$T/explain.err")"
+
 kill "$BPID_main"
 wait "$BPID_main" 2>/dev/null
 ss0=$(tstat "$C" cache_stale_serves)
