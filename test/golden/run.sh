@@ -16,7 +16,8 @@
 #	NAME.stats	how many backend requests the case must cause
 #	NAME.drip	feed stdin one byte at a time instead of in one write
 #	NAME.sed	a sed script for stdout before it is compared (for
-#			what changes per run: a pid, a random cookie)
+#			what changes per run: a pid, a random cookie); else
+#			FAMILY.sed, for every FAMILY-* case (explain.sed)
 #
 # The program runs in a scratch directory with a relative -c path, so
 # "FILE:LINE:" messages are the same on every machine.  -u rewrites the
@@ -119,8 +120,14 @@ for name in "${names[@]}"; do
 		    "${args[@]}" <"$input" >"$name.out" 2>"$name.err")
 		status=$?
 	fi
+	sedf=
 	if [ -f "$c.sed" ]; then
-		sed -f "$c.sed" "$tmp/$name.out" >"$tmp/$name.out.sed" &&
+		sedf=$c.sed
+	elif [ "$name" != "${name%%-*}" ] && [ -f "$cases/${name%%-*}.sed" ]; then
+		sedf=$cases/${name%%-*}.sed
+	fi
+	if [ -n "$sedf" ]; then
+		sed -f "$sedf" "$tmp/$name.out" >"$tmp/$name.out.sed" &&
 			mv "$tmp/$name.out.sed" "$tmp/$name.out"
 	fi
 	# give the backend a moment to count a request still in flight

@@ -4,7 +4,8 @@
 #
 #   1. explain through tokend: a 5xx answered from the cache, an OIDC
 #      entry (fake-idp.py: the token redacted, its life shown), a backend
-#      that is down: compared with explain/*.ref after explain/explain.sed
+#      that is down: compared with explain/*.ref after the golden suite's
+#      explain.sed
 #   2. the --json form, parsed and checked field by field
 #      (explain-json.py), directly and through tokend
 #   3. request ids: the backend sees the id (backend.py's request_ids),
@@ -87,7 +88,7 @@ explain() {
 # golden NAME OUTPUT-FILE : compare with explain/NAME.ref after the sed
 golden() {
 	local got=$T/$1.got
-	sed -f "$REF/explain.sed" "$2" | sed "s|$T/||" >"$got"
+	sed -f "$SRCDIR/test/golden/cases/explain.sed" "$2" | sed "s|$T/||" >"$got"
 	if cmp -s "$REF/$1.ref" "$got"; then
 		ok "golden: explain $1"
 	else
