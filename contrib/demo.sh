@@ -4,17 +4,23 @@
 # and Dovecot SASL requests through pfxhttp-spawn, as Postfix would send
 # them, relays two messages through its before-queue filter; then starts
 # pfxhttp-tokend and sends the same lookups through its engine (one
-# connection pool, the shared cache, single flight).
+# connection pool, the shared cache, single flight), shows its Prometheus
+# metrics and explains one lookup step by step.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-"$top/contrib/deps.sh" demo
-[ -f build-demo/build.ninja ] || meson setup build-demo >/dev/null
-ninja -C build-demo >/dev/null
-spawn=$top/build-demo/pfxhttp-spawn/pfxhttp-spawn
-tokend=$top/build-demo/pfxhttp-tokend/pfxhttp-tokend
+# DEMO_BUILD: an existing build to show (the test suite's), else build-demo
+build=${DEMO_BUILD:-}
+if [ -z "$build" ]; then
+	"$top/contrib/deps.sh" demo
+	[ -f build-demo/build.ninja ] || meson setup build-demo >/dev/null
+	ninja -C build-demo >/dev/null
+	build=$top/build-demo
+fi
+spawn=$build/pfxhttp-spawn/pfxhttp-spawn
+tokend=$build/pfxhttp-tokend/pfxhttp-tokend
 # an uninstalled build: the direct path is the build's module
-export PFXHTTP_DIRECT_MODULE=$top/build-demo/lib/pfxhttp-direct.so
+export PFXHTTP_DIRECT_MODULE=$build/lib/pfxhttp-direct.so
 
 tmp=$(mktemp -d)
 tokend_pid=
@@ -162,7 +168,8 @@ echo "   filter dropped that connection without the final \".\")"
 
 echo
 echo "== the same socketmap lookups through pfxhttp-tokend's engine"
-sed "s|^server = {|server = { tokend = { socket = \"$tmp/tokend.sock\"; mode = \"0600\"; };\n  response_cache = { enabled = true; ttl = \"5m\"; serve_fresh = true; };|" \
+mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed "s|^server = {|server = { tokend = { socket = \"$tmp/tokend.sock\"; mode = \"0600\";\n    metrics = { listen = \"127.0.0.1:$mport\"; }; };\n  response_cache = { enabled = true; ttl = \"5m\"; serve_fresh = true; };|" \
     "$tmp/pfxhttp.conf" >"$tmp/engine.conf"
 "$tokend" -f -c "$tmp/engine.conf" 2>"$tmp/tokend.log" &
 tokend_pid=$!
@@ -174,6 +181,17 @@ echo "   pfxhttp-tokend -s: the second round's found answers came from the"
 echo "   shared cache (serve_fresh), the others from the backend again:"
 "$tokend" -c "$tmp/engine.conf" -s | grep -E '^socket_maps\.mailboxes (requests_|backend_calls|cache_hits)' |
 	sed 's/^/     /'
+echo
+echo "== pfxhttp-tokend's /metrics (Prometheus text format), a few of them"
+curl -s "http://127.0.0.1:$mport/metrics" |
+	grep -E '^pfxhttp_(requests_total|backend_calls_total|cache_hits_total)\{kind="socket_maps"' |
+	grep -v ' 0$' | sed 's/^/   /'
+
+echo
+echo "== pfxhttp-spawn explain: one lookup, step by step (through tokend)"
+"$spawn" -c "$tmp/engine.conf" explain socketmap mailboxes temp@example.com |
+	sed 's/^/   /'
+
 echo
 echo "Backends that fail give Postfix temporary errors (TEMP, 400,"
 echo "DEFER_IF_PERMIT), never a wrong permanent answer."

@@ -6,7 +6,7 @@ what=${1:-test}
 pkgs="meson ninja-build pkg-config gcc libcurl4-gnutls-dev libconfig-dev
 libjson-c-dev libgnutls28-dev zlib1g-dev python3 ca-certificates"
 case $what in
-demo) ;;
+demo) pkgs="$pkgs curl" ;;
 test) pkgs="$pkgs postfix swaks socat nginx-light clang libclang-rt-dev dovecot-core
 	dpkg-dev debhelper lintian fakeroot python3-yaml adduser
 	nodejs npm openssl gnutls-bin curl procps util-linux prometheus" ;;
