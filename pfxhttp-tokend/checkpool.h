@@ -42,7 +42,5 @@ void	 checkpool_run(struct checkpool *);
 int	 checkpool_next_ms(const struct checkpool *, long long now_ms);
 /* checkpool_tick - deadlines, back-offs, reaping */
 void	 checkpool_tick(struct checkpool *, long long now_ms);
-/* checkpool_processes - running check processes (stats, tests) */
-size_t	 checkpool_processes(const struct checkpool *);
 
 #endif

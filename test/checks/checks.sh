@@ -206,6 +206,22 @@ num_cmp "tokend: ... by at most max_processes (2) processes at once" "$peak" -le
 num_cmp "tokend: ... (seen running: $peak)" "$peak" -ge 1
 num_cmp "tokend: ... started at most twice" "$(wc -l <"$S/pool/started")" -le 2
 
+# a reload answers what is under way and ends the old processes
+q "$T/tokend.conf" "pool slow" >"$T/reload.out" &
+qp=$!
+sleep 0.5
+old=$(pgrep -f -P "$TOKEND_PID" "prog.py persistent $S/pool" | tr '\n' ' ')
+kill -HUP "$TOKEND_PID"
+wait "$qp"
+is "tokend: SIGHUP answers a check under way" "$(cat "$T/reload.out")" \
+    "TEMP configuration reloaded"
+gone=0
+for p in $old; do wait_for 20 dead "$p" && gone=$((gone + 1)); done
+check "tokend: ... and ends the old processes (${old:-none seen})" \
+    "$([ -n "$old" ] && [ "$gone" -eq "$(echo $old | wc -w)" ]; echo $?)"
+is "tokend: ... the reloaded entry starts a new one" "$(q "$T/tokend.conf" "pool k5")" \
+    "OK value-k5"
+
 # stopping tokend ends every check process it started
 pids=$(pgrep -f "$P" | tr '\n' ' ')
 tt_stop_tokend
