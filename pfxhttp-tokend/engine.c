@@ -604,6 +604,10 @@ job_check(struct job *j)
 		finish(j, &j->res);
 		return;
 	}
+	trace_step(j->trace, "check");
+	trace_strz(j->trace, "command", j->e->command[0]);
+	trace_strz(j->trace, "mode", j->e->command_exec ? "exec" :
+	    "persistent");
 	engine_counters(j->eng, j->e)->backend_calls++;
 	j->checking = 1;
 	if (!checkpool_submit(j->eng->checks, j->e, j->rq.body.data,

@@ -116,6 +116,10 @@ call(struct lookup *lk, const struct conf_entry *e, const struct pfx_req *req,
 	}
 	if (e->ncommand > 0 && upload_fd < 0) {
 		/* a local program instead of an HTTP backend */
+		trace_step(lk->trace, "check");
+		trace_strz(lk->trace, "command", e->command[0]);
+		trace_strz(lk->trace, "mode", e->command_exec ? "exec" :
+		    "persistent");
 		check_run(lk->checks, e, &lk->rq, req, deadline, res);
 		outcome(lk, e, req, started, 0, 0, res);
 		return;

@@ -8,7 +8,8 @@
 # case NAME in cases/:
 #
 #	NAME.args	pfxhttp-spawn arguments after "-c NAME.conf" (required)
-#	NAME.conf.in	configuration, @PORT@ replaced (else default.conf.in)
+#	NAME.conf.in	configuration, @PORT@ and @SRCDIR@ (the source tree)
+#			replaced (else default.conf.in)
 #	NAME.in		bytes for stdin (else nothing)
 #	NAME.ref	expected stdout, byte for byte (else empty)
 #	NAME.err.ref	expected stderr (else not checked; -t writes there)
@@ -31,6 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cases=$here/cases
 spawn=${PFXHTTP_SPAWN:-$here/../../build/pfxhttp-spawn/pfxhttp-spawn}
 backend=${PFXHTTP_BACKEND:-$here/../backend/backend.py}
+srcdir=$(cd "${PFXHTTP_SRCDIR:-$here/../..}" && pwd)
 update=0
 . "${PFXHTTP_SRCDIR:-$here/../..}/test/lib/tap.sh"	# ok, not_ok, run_backend_py
 if [ "${1:-}" = "-u" ]; then
@@ -106,7 +108,7 @@ for name in "${names[@]}"; do
 	why=
 	conf_in=$c.conf.in
 	[ -f "$conf_in" ] || conf_in=$cases/default.conf.in
-	sed "s/@PORT@/$port/g" "$conf_in" >"$tmp/$name.conf"
+	sed -e "s/@PORT@/$port/g" -e "s|@SRCDIR@|$srcdir|g" "$conf_in" >"$tmp/$name.conf"
 	read -r -a args <"$c.args"
 	input=$c.in
 	[ -f "$input" ] || input=/dev/null
