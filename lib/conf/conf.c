@@ -1322,6 +1322,9 @@ compile_target(struct loader *L, struct conf_entry *e)
 	enum conf_kind kind = e->kind;
 	const char *why;
 
+	if (e->nenvironment > 0)
+		return (entry_error(L, e, "environment", -1, "environment only"
+		    " applies to a command (a local check)"));
 	if (e->target == NULL)
 		return (entry_error(L, e, "target", -1, "target is required"));
 	if ((why = url_problem(e->target)) != NULL)

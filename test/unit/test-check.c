@@ -136,6 +136,9 @@ static const struct refusal refusals[] = {
 	{ "socket_maps = {\n m = { command = [ \"/bin/cat\" ];\n"
 	  " error_is_permanent = true; };\n};\n", 3,
 	  "socket_maps.m: error_is_permanent does not apply to a check" },
+	{ "socket_maps = {\n m = { target = \"http://x/\";\n"
+	  " environment = [ \"A=1\" ]; };\n};\n", 3,
+	  "socket_maps.m: environment only applies to a command" },
 	{ "smtp_filters = {\n f = { downstream = \"127.0.0.1:10026\";"
 	  " command = [ \"/bin/cat\" ];\n command_mode = \"exec\"; };\n};\n",
 	  3, "smtp_filters.f: command_mode does not apply to a command" },
