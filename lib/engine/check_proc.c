@@ -390,7 +390,9 @@ step_persistent(struct check_proc *p, struct pfx_result *res)
 	if (read_out(p) < 0)
 		return (failed(p, PFX_TEMPFAIL, "reply line longer than"
 		    " 64 KiB", res));
-	if ((nl = memchr(p->out.data, '\n', p->out.len)) != NULL) {
+	/* (no memchr on the NULL of a buffer never written to) */
+	if (p->out.len > 0 && (nl = memchr(p->out.data, '\n', p->out.len)) !=
+	    NULL) {
 		n = (size_t)(nl - p->out.data);
 		check_map_reply(p->e, p->out.data, n > 0 && nl[-1] == '\r' ?
 		    n - 1 : n, res);
@@ -449,7 +451,7 @@ step_exec(struct check_proc *p, struct pfx_result *res)
 	}
 	if (p->ch.lost)
 		return (failed(p, PFX_TEMPFAIL, "lost its exit status", res));
-	check_map_exit(p->e, p->ch.status, p->out.data, p->out.len, res);
+	check_map_exit(p->e, p->ch.status, buf_str(&p->out), p->out.len, res);
 	if (res->verdict == PFX_TEMPFAIL)
 		log_warnx("%s %s: check %s: %s", sect(p), p->e->name,
 		    p->e->command[0], buf_str(&res->reason));
