@@ -100,6 +100,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "childenv.h"
 #include "clock.h"
 #include "filter_command.h"
 #include "xalloc.h"
@@ -113,12 +114,8 @@
 #define DRAIN_MAX	(1024 * 1024)	/* per wakeup, and after the exit */
 #define TICK_MS		10		/* waitid() polling without a pidfd */
 
-/* The message variables: an entry's environment cannot replace them. */
-static const char *const msg_vars[] = {
-	"EMAIL", "OUTFILE", "SENDER", "RECIPIENT", "RECIPIENTS",
-	"RECIPIENTCOUNT", "CLIENT_ADDRESS", "CLIENT_NAME", "HELO", "REMOTEIP",
-};
-#define NMSG_VARS	(sizeof(msg_vars) / sizeof(msg_vars[0]))
+/* env_build()'s message variables: an entry's environment cannot replace them */
+#define NMSG_VARS	10
 
 /* The last non-empty stderr line, built as the bytes arrive. */
 struct errline {
@@ -219,22 +216,6 @@ env_value(const char *name, const char *val)
 	return (s);
 }
 
-/* env_plain - "NAME=value" as it is: our own file names */
-
-static char *
-env_plain(const char *name, const char *val)
-{
-	size_t	 nl = strlen(name), vl = val != NULL ? strlen(val) : 0;
-	char	*s = xmalloc(nl + 1 + vl + 1);
-
-	memcpy(s, name, nl);
-	s[nl] = '=';
-	if (vl > 0)
-		memcpy(s + nl + 1, val, vl);
-	s[nl + 1 + vl] = '\0';
-	return (s);
-}
-
 /* env_recipients - RECIPIENTS=a,b,...: whole addresses, 64 KiB at most */
 
 static char *
@@ -265,77 +246,29 @@ env_recipients(const struct filter_msg *m)
 	return (s);
 }
 
-/* name_is - does the "NAME=value" entry s have this name? */
-
-static int
-name_is(const char *s, const char *name, size_t len)
-{
-	return (strncmp(s, name, len) == 0 && s[len] == '=');
-}
-
-/* extra_wanted - environment entry i, unless reserved or set again */
-
-static int
-extra_wanted(const struct conf_entry *e, size_t i)
-{
-	const char *s = e->environment[i], *eq = strchr(s, '=');
-	size_t	 len, j;
-
-	if (eq == NULL || eq == s)
-		return (0);
-	len = (size_t)(eq - s);
-	for (j = 0; j < NMSG_VARS; j++)
-		if (strlen(msg_vars[j]) == len && name_is(s, msg_vars[j], len))
-			return (0);
-	for (j = i + 1; j < e->nenvironment; j++)
-		if (name_is(e->environment[j], s, len))
-			return (0);	/* the last one wins */
-	return (1);
-}
-
 /* env_build - the filter's whole environment, NULL-terminated */
 
 static char **
 env_build(const struct conf_entry *e, const struct filter_msg *m)
 {
-	char	**v, count[32];
-	size_t	 n = 0, i;
-	int	 own_path = 0;
+	struct childenv ce;
 
-	v = xcalloc(NMSG_VARS + 1 + e->nenvironment + 1, sizeof(char *));
-	for (i = 0; i < e->nenvironment; i++)
-		if (name_is(e->environment[i], "PATH", 4))
-			own_path = 1;
-	if (!own_path)
-		v[n++] = xstrdup("PATH=" FILTER_PATH);
-	v[n++] = env_plain("EMAIL", m->email_path);
-	v[n++] = env_plain("OUTFILE", m->outfile_path);
-	v[n++] = env_value("SENDER", m->sender);
-	v[n++] = env_value("RECIPIENT", m->nrcpts > 0 ? m->rcpts[0] : "");
-	v[n++] = env_recipients(m);
-	snprintf(count, sizeof(count), "%zu", m->nrcpts);
-	v[n++] = env_plain("RECIPIENTCOUNT", count);
-	v[n++] = env_value("CLIENT_ADDRESS", m->client_address);
-	v[n++] = env_value("REMOTEIP", m->client_address);
-	v[n++] = env_value("CLIENT_NAME", m->client_name);
-	v[n++] = env_value("HELO", m->helo);
-	for (i = 0; i < e->nenvironment; i++)
-		if (extra_wanted(e, i))
-			v[n++] = xstrdup(e->environment[i]);
-	v[n] = NULL;
-	return (v);
-}
-
-static void
-strv_free(char **v)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
+	childenv_init(&ce, NMSG_VARS);
+	childenv_setf(&ce, "EMAIL=%s", m->email_path != NULL ?
+	    m->email_path : "");
+	childenv_setf(&ce, "OUTFILE=%s", m->outfile_path != NULL ?
+	    m->outfile_path : "");
+	childenv_take(&ce, env_value("SENDER", m->sender));
+	childenv_take(&ce, env_value("RECIPIENT", m->nrcpts > 0 ?
+	    m->rcpts[0] : ""));
+	childenv_take(&ce, env_recipients(m));
+	childenv_setf(&ce, "RECIPIENTCOUNT=%zu", m->nrcpts);
+	childenv_take(&ce, env_value("CLIENT_ADDRESS", m->client_address));
+	childenv_take(&ce, env_value("REMOTEIP", m->client_address));
+	childenv_take(&ce, env_value("CLIENT_NAME", m->client_name));
+	childenv_take(&ce, env_value("HELO", m->helo));
+	return (childenv_finish(&ce, e->environment, e->nenvironment,
+	    FILTER_PATH));
 }
 
 /* run_drain - read stderr until it is empty for now, or max bytes */

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "check.h"
+#include "childenv.h"
 #include "mapping.h"
 #include "xalloc.h"
 
@@ -25,64 +26,16 @@ check_argv(const struct conf_entry *e)
 	return (v);
 }
 
-static int
-name_is(const char *nv, const char *name)
-{
-	size_t	 n = strlen(name);
-
-	return (strncmp(nv, name, n) == 0 && nv[n] == '=');
-}
-
-/* later - is an entry of the same name still to come? */
-static int
-later(const struct conf_entry *e, size_t i)
-{
-	size_t	 n = strcspn(e->environment[i], "="), j;
-
-	for (j = i + 1; j < e->nenvironment; j++)
-		if (strncmp(e->environment[j], e->environment[i], n + 1) == 0)
-			return (1);
-	return (0);
-}
-
 char **
 check_env(const struct conf_entry *e)
 {
-	char	**v = xcalloc(e->nenvironment + 4, sizeof(char *));
-	size_t	 i, n = 0, len;
-	int	 path = 0;
-	const char *sec = conf_kind_section(e->kind);
+	struct childenv ce;
 
-	for (i = 0; i < e->nenvironment; i++) {
-		if (later(e, i) || name_is(e->environment[i],
-		    "PFXHTTP_SECTION") || name_is(e->environment[i],
-		    "PFXHTTP_NAME"))
-			continue;
-		path |= name_is(e->environment[i], "PATH");
-		v[n++] = xstrdup(e->environment[i]);
-	}
-	if (!path)
-		v[n++] = xstrdup("PATH=" CHECK_PATH);
-	len = strlen(sec) + 17;
-	v[n] = xmalloc(len);
-	snprintf(v[n++], len, "PFXHTTP_SECTION=%s", sec);
-	len = strlen(e->name) + 14;
-	v[n] = xmalloc(len);
-	snprintf(v[n++], len, "PFXHTTP_NAME=%s", e->name);
-	v[n] = NULL;
-	return (v);
-}
-
-void
-check_env_free(char **v)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
+	childenv_init(&ce, 2);
+	childenv_setf(&ce, "PFXHTTP_SECTION=%s", conf_kind_section(e->kind));
+	childenv_setf(&ce, "PFXHTTP_NAME=%s", e->name);
+	return (childenv_finish(&ce, e->environment, e->nenvironment,
+	    CHECK_PATH));
 }
 
 int

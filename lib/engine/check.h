@@ -20,6 +20,7 @@
 #ifndef PFX_CHECK_H
 #define PFX_CHECK_H
 
+#include "childenv.h"
 #include <stddef.h>
 
 #include "conf.h"
@@ -35,10 +36,10 @@
 char	**check_argv(const struct conf_entry *);
 /*
  * check_env - the clean environment: PATH, the entry's environment
- * entries (the last of one name wins), PFXHTTP_SECTION and PFXHTTP_NAME
+ * entries (the last of one name wins), PFXHTTP_SECTION and PFXHTTP_NAME;
+ * strv_free() it
  */
 char	**check_env(const struct conf_entry *);
-void	 check_env_free(char **);
 /* check_request_ok - may this payload go out as one line? */
 int	 check_request_ok(const char *, size_t);
 /* check_map_reply - one reply (without its newline) to a verdict */

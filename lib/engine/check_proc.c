@@ -230,7 +230,7 @@ start(struct check_proc *p, struct pfx_result *res)
 	r = child_start(&p->ch, argv, envp, CHILD_STDIN | CHILD_STDOUT |
 	    CHILD_STDERR, why, sizeof(why));
 	free(argv);
-	check_env_free(envp);
+	strv_free(envp);
 	if (r != 1) {
 		if (r == 0)
 			p->ch.pid = -1;

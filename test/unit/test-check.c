@@ -240,10 +240,10 @@ main(void)
 	    "the entry's PATH replaces the default");
 	ok(has(env, "PFXHTTP_SECTION=socket_maps") &&
 	    has(env, "PFXHTTP_NAME=env"), "PFXHTTP_SECTION, PFXHTTP_NAME");
-	check_env_free(env);
+	strv_free(env);
 	env = check_env(entry(c, "plain"));
 	ok(has(env, "PATH=" CHECK_PATH), "the default PATH");
-	check_env_free(env);
+	strv_free(env);
 	is_int(e->command_exec, 1, "command_mode exec resolved");
 	is_int(entry(c, "plain")->command_exec, 0, "persistent by default");
 	is_int(entry(c, "plain")->max_processes, 2, "max_processes 2 by"
