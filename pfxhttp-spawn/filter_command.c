@@ -252,17 +252,18 @@ static char **
 env_build(const struct conf_entry *e, const struct filter_msg *m)
 {
 	struct childenv ce;
+	char	 count[32];
 
 	childenv_init(&ce, NMSG_VARS);
-	childenv_setf(&ce, "EMAIL=%s", m->email_path != NULL ?
-	    m->email_path : "");
-	childenv_setf(&ce, "OUTFILE=%s", m->outfile_path != NULL ?
+	childenv_set(&ce, "EMAIL", m->email_path != NULL ? m->email_path : "");
+	childenv_set(&ce, "OUTFILE", m->outfile_path != NULL ?
 	    m->outfile_path : "");
 	childenv_take(&ce, env_value("SENDER", m->sender));
 	childenv_take(&ce, env_value("RECIPIENT", m->nrcpts > 0 ?
 	    m->rcpts[0] : ""));
 	childenv_take(&ce, env_recipients(m));
-	childenv_setf(&ce, "RECIPIENTCOUNT=%zu", m->nrcpts);
+	snprintf(count, sizeof(count), "%zu", m->nrcpts);
+	childenv_set(&ce, "RECIPIENTCOUNT", count);
 	childenv_take(&ce, env_value("CLIENT_ADDRESS", m->client_address));
 	childenv_take(&ce, env_value("REMOTEIP", m->client_address));
 	childenv_take(&ce, env_value("CLIENT_NAME", m->client_name));

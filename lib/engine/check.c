@@ -32,8 +32,8 @@ check_env(const struct conf_entry *e)
 	struct childenv ce;
 
 	childenv_init(&ce, 2);
-	childenv_setf(&ce, "PFXHTTP_SECTION=%s", conf_kind_section(e->kind));
-	childenv_setf(&ce, "PFXHTTP_NAME=%s", e->name);
+	childenv_set(&ce, "PFXHTTP_SECTION", conf_kind_section(e->kind));
+	childenv_set(&ce, "PFXHTTP_NAME", e->name);
 	return (childenv_finish(&ce, e->environment, e->nenvironment,
 	    CHECK_PATH));
 }

@@ -1,8 +1,6 @@
 /*
  * childenv.c - the clean environment of a child program (see childenv.h)
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,21 +24,14 @@ childenv_take(struct childenv *ce, char *nv)
 }
 
 void
-childenv_setf(struct childenv *ce, const char *fmt, ...)
+childenv_set(struct childenv *ce, const char *name, const char *value)
 {
-	va_list	 ap;
-	char	*s;
-	int	 len;
+	size_t	 nl = strlen(name), vl = strlen(value);
+	char	*s = xmalloc(nl + 1 + vl + 1);
 
-	va_start(ap, fmt);
-	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		abort();
-	s = xmalloc((size_t)len + 1);
-	va_start(ap, fmt);
-	(void)vsnprintf(s, (size_t)len + 1, fmt, ap);
-	va_end(ap);
+	memcpy(s, name, nl);
+	s[nl] = '=';
+	memcpy(s + nl + 1, value, vl + 1);
 	childenv_take(ce, s);
 }
 
@@ -96,7 +87,7 @@ childenv_finish(struct childenv *ce, char *const *admin, size_t nadmin,
 		childenv_take(ce, xstrdup(admin[i]));
 	}
 	if (!path && !is_set(ce, "PATH=", 4))
-		childenv_setf(ce, "PATH=%s", default_path);
+		childenv_set(ce, "PATH", default_path);
 	v = ce->v;
 	ce->v = NULL;
 	return (v);

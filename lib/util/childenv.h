@@ -19,9 +19,8 @@ struct childenv {
 
 /* childenv_init - room for at most cap variables */
 void	 childenv_init(struct childenv *, size_t cap);
-/* childenv_setf - the caller's own NAME=value (printf format) */
-void	 childenv_setf(struct childenv *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+/* childenv_set - the caller's own variable NAME=value */
+void	 childenv_set(struct childenv *, const char *name, const char *value);
 /* childenv_take - the caller's own NAME=value, already allocated */
 void	 childenv_take(struct childenv *, char *nv);
 /* childenv_finish - add the admin's entries and PATH; the vector */
