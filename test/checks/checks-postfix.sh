@@ -97,8 +97,8 @@ check "spawn services and both smtpd listeners are up" $?
 
 # rcpt PORT SOURCE SENDER : the RCPT reply's code and text
 rcpt() {
-	timeout 60 python3 "$SRCDIR/test/checks/smtp_from.py" "$1" "$2" "$3" \
-	    someone@remote.test 2>&1
+	timeout 60 python3 "$SRCDIR/test/e2e/smtp_rcpt.py" --source "$2" \
+	    --sender "$3" "$1" someone@remote.test 2>&1
 }
 
 for mode in direct tokend; do

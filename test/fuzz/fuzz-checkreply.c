@@ -13,31 +13,11 @@
 
 #include "check.h"
 #include "conf.h"
-#include "fuzz.h"
+#include "fuzz-answer.h"
 #include "jpath.h"
 #include "verdict.h"
 
 #define MAX_REPLY	512
-
-static char *
-take_line(const uint8_t **p, size_t *n)
-{
-	const uint8_t *nl = memchr(*p, '\n', *n);
-	size_t	 len = nl != NULL ? (size_t)(nl - *p) : *n;
-	char	*s;
-
-	if ((s = malloc(len + 1)) == NULL)
-		abort();
-	memcpy(s, *p, len);
-	s[len] = '\0';
-	*p += len;
-	*n -= len;
-	if (nl != NULL) {
-		(*p)++;
-		(*n)--;
-	}
-	return (s);
-}
 
 static struct jpath *
 compile(const char *s)
@@ -45,37 +25,6 @@ compile(const char *s)
 	const char *err = NULL;
 
 	return (*s == '\0' ? NULL : jpath_compile(s, &err));
-}
-
-static void
-check_result(const struct pfx_result *res)
-{
-	const struct buf *t = result_ctext(res);
-	size_t	 i;
-
-	CHECK(t->len <= MAX_REPLY);
-	switch (res->verdict) {
-	case PFX_FOUND:
-		CHECK(t->len > 0);
-		CHECK(memchr(t->data, '\0', t->len) == NULL);
-		CHECK(memchr(t->data, '\n', t->len) == NULL);
-		break;
-	case PFX_NOTFOUND:
-		CHECK(t->len == 0);
-		break;
-	case PFX_TEMPFAIL:
-	case PFX_TIMEOUT:
-		CHECK(t->len > 0 && t->len <= 256);
-		for (i = 0; i < t->len; i++)
-			CHECK((unsigned char)t->data[i] >= 0x20 &&
-			    t->data[i] != 0x7f);
-		break;
-	case PFX_PERMFAIL:
-		CHECK(!"a check answered permanently");
-		break;
-	default:
-		CHECK(!"unknown verdict");
-	}
 }
 
 int
@@ -87,8 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	*vpath, *epath, *out;
 	int	 st;
 
-	vpath = take_line(&data, &size);
-	epath = take_line(&data, &size);
+	vpath = fuzz_take_line(&data, &size);
+	epath = fuzz_take_line(&data, &size);
 	st = size >= 2 ? (data[0] << 8) | data[1] : 0;
 	if (size >= 2) {
 		data += 2;
@@ -111,10 +60,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	result_set(&res, PFX_FOUND, "stale");
 	check_map_reply(&e, out, nl != NULL ? (size_t)(nl - (uint8_t *)out) :
 	    size, &res);
-	check_result(&res);
+	fuzz_check_result(&res, MAX_REPLY, FUZZ_NEVER_PERMANENT, 1);
 	result_set(&res, PFX_FOUND, "stale");
 	check_map_exit(&e, st, out, size, &res);
-	check_result(&res);
+	fuzz_check_result(&res, MAX_REPLY, FUZZ_NEVER_PERMANENT, 1);
 	if ((st & 0x7f) == 0 && ((st >> 8) & 0xff) == 1)
 		CHECK(res.verdict == PFX_NOTFOUND);
 	result_free(&res);

@@ -105,7 +105,7 @@ tt_start_tokend() {
 	local conf=$1 log=${2:-$T/tokend.log} sock
 	sock=$(conf_socket "$conf")
 	rm -f "$T/tokend.pid"
-	python3 "$TT_HERE/ttylog.py" "$T/tokend.pid" "$log" "$TOKEND" -f -c "$conf" &
+	python3 "$TT_HERE/ttylog.py" --pidfile "$T/tokend.pid" "$log" "$TOKEND" -f -c "$conf" &
 	TOKEND_WRAP=$!
 	if ! wait_for 100 test -s "$T/tokend.pid"; then
 		echo "# tokend did not start" >&2

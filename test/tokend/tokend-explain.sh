@@ -10,7 +10,7 @@
 #      (explain-json.py), directly and through tokend
 #   3. request ids: the backend sees the id (backend.py's request_ids),
 #      and the log line of that lookup carries the same id, in spawn's
-#      log (ptyerr.py: stderr on a pty) and in tokend's (ttylog.py);
+#      log (ttylog.py --stderr-only) and in tokend's (ttylog.py);
 #      a policy request's id begins with its queue_id; a peer's bad id
 #      is refused, a LOOKUP without one gets tokend's own
 #   4. slow_request, the summary line at the end of a connection, and
@@ -179,7 +179,7 @@ is "direct: an OIDC entry is a temporary error (tokens live in tokend)" \
 spawn() {
 	local conf=$1 log=$2
 	shift 2
-	timeout 30 python3 "$TT_HERE/ptyerr.py" "$log" "$SPAWN" -c "$conf" "$@"
+	timeout 30 python3 "$TT_HERE/ttylog.py" --stderr-only "$log" "$SPAWN" -c "$conf" "$@"
 }
 : >"$T/direct.log"
 out=$(ns "demo temp@example.com" | spawn "$DC" "$T/direct.log" socketmap)

@@ -143,7 +143,7 @@ tt_stop_tokend
 
 write_conf "$TC" 1h none
 : >"$SOCK"
-timeout 10 python3 "$TT_HERE/ttylog.py" "$T/none.pid" "$T/tokend-none.log" "$TOKEND" -f -c "$TC"
+timeout 10 python3 "$TT_HERE/ttylog.py" --pidfile "$T/none.pid" "$T/tokend-none.log" "$TOKEND" -f -c "$TC"
 is "logging.level none, socket path is a plain file: tokend exits 1" "$?" 1
 grep -q 'exists and is not a socket' "$T/tokend-none.log"
 check "... and says why, even at level none" $? "$(cat "$T/tokend-none.log")"

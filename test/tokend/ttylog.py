@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""ttylog.py PIDFILE LOGFILE COMMAND [ARG...]
+"""ttylog.py [--pidfile PIDFILE] [--stderr-only] LOGFILE COMMAND [ARG...]
 
-Runs COMMAND with stdout and stderr on a fresh pseudo-terminal and copies
-everything it prints to LOGFILE (pfxhttp-tokend -f logs to stderr only
-when stderr is a terminal; the tests have no syslog).  Writes the child's
-pid to PIDFILE, so the test signals the daemon itself, and exits with the
-child's exit status (128 + N when killed by signal N).
+Runs COMMAND with stderr (and stdout, unless --stderr-only) on a fresh
+pseudo-terminal and copies everything it prints there to LOGFILE: the
+pfxhttp programs log to stderr only when it is a terminal, and the tests
+have no syslog.  Without --stderr-only stdin is /dev/null; with it stdin
+and stdout are inherited (pfxhttp-spawn answering a request).  With
+--pidfile the child's pid is written there, so a test signals the daemon
+itself.  Exits with the child's exit status (128 + N when killed by
+signal N).
 """
 import os
 import pty
@@ -13,19 +16,31 @@ import subprocess
 import sys
 
 
-def main():
-    if len(sys.argv) < 4:
+def main(argv):
+    pidfile, stderr_only = None, False
+    while argv and argv[0].startswith("--"):
+        opt = argv.pop(0)
+        if opt == "--pidfile" and argv:
+            pidfile = argv.pop(0)
+        elif opt == "--stderr-only":
+            stderr_only = True
+        else:
+            argv = []
+    if len(argv) < 2:
         sys.stderr.write(__doc__)
         return 64
-    pidfile, logfile, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+    logfile, cmd = argv[0], argv[1:]
     master, slave = pty.openpty()
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=slave,
-                         stderr=slave, close_fds=True)
+    if stderr_only:
+        p = subprocess.Popen(cmd, stderr=slave, close_fds=True)
+    else:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=slave,
+                             stderr=slave, close_fds=True)
     os.close(slave)
-    tmp = pidfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % p.pid)
-    os.rename(tmp, pidfile)
+    if pidfile is not None:
+        with open(pidfile + ".tmp", "w") as f:
+            f.write("%d\n" % p.pid)
+        os.rename(pidfile + ".tmp", pidfile)
     with open(logfile, "ab", buffering=0) as log:
         while True:
             try:
@@ -40,4 +55,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
