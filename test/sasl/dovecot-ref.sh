@@ -74,11 +74,17 @@ active_value = true
 timeout_msecs = 3000
 EOF
 	export DV_OAUTH2_ARGS=$T/oauth2.conf
-	TOKEN=$(curl -sS --max-time 10 --cacert "$OIDC_PKI/ca.crt" -u cc-basic:basic-secret \
-	    -d grant_type=client_credentials -d scope=api.read "$OIDC_TOKEN_ENDPOINT" | jq -r .access_token)
+	TOKEN=$(curl -sS --max-time 20 --retry 2 --cacert "$OIDC_PKI/ca.crt" -u cc-basic:basic-secret \
+	    -d grant_type=client_credentials -d scope=api.read "$OIDC_TOKEN_ENDPOINT" \
+	    2>"$T/token.err" | jq -r .access_token)
 	[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || TOKEN=
+	[ -n "$TOKEN" ]
+	check "a client-credentials token from the OIDC provider" $? "$(cat "$T/token.err")"
+elif [ $rc -eq 77 ]; then
+	echo "# OIDC provider not installed: no token dialogues"
+else
+	not_ok "the OIDC provider starts" "$(tail -20 "$T/oidc-start.log")"
 fi
-[ -n "$TOKEN" ] || echo "# OIDC provider unavailable (rc $rc): no token dialogues against Dovecot"
 
 # ------------------------------------------------------------ real Dovecot
 dv_start "$T/dovecot"
