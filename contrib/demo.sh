@@ -2,7 +2,9 @@
 # demo.sh - a live demo of pfxhttp-spawn: installs what is missing, builds,
 # starts the sample HTTP API and pipes real socketmap, tcp_table, policy
 # and Dovecot SASL requests through pfxhttp-spawn, as Postfix would send
-# them, relays two messages through its before-queue filter; then starts
+# them, asks two local check programs (contrib/checks: a key/value map and
+# relay access control), relays two messages through its before-queue
+# filter; then starts
 # pfxhttp-tokend and sends the same lookups through its engine (one
 # connection pool, the shared cache, single flight), shows its Prometheus
 # metrics and explains one lookup step by step.
@@ -65,12 +67,15 @@ exit 0
 SH
 chmod 755 "$tmp/scan.sh"
 
+printf '# KEY VALUE\npostmaster admin@example.com\nsales alice@example.com, bob@example.com\n' >"$tmp/aliases"
+printf '# CLIENT_NETWORK [SENDER_PATTERN ...]\n192.0.2.0/28 @example.com <>\n' >"$tmp/relays"
 cat >"$tmp/pfxhttp.conf" <<CONF
 server = { http_client = { timeout = "2s"; }; };
 socket_maps = {
   mailboxes = { target = "http://127.0.0.1:$port/map";
                 payload = "{\"key\": \"{{ .Key }}\"}";
                 value_field = "data.result"; };
+  aliases = { command = [ "$top/contrib/checks/kv-map", "--file", "$tmp/aliases" ]; };
 };
 tcp_tables = {
   domains = { target = "http://127.0.0.1:$port/rest"; method = "GET"; };
@@ -78,6 +83,7 @@ tcp_tables = {
 policy_services = {
   rcpt = { target = "http://127.0.0.1:$port/policy";
            value_field = "policy.result"; };
+  relay = { command = [ "$top/contrib/checks/relay-acl", "--file", "$tmp/relays" ]; };
 };
 dovecot_sasl = {
   smtp = { target = "http://127.0.0.1:$port/api/v1/auth/json"; };
@@ -135,6 +141,19 @@ sed 's/^/   C: /' "$tmp/sasl.in" | tr '\t' ' '
 	sed 's/^/   S: /'
 echo "   (AUTH 4: the backend failed, so the connection is closed: smtpd"
 echo "   answers 454 4.7.0, a temporary failure, not 535)"
+
+echo
+echo "== local checks (contrib/checks), programs instead of HTTP APIs"
+echo "   kv-map --file aliases, as socketmap:...:aliases"
+for k in postmaster sales nobody; do netstring "aliases $k"; done >"$tmp/kv.in"
+printf '   replies: %s\n' "$("$spawn" -c "$tmp/pfxhttp.conf" socketmap <"$tmp/kv.in")"
+echo "   relay-acl --file relays ($(grep -v '^#' "$tmp/relays")), as check_policy_service"
+for c in "192.0.2.5 app@example.com" "192.0.2.5 spam@elsewhere.org" "198.51.100.9 app@example.com"; do
+	printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=%s\nsender=%s\nrecipient=x@remote.test\n\n' $c
+done >"$tmp/relay.in"
+"$spawn" -c "$tmp/pfxhttp.conf" policy relay <"$tmp/relay.in" | grep -v '^$' |
+	awk -v r="192.0.2.5/app@example.com 192.0.2.5/spam@elsewhere.org 198.51.100.9/app@example.com" \
+	    'BEGIN { split(r, rc, " ") } { printf "   %-31s -> %s\n", rc[NR], $0 }'
 
 echo
 echo "== before-queue filter (smtpd_proxy_filter): two transactions as the"

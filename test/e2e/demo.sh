@@ -19,7 +19,7 @@ t() {	# t DESCRIPTION EXTENDED-REGEX
 		echo "# no line matches: $2"
 	fi
 }
-echo "1..13"
+echo "1..16"
 n=$((n + 1))
 if [ "$rc" -eq 0 ]; then echo "ok $n - the demo exits 0"; else
 	echo "not ok $n - the demo exits $rc"; sed 's/^/# /' <<<"$out" | tail -20; fi
@@ -31,6 +31,9 @@ t "policy: REJECT from the backend" 'recipient=policy-reject@example.com +-> act
 t "policy: a backend failure defers" 'recipient=temp@example.com +-> action=DEFER_IF_PERMIT'
 t "SASL: the right password logs in" '^   S: OK 1 user=alice@example.org'
 t "SASL: the wrong one fails" '^   S: FAIL 2 user=alice'
+t "local check kv-map: found, found with a list, not found" '^   replies: 20:OK admin@example.com,37:OK alice@example.com, bob@example.com,9:NOTFOUND ,$'
+t "local check relay-acl: a listed client and sender may relay" '^   192.0.2.5/app@example.com +-> action=OK$'
+t "local check relay-acl: an unlisted client is refused" '^   198.51.100.9/app@example.com +-> action=REJECT Relay access denied: client 198.51.100.9'
 t "filter: the clean message is queued downstream" '^   S: 250 2.0.0 Ok: queued'
 t "filter: the virus is refused" '^   S: 550 5.7.1 virus found'
 t "tokend: /metrics counts the lookups" 'pfxhttp_requests_total\{kind="socket_maps",entry="mailboxes",verdict="found"\} 4'
