@@ -417,3 +417,14 @@ checkpool_tick(struct checkpool *cp, long long now)
 		dispatch(cp, pe, now);
 	}
 }
+
+size_t
+checkpool_processes(const struct checkpool *cp)
+{
+	size_t	 i, k, n = 0;
+
+	for (i = 0; i < cp->npe; i++)
+		for (k = 0; k < cp->pe[i].nslots; k++)
+			n += cp->pe[i].slots[k].p.state != CHECK_NONE;
+	return (n);
+}

@@ -40,6 +40,8 @@ void	 checkpool_cancel(struct checkpool *, void *job);
 void	 checkpool_run(struct checkpool *);
 /* checkpool_next_ms - when checkpool_tick has work next, -1: none */
 int	 checkpool_next_ms(const struct checkpool *, long long now_ms);
+/* checkpool_processes - check programs running now, every entry */
+size_t	 checkpool_processes(const struct checkpool *);
 /* checkpool_tick - deadlines, back-offs, reaping */
 void	 checkpool_tick(struct checkpool *, long long now_ms);
 

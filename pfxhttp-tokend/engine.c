@@ -237,6 +237,12 @@ engine_jobs(const struct engine *eng)
 	return (eng->njobs);
 }
 
+size_t
+engine_check_processes(const struct engine *eng)
+{
+	return (checkpool_processes(eng->checks));
+}
+
 /* counters - this entry's counters; entries of an older conf share none */
 
 struct entry_counters *

@@ -207,6 +207,9 @@ render_process(struct buf *b, const struct prom_process *p)
 	    p->peers_refused)) != PFX_OK ||
 	    (r = one(b, "pfxhttp_backend_calls_in_flight", "gauge", "Backend"
 	    " calls under way or queued.", p->calls_in_flight)) != PFX_OK ||
+	    (r = one(b, "pfxhttp_check_processes", "gauge", "Local check"
+	    " programs running now (command entries).", p->check_processes)) !=
+	    PFX_OK ||
 	    (r = one(b, "pfxhttp_pool_max_connections_per_host", "gauge",
 	    "Connection pool size per backend host"
 	    " (server.http_client.max_connections_per_host).",

@@ -33,6 +33,7 @@ struct prom_process {
 	size_t		 peers;		/* open spawn connections */
 	unsigned long long peers_accepted, peers_refused;
 	size_t		 calls_in_flight;	/* backend calls, queued too */
+	size_t		 check_processes;	/* local check programs */
 	long long	 pool_max_per_host;
 	size_t		 cache_entries, cache_bytes;
 	unsigned long long cache_evictions, cache_expired;

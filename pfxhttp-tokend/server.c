@@ -473,12 +473,13 @@ do_stats(struct server *s, struct conn *cn)
 	    "cache_expired %llu\n"
 	    "cache_entries %zu\ncache_bytes %zu\nconnections %zu\n"
 	    "connections_accepted %llu\nconnections_refused %llu\n"
-	    "requests %llu\nlookups_under_way %zu\n",
+	    "requests %llu\nlookups_under_way %zu\ncheck_processes %zu\n",
 	    os->tokens_fetched, os->tokens_failed, os->tokens_served,
 	    os->discoveries, cs->hits, cs->misses, stale, fresh, cs->stores,
 	    cs->deletes, cs->evictions, cs->expired,
 	    cache_entries(s->cache), cache_bytes(s->cache), s->nconns,
-	    s->accepted, s->refused, s->requests, engine_jobs(s->eng));
+	    s->accepted, s->refused, s->requests, engine_jobs(s->eng),
+	    engine_check_processes(s->eng));
 	for (i = 0; i < s->conf->nentries; i++)
 		if (counters_render(&b, conf_kind_section(
 		    s->conf->entries[i].kind), s->conf->entries[i].name,
@@ -1061,6 +1062,7 @@ metrics_page(struct buf *b, struct prom_process *p, void *arg)
 	p->peers_accepted = s->accepted;
 	p->peers_refused = s->refused;
 	p->calls_in_flight = engine_jobs(s->eng);
+	p->check_processes = engine_check_processes(s->eng);
 	p->pool_max_per_host = s->conf->http.max_connections_per_host;
 	p->cache_entries = cache_entries(s->cache);
 	p->cache_bytes = cache_bytes(s->cache);

@@ -221,6 +221,11 @@ check "tokend: ... and ends the old processes (${old:-none seen})" \
     "$([ -n "$old" ] && [ "$gone" -eq "$(echo $old | wc -w)" ]; echo $?)"
 is "tokend: ... the reloaded entry starts a new one" "$(q "$T/tokend.conf" "pool k5")" \
     "OK value-k5"
+# -s counts the check processes tokend runs (persistent ones stay)
+nproc_s=$(tstat "$T/tokend.conf" check_processes)
+nproc_ps=$(pgrep -f -P "$TOKEND_PID" "prog.py" | wc -l)
+num_cmp "tokend -s: check_processes counts the running programs ($nproc_s)" "${nproc_s:-none}" -ge 1
+is "... as many as run under tokend" "$nproc_s" "$nproc_ps"
 
 # stopping tokend ends every check process it started
 pids=$(pgrep -f "$P" | tr '\n' ' ')

@@ -156,6 +156,7 @@ for e in socket_maps:demo socket_maps:cached socket_maps:down policy_services:po
 	    "$(mval "$T/s0" "pfxhttp_backend_duration_seconds_count$(L "${e%%:*}" "${e#*:}")")" 0
 done
 is "open peers 0" "$(mval "$T/s0" pfxhttp_open_peers)" 0
+is "no check process (no command entry)" "$(mval "$T/s0" pfxhttp_check_processes)" 0
 like "build info carries the version" "$(grep '^pfxhttp_build_info' "$T/s0")" \
     "^pfxhttp_build_info\{version=\"$("$TOKEND" --version | awk '{print $2}')\"\} 1$"
 rss=$(mval "$T/s0" pfxhttp_resident_memory_bytes)

@@ -101,6 +101,7 @@ main(void)
 	p.rss_bytes = 4096;
 	p.peers = 3;
 	p.cache_entries = 9;
+	p.check_processes = 2;
 
 	buf_init(&b, 1 << 20);
 	ok(prom_render(&b, &p, es, 2) == PFX_OK, "renders");
@@ -144,6 +145,7 @@ main(void)
 	ok(has(&b, "pfxhttp_resident_memory_bytes 4096"), "rss");
 	ok(has(&b, "pfxhttp_open_peers 3"), "peers");
 	ok(has(&b, "pfxhttp_cache_entries 9"), "cache entries");
+	ok(has(&b, "pfxhttp_check_processes 2"), "check processes");
 	ok(has(&b, "# TYPE pfxhttp_backend_duration_seconds histogram"),
 	    "histogram type");
 	ok(has(&b, "# TYPE pfxhttp_requests_total counter"), "counter type");
