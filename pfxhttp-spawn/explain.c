@@ -34,6 +34,7 @@
 #include "log.h"
 #include "remote.h"
 #include "rid.h"
+#include "rid_seed.h"
 #include "visible.h"
 
 #define EXIT_USAGE	64
@@ -124,12 +125,10 @@ build(const struct kind *kd, const char *name, int argc, char **argv,
 static void
 request_id(const struct kind *kd, struct request_args *ra)
 {
-	uint64_t state;
+	uint64_t state = rid_seed();
 	const char *qid = NULL;
 	size_t	 qlen = 0;
 
-	if (getrandom(&state, sizeof(state), 0) != (ssize_t)sizeof(state))
-		state = (uint64_t)clock_ms() ^ (uint64_t)getpid() << 32;
 	if (kd->rid_attr != NULL)
 		qid = pfx_req_get(&ra->req, kd->rid_attr, &qlen);
 	rid_make(ra->rid, &state, qid, qlen);

@@ -43,6 +43,8 @@
 #include "filter_command.h"
 #include "io.h"
 #include "log.h"
+#include "rid.h"
+#include "rid_seed.h"
 #include "smtpdata.h"
 #include "smtprelay.h"
 
@@ -67,6 +69,8 @@ struct filter {
 	int		 judged;	/* this message's verdict was asked */
 	long long	 sent_at;	/* when the awaited command went down */
 	int		 done;
+	uint64_t	 rid_state;	/* request ids of HTTP verdicts */
+	char		 rid[RID_MAX + 1];	/* this message's, or "" */
 };
 
 /* ------------------------------------------------------------- I/O */
@@ -363,6 +367,9 @@ http_verdict(struct filter *f, int fd, long long deadline,
 	memset(&req, 0, sizeof(req));
 	req.attrs = a;
 	req.nattrs = 6;
+	/* in the backend's request_id_header and our log line */
+	rid_make(f->rid, &f->rid_state, NULL, 0);
+	req.rid = f->rid;
 	result_init(&pr, (size_t)f->e->max_message_size);
 	res->v = FV_FAILED;
 	if (fstat(fd, &st) != 0)
@@ -407,10 +414,10 @@ http_verdict(struct filter *f, int fd, long long deadline,
 static void
 log_verdict(const struct filter *f, const char *what, const char *why)
 {
-	log_info("smtpfilter %s: %s: from=<%s> nrcpt=%zu size=%lld%s%s",
+	log_info("smtpfilter %s: %s: from=<%s> nrcpt=%zu size=%lld%s%s%s%s",
 	    f->e->name, what, relay_sender(f->r), relay_nrcpts(f->r),
 	    relay_content_length(f->r), why != NULL && *why ? ": " : "",
-	    why != NULL ? why : "");
+	    why != NULL ? why : "", *f->rid != '\0' ? " rid=" : "", f->rid);
 }
 
 /*
@@ -430,6 +437,7 @@ verdict(struct filter *f, int *replace_fd)
 	struct stat st;
 
 	*replace_fd = -1;
+	f->rid[0] = '\0';
 	memset(&res, 0, sizeof(res));
 	email[0] = outfile[0] = '\0';
 	if ((efd = tempfile(f, "email", email, sizeof(email))) < 0 ||
@@ -687,6 +695,7 @@ filter_serve(const struct conf *c, const struct conf_entry *e, int in,
 
 	memset(&f, 0, sizeof(f));
 	f.conf = c;
+	f.rid_state = rid_seed();
 	f.e = e;
 	f.up_in = in;
 	f.up_out = out;

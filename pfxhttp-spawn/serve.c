@@ -30,6 +30,7 @@
 #include "log.h"
 #include "remote.h"
 #include "rid.h"
+#include "rid_seed.h"
 #include "serve.h"
 
 #define READ_CHUNK	4096	/* stack pages count as private memory */
@@ -177,9 +178,7 @@ serve(const struct serve_args *a)
 	memset(&ty, 0, sizeof(ty));
 	ty.opened = clock_ms();
 	/* one random seed per connection, no system call per request */
-	if (getrandom(&rid_state, sizeof(rid_state), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(rid_state))
-		rid_state = (uint64_t)clock_ms() ^ (uint64_t)getpid() << 32;
+	rid_state = rid_seed();
 	codec_opts(a, &po, cookie, sizeof(cookie));
 	st = a->ops->create(&po);
 	if (a->conf->tokend.use)

@@ -60,6 +60,7 @@
 #include "netstring.h"
 #include "oidc.h"
 #include "rid.h"
+#include "rid_seed.h"
 #include "server.h"
 #include "tokclient.h"
 #include "tokproto.h"
@@ -311,9 +312,8 @@ lookup_request(const struct conf *c, const struct tok_msg *m,
 		memcpy(rid, prid, ridlen);
 		rid[ridlen] = '\0';
 	} else {
-		if (rid_state == 0 && getrandom(&rid_state, sizeof(rid_state),
-		    GRND_NONBLOCK) != (ssize_t)sizeof(rid_state))
-			rid_state = (uint64_t)clock_ms();
+		if (rid_state == 0)
+			rid_state = rid_seed();
 		rid_make(rid, &rid_state, NULL, 0);
 	}
 	if (m->len[2] >= sizeof(name) || (*left = tok_num(m, 3)) < 0)

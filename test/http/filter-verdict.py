@@ -10,10 +10,11 @@ dot-unstuffed, message/rfc822, the envelope headers), accept, reject,
 tempfail, a replacement (dot-stuffed on its way down), a reject reply
 that claims success, an API that is down, slow or answers garbage (451
 unless on_failure = "accept"), and that nothing is queued downstream
-when the message is refused.  Output is TAP.
+when the message is refused, and a request id per verdict.  Output is TAP.
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -224,10 +225,16 @@ smtp_filters = {
        hdrs.get("X-Client-Name") == "mx.example" and
        hdrs.get("X-Helo-Name") == "client.example",
        "XFORWARD headers", hdrs)
+    rid1 = hdrs.get("X-Request-ID") or ""
+    ok(re.fullmatch(r"[0-9a-f]{16}", rid1) is not None, "X-Request-ID: the"
+       " verdict's request id (request_id_header)", hdrs)
 
     n = len(QUEUED)
     eod, _ = transaction(conf, "web", b"VIRUS\r\n.\r\n")
     ok(eod == b"550 5.7.1 virus found\r\n", "reject: the API's reply", eod)
+    rid2 = SEEN[-1][0].get("X-Request-ID") or ""
+    ok(re.fullmatch(r"[0-9a-f]{16}", rid2) is not None and rid2 != rid1,
+       "... another id for the next message", (rid1, rid2))
     ok(len(QUEUED) == n, "reject: nothing queued")
     ok(DOWN_SESSIONS and DOWN_SESSIONS[-1]["mid_data"],
        "reject: the downstream is dropped in DATA, without '.'")
