@@ -156,6 +156,26 @@ request_id(const struct serve_args *a, struct pfx_req *req, uint64_t *state,
 	req->rid = rid;
 }
 
+/*
+ * failure_delay - a failed login's FAIL waits the entry's failure_delay
+ * (Dovecot's auth_failure_delay: guessing gets slow), never past
+ * SASL_MAX_TIMEOUT_MS after the AUTH came; smtpd is strictly
+ * sequential, so only this client's connection waits
+ */
+static void
+failure_delay(const struct serve_args *a, const struct pfx_result *res,
+    long long asked)
+{
+	long long left;
+
+	if (a->entry == NULL || a->entry->kind != KIND_SASL ||
+	    a->entry->failure_delay_ms <= 0 || res->verdict != PFX_NOTFOUND)
+		return;
+	left = asked + SASL_MAX_TIMEOUT_MS - clock_ms();
+	clock_sleep_ms(a->entry->failure_delay_ms < left ?
+	    a->entry->failure_delay_ms : left);
+}
+
 int
 serve(const struct serve_args *a)
 {
@@ -232,8 +252,11 @@ serve(const struct serve_args *a)
 			ps = a->ops->feed(st, in + off, (size_t)n - off, &used,
 			    &req, &out, &why);
 			if (ps == PROTO_REQUEST) {
+				long long asked = clock_ms();
+
 				request_id(a, &req, &rid_state, rid);
 				ps = answer(a, rm, st, &req, &res, &out, &ty);
+				failure_delay(a, &res, asked);
 			}
 			else if (why != NULL)
 				log_warnx("%s: %s", a->ops->name, why);

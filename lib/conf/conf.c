@@ -245,6 +245,8 @@ static const struct keydef entry_keys[] = {
 	BOOL(struct conf_entry, allow_authzid),
 	STR(struct conf_entry, temporary_failure),
 	STR(struct conf_entry, default_local_port),
+	DUR("failure_delay", struct conf_entry, failure_delay_ms, 0,
+	    SASL_MAX_FAILURE_DELAY_MS),
 	GROUP("sasl_oidc_auth", struct conf_entry, sasl_oidc_auth,
 	    sasl_oidc_keys),
 	STR(struct conf_entry, downstream),
@@ -774,8 +776,6 @@ compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
 	return (PFX_OK);
 }
 
-/* Postfix gives a Dovecot server 10s for an AUTH answer; keep a margin */
-#define SASL_MAX_TIMEOUT_MS	9000
 #define SASL_DEFAULT_TIMEOUT_MS	8000
 #define SASL_DEFAULT_LEEWAY_MS	30000
 #define SASL_ERR(k, fmt, ...)	entry_error(L, e, k, -1, fmt, ##__VA_ARGS__)

@@ -17,6 +17,13 @@
 
 #define CONF_DEFAULT_PATH	"/etc/pfxhttp/pfxhttp.conf"
 
+/*
+ * Postfix gives a Dovecot server 10s for an AUTH answer: the backend's
+ * timeout and a failure delay together keep a margin
+ */
+#define SASL_MAX_TIMEOUT_MS		9000
+#define SASL_MAX_FAILURE_DELAY_MS	5000
+
 struct tmpl;
 struct jpath;
 
@@ -163,6 +170,7 @@ struct conf_entry {
 	char		*temporary_failure;	/* "close" or "fail" */
 	int		 temp_fail_closes;	/* resolved */
 	char		*default_local_port;
+	long long	 failure_delay_ms;	/* before a failed login's FAIL */
 	struct conf_sasl_oidc sasl_oidc_auth;
 	/* a check backend (lookups), or an smtp_filters command */
 	char		**command;	/* argv; a string is sh -c STRING */

@@ -27,7 +27,7 @@ static const char *const attrs[] = {
 
 static const char *const own_keys[] = {
 	"mechanisms", "allow_authzid", "temporary_failure",
-	"default_local_port", "sasl_oidc_auth", NULL,
+	"default_local_port", "failure_delay", "sasl_oidc_auth", NULL,
 };
 
 static const char *const ignored_keys[] = {

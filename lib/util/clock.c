@@ -13,3 +13,16 @@ clock_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
+
+void
+clock_sleep_ms(long long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	/* a signal ends the wait early: a delay, not a deadline */
+	(void)nanosleep(&ts, NULL);
+}

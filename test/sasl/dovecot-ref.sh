@@ -148,6 +148,7 @@ dovecot_sasl = {
   down = { target = "http://127.0.0.1:$DEAD/api/v1/auth/json"; };
   fail = { target = "http://127.0.0.1:$DEAD/api/v1/auth/json"; temporary_failure = "fail"; };
   fail2 = { target = "http://127.0.0.1:$BPORT_A/api/v1/auth/json"; temporary_failure = "fail"; };
+  slowfail = { target = "http://127.0.0.1:$BPORT_A/api/v1/auth/json"; failure_delay = "2s"; };
 };
 EOF
 chmod 0644 "$CONF"
@@ -259,6 +260,19 @@ px_run fail2 "$T/fail2.jsonl" --set pfx --only x-temp,x-ok-after
 like "backend 500 (temporary_failure fail): FAIL" "$(px "$T/fail2.jsonl" x-temp)" '^FAIL\\t<id>'
 echo "# NOTE backend 500, temporary_failure fail: $(px "$T/fail2.jsonl" x-temp)"
 
+# failure_delay (Dovecot's auth_failure_delay): a failed login waits, a
+# good one does not
+t0=$(now_ms)
+px_run slowfail "$T/sf-ok.jsonl" --only plain-ok
+t1=$(now_ms)
+px_run slowfail "$T/sf-wrong.jsonl" --only plain-wrong
+t2=$(now_ms)
+is "failure_delay: a right password is an OK" "$(px "$T/sf-ok.jsonl" plain-ok)" 'OK\t<id>\tuser=alice@example.org'
+like "failure_delay: a wrong one a FAIL" "$(px "$T/sf-wrong.jsonl" plain-wrong)" '^FAIL\\t<id>\\tuser=alice(\\t|$)'
+num_cmp "failure_delay 2s: the FAIL came 2 s later than the OK ($((t1 - t0)) ms, $((t2 - t1)) ms)" \
+    $((t2 - t1 - (t1 - t0))) -ge 1700
+num_cmp "... and not much more" $((t2 - t1 - (t1 - t0))) -lt 4000
+
 # ------------------------------------------------ tokens (XOAUTH2, OAUTHBEARER)
 if [ -z "$TOKEN" ] || [ "${PFX_SASL_TOKENS:-1}" = 0 ]; then
 	echo "# token dialogues against pfxhttp skipped (${TOKEN:+PFX_SASL_TOKENS=0}${TOKEN:-no OIDC provider})"
@@ -267,7 +281,7 @@ fi
 if [ "$MODE" = tokend ]; then
 	# every password check went through tokend, none directly
 	n_tok=0
-	for e in smtp fast fail2; do
+	for e in smtp fast fail2 slowfail; do
 		n_tok=$((n_tok + $(tcount "$CONF" "dovecot_sasl.$e" backend_calls)))
 	done
 	is "tokend mode: tokend made every backend call ($n_tok)" "$n_tok" "$(stats .auth_requests)"
