@@ -1213,6 +1213,7 @@ key_set(const struct conf_entry *e, const char *name)
 		case KT_GROUP:	/* a group's first member is "enabled" */
 			return (*(const int *)(base + kd->off) != 0);
 		case KT_INT:	/* 0: unset (status_code is always set) */
+		case KT_DUR:
 			return (*(const long long *)(base + kd->off) != 0);
 		default:
 			return (0);

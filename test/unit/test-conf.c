@@ -105,6 +105,14 @@ static const struct {
 	{ "default_action in socket_maps", SM(TARGET
 	    "    default_action = \"DUNNO\";\n"), 4,
 	    "default_action only applies to policy_services" },
+	{ "failure_delay in socket_maps", SM(TARGET
+	    "    failure_delay = \"2s\";\n"), 4,
+	    "failure_delay only applies to dovecot_sasl" },
+	{ "failure_delay too long",
+	    "dovecot_sasl = {\n  s = {\n"
+	    "    target = \"http://127.0.0.1:9/a\";\n"
+	    "    failure_delay = \"6s\";\n  };\n};\n", 4,
+	    "failure_delay is out of range" },
 	{ "default_action with a line break",
 	    "policy_services = {\n  p = {\n"
 	    "    target = \"http://127.0.0.1:9/p\";\n"
