@@ -114,8 +114,6 @@
 #define DRAIN_MAX	(1024 * 1024)	/* per wakeup, and after the exit */
 #define TICK_MS		10		/* waitid() polling without a pidfd */
 
-/* env_build()'s message variables: an entry's environment cannot replace them */
-#define NMSG_VARS	10
 
 /* The last non-empty stderr line, built as the bytes arrive. */
 struct errline {
@@ -254,7 +252,7 @@ env_build(const struct conf_entry *e, const struct filter_msg *m)
 	struct childenv ce;
 	char	 count[32];
 
-	childenv_init(&ce, NMSG_VARS);
+	childenv_init(&ce, FILTER_NMSG_VARS);
 	childenv_set(&ce, "EMAIL", m->email_path != NULL ? m->email_path : "");
 	childenv_set(&ce, "OUTFILE", m->outfile_path != NULL ?
 	    m->outfile_path : "");

@@ -933,15 +933,11 @@ static int key_set(const struct conf_entry *, const char *);
 static int
 message_variable(const char *nv)
 {
-	static const char *const names[] = {
-		"EMAIL", "OUTFILE", "SENDER", "RECIPIENT", "RECIPIENTS",
-		"RECIPIENTCOUNT", "CLIENT_ADDRESS", "CLIENT_NAME", "HELO",
-		"REMOTEIP",
-	};
 	size_t	 i, n = strcspn(nv, "=");
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == n && strncmp(nv, names[i], n) == 0)
+	for (i = 0; i < FILTER_NMSG_VARS; i++)
+		if (strlen(filter_msg_vars[i]) == n &&
+		    strncmp(nv, filter_msg_vars[i], n) == 0)
 			return (1);
 	return (0);
 }

@@ -24,6 +24,13 @@
 #define SASL_MAX_TIMEOUT_MS		9000
 #define SASL_MAX_FAILURE_DELAY_MS	5000
 
+/*
+ * The variables an smtp_filters command gets (filter_command.c sets
+ * them; an entry's environment cannot replace them)
+ */
+#define FILTER_NMSG_VARS	10
+extern const char *const filter_msg_vars[FILTER_NMSG_VARS];
+
 struct tmpl;
 struct jpath;
 

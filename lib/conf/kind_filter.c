@@ -20,6 +20,12 @@ static const char *const attrs[] = {
 	"client_name", "helo_name",
 };
 
+/* its size must agree with the declaration: the compiler checks it */
+const char *const filter_msg_vars[] = {
+	"EMAIL", "OUTFILE", "SENDER", "RECIPIENT", "RECIPIENTS",
+	"RECIPIENTCOUNT", "CLIENT_ADDRESS", "CLIENT_NAME", "HELO", "REMOTEIP",
+};
+
 static const char *const own_keys[] = {
 	"downstream", "tempdir",
 	"max_message_size", "on_failure", "reply_field", "message_field",
