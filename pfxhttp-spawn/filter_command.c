@@ -114,7 +114,6 @@
 #define DRAIN_MAX	(1024 * 1024)	/* per wakeup, and after the exit */
 #define TICK_MS		10		/* waitid() polling without a pidfd */
 
-
 /* The last non-empty stderr line, built as the bytes arrive. */
 struct errline {
 	char	 cur[LINE_KEEP];

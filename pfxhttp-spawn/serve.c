@@ -159,7 +159,7 @@ request_id(const struct serve_args *a, struct pfx_req *req, uint64_t *state,
 /*
  * failure_delay - a failed login's FAIL waits the entry's failure_delay
  * (Dovecot's auth_failure_delay: guessing gets slow), never past
- * SASL_MAX_TIMEOUT_MS after the AUTH came; smtpd is strictly
+ * SASL_MAX_TIMEOUT_MS after the client's last line; smtpd is strictly
  * sequential, so only this client's connection waits
  */
 static void
@@ -168,8 +168,9 @@ failure_delay(const struct serve_args *a, const struct pfx_result *res,
 {
 	long long left;
 
-	if (a->entry == NULL || a->entry->kind != KIND_SASL ||
-	    a->entry->failure_delay_ms <= 0 || res->verdict != PFX_NOTFOUND)
+	/* only dovecot_sasl entries take the key (conf.c) */
+	if (a->entry == NULL || a->entry->failure_delay_ms <= 0 ||
+	    res->verdict != PFX_NOTFOUND)
 		return;
 	left = asked + SASL_MAX_TIMEOUT_MS - clock_ms();
 	clock_sleep_ms(a->entry->failure_delay_ms < left ?

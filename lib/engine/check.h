@@ -20,9 +20,9 @@
 #ifndef PFX_CHECK_H
 #define PFX_CHECK_H
 
-#include "childenv.h"
 #include <stddef.h>
 
+#include "childenv.h"
 #include "conf.h"
 #include "verdict.h"
 

@@ -35,20 +35,14 @@ childenv_set(struct childenv *ce, const char *name, const char *value)
 	childenv_take(ce, s);
 }
 
-/* same_name - do two NAME=value strings have the name of a, len bytes? */
+/* has_name - does one of v[0..n) have the name of nv (len bytes)? */
 static int
-same_name(const char *b, const char *a, size_t len)
-{
-	return (strncmp(a, b, len) == 0 && b[len] == '=');
-}
-
-static int
-is_set(const struct childenv *ce, const char *nv, size_t len)
+has_name(char *const *v, size_t n, const char *nv, size_t len)
 {
 	size_t	 i;
 
-	for (i = 0; i < ce->n; i++)
-		if (same_name(ce->v[i], nv, len))
+	for (i = 0; i < n; i++)
+		if (strncmp(v[i], nv, len) == 0 && v[i][len] == '=')
 			return (1);
 	return (0);
 }
@@ -57,37 +51,27 @@ char **
 childenv_finish(struct childenv *ce, char *const *admin, size_t nadmin,
     const char *default_path)
 {
-	size_t	 reserved = ce->n, i, j, len;
+	size_t	 reserved = ce->n, i, len;
 	char	**v;
-	int	 path = 0;
 
-	/* room for every admin entry and PATH, beyond the caller's count */
-	v = xcalloc(ce->cap + nadmin + 2, sizeof(char *));
-	memcpy(v, ce->v, ce->n * sizeof(char *));
-	free(ce->v);
-	ce->v = v;
+	/* room for every admin entry, PATH and the NULL */
 	ce->cap += nadmin + 1;
+	ce->v = xreallocarray(ce->v, ce->cap + 1, sizeof(char *));
 	for (i = 0; i < nadmin; i++) {
 		const char *eq = strchr(admin[i], '=');
 
 		if (eq == NULL || eq == admin[i])
 			continue;
 		len = (size_t)(eq - admin[i]);
-		for (j = 0; j < reserved; j++)
-			if (same_name(ce->v[j], admin[i], len))
-				break;
-		if (j < reserved)
+		/* the caller's names are reserved; the last one wins */
+		if (has_name(ce->v, reserved, admin[i], len) ||
+		    has_name(admin + i + 1, nadmin - i - 1, admin[i], len))
 			continue;
-		for (j = i + 1; j < nadmin; j++)
-			if (same_name(admin[j], admin[i], len))
-				break;
-		if (j < nadmin)
-			continue;	/* the last one wins */
-		path |= len == 4 && strncmp(admin[i], "PATH", 4) == 0;
 		childenv_take(ce, xstrdup(admin[i]));
 	}
-	if (!path && !is_set(ce, "PATH=", 4))
+	if (!has_name(ce->v, ce->n, "PATH", 4))
 		childenv_set(ce, "PATH", default_path);
+	ce->v[ce->n] = NULL;
 	v = ce->v;
 	ce->v = NULL;
 	return (v);
