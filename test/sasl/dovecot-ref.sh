@@ -90,8 +90,9 @@ fi
 dv_start "$T/dovecot"
 check "real Dovecot starts (auth only) and listens on $DV_SOCK" $? "$(tail -5 "$T/dovecot/dovecot.log" 2>/dev/null)"
 [ -n "$DV_PID" ] || bail "Dovecot did not start"
+# "--token=VALUE": a token may begin with "-", which argparse would take for an option
 
-timeout 120 $AC --unix "$DV_SOCK" dialogues ${TOKEN:+--token "$TOKEN" --token-user "$TOKEN_USER"} \
+timeout 120 $AC --unix "$DV_SOCK" dialogues ${TOKEN:+"--token=$TOKEN" "--token-user=$TOKEN_USER"} \
     >"$T/dovecot.jsonl" 2>"$T/dovecot-client.err"
 check "auth_client.py ran every dialogue against Dovecot" $? "$(cat "$T/dovecot-client.err")"
 
@@ -315,7 +316,7 @@ check "tokens: pfxhttp-spawn -t accepts sasl_oidc_auth" $? "$out"
 tt_start_tokend "$TCONF"
 check "tokens: pfxhttp-tokend runs" $? "$(tail -5 "$T/tokend.log" 2>/dev/null)"
 toks=$($AC --list | grep -E "^(xoauth2|oauthbearer)-" | paste -sd,),xoauth2-good-token,oauthbearer-good-token,xoauth2-other-user,plain-ok
-CONF=$TCONF px_run smtp "$T/tokens.jsonl" --token "$TOKEN" --token-user "$TOKEN_USER" --only "$toks"
+CONF=$TCONF px_run smtp "$T/tokens.jsonl" "--token=$TOKEN" "--token-user=$TOKEN_USER" --only "$toks"
 check "tokens: auth_client.py ran the token dialogues against pfxhttp" $? "$(cat "$T/tokens.jsonl.err")"
 while IFS=$'\t' read -r kind name diag; do
 	case $kind in
