@@ -18,8 +18,13 @@
  *	  policy     attribute lines up to an empty line get
  *	             "action=ACTION" and an empty line (default "DUNNO").
  *
- *	Pipelined requests are answered in order; it exits at EOF or on a
- *	malformed request.  bench/e2e uses it as the trivial-responder floor
+ *	When FILE is a UNIX socket, each request first makes a round trip
+ *	to the bench-relay listening there (a line out, "ok" back), which
+ *	asks the HTTP backend: the same hops as a lookup through
+ *	pfxhttp-tokend, with nothing else done (bench/e2e's relay floor).
+ *
+ *	Pipelined requests are answered in order; it exits at EOF, on a
+ *	malformed request or when the relay fails.  bench/e2e uses it as the trivial-responder floor
  *	of the real-Postfix throughput figure.  libc only, no allocation
  *	after start-up.
  */
@@ -27,6 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define BUF_SIZE	(64 * 1024)
@@ -37,6 +45,47 @@ static char	 in[BUF_SIZE];
 static size_t	 inlen;
 static char	 answer[512];
 static size_t	 answerlen;
+
+static int	 relay = -1;
+
+/* relay_open - connect to the bench-relay at PATH, if PATH is a socket */
+
+static void
+relay_open(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		exit(2);
+	strcpy(sun.sun_path, path);
+	if ((relay = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    connect(relay, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		exit(1);
+}
+
+/* relay_ask - one round trip to the relay: 0 when it said "ok" */
+
+static int
+relay_ask(void)
+{
+	char	 b[8];
+	size_t	 n = 0;
+	ssize_t	 r;
+
+	if (write(relay, "q\n", 2) != 2)
+		return (-1);
+	while (n == 0 || b[n - 1] != '\n') {
+		if ((r = read(relay, b + n, sizeof(b) - n)) <= 0 ||
+		    (n += (size_t)r) == sizeof(b))
+			return (-1);
+	}
+	return (n == 3 && memcmp(b, "ok\n", 3) == 0 ? 0 : -1);
+}
 
 static void
 usage(void)
@@ -119,8 +168,10 @@ main(int argc, char **argv)
 	long	 n;
 	int	 i = 1;
 
-	if (i + 1 < argc && strcmp(argv[i], "-c") == 0)
+	if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
+		relay_open(argv[i + 1]);
 		i += 2;
+	}
 	if (i >= argc)
 		usage();
 	if (strcmp(argv[i], "socketmap") == 0) {
@@ -153,7 +204,8 @@ main(int argc, char **argv)
 
 	for (;;) {
 		while ((n = one_request(m)) > 0) {
-			if (write_all(answer, answerlen) < 0)
+			if ((relay >= 0 && relay_ask() < 0) ||
+			    write_all(answer, answerlen) < 0)
 				return (1);
 			memmove(in, in + n, inlen - (size_t)n);
 			inlen -= (size_t)n;

@@ -61,8 +61,11 @@ stats() { backend_stat "$BPORT_A" "$1"; }
 TOKEN=
 TOKEN_USER=cc-basic
 . "$SRCDIR/test/oidc/fixture.sh"
+# the start-up steps say how long they took: a slow one shows in the log
+SECONDS=0
 oidc_fixture_start "$T/oidc" >"$T/oidc-start.log" 2>&1
 rc=$?
+echo "# OIDC provider start: status $rc after ${SECONDS}s"
 if [ $rc -eq 0 ]; then
 	cat >"$T/oauth2.conf" <<EOF
 introspection_mode = post
@@ -78,6 +81,7 @@ EOF
 	    -d grant_type=client_credentials -d scope=api.read "$OIDC_TOKEN_ENDPOINT" \
 	    2>"$T/token.err" | jq -r .access_token)
 	[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || TOKEN=
+	echo "# token fetched after ${SECONDS}s"
 	[ -n "$TOKEN" ]
 	check "a client-credentials token from the OIDC provider" $? "$(cat "$T/token.err")"
 elif [ $rc -eq 77 ]; then
@@ -89,6 +93,7 @@ fi
 # ------------------------------------------------------------ real Dovecot
 dv_start "$T/dovecot"
 check "real Dovecot starts (auth only) and listens on $DV_SOCK" $? "$(tail -5 "$T/dovecot/dovecot.log" 2>/dev/null)"
+echo "# Dovecot up after ${SECONDS}s"
 [ -n "$DV_PID" ] || bail "Dovecot did not start"
 # "--token=VALUE": a token may begin with "-", which argparse would take for an option
 
