@@ -175,9 +175,12 @@ main(int argc, char **argv)
 	struct sockaddr_un sun;
 	struct epoll_event ev[MAX_EVENTS];
 	static const char body[] = "{\"name\":\"relay\",\"key\":\"bench\"}";
-	int	 lfd, n, i, port;
+	long	 port = 0;
+	int	 lfd, n, i;
 
-	if (argc != 4 || (port = atoi(argv[2])) <= 0 || port > 65535 ||
+	if (argc == 4)
+		port = strtol(argv[2], NULL, 10);
+	if (argc != 4 || port <= 0 || port > 65535 ||
 	    strlen(argv[1]) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "usage: bench-relay SOCKET PORT PATH\n");
 		return (2);
@@ -186,7 +189,7 @@ main(int argc, char **argv)
 	backend.sin_port = htons((unsigned short)port);
 	backend.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	n = snprintf(request, sizeof(request), "POST %s HTTP/1.1\r\n"
-	    "Host: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+	    "Host: 127.0.0.1:%ld\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n\r\n%s", argv[3], port, sizeof(body) - 1,
 	    body);
 	if (n < 0 || (size_t)n >= sizeof(request)) {
@@ -197,7 +200,7 @@ main(int argc, char **argv)
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, argv[1]);
+	memcpy(sun.sun_path, argv[1], strlen(argv[1]) + 1);
 	unlink(argv[1]);
 	if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||

@@ -62,7 +62,7 @@ relay_open(const char *path)
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		exit(2);
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((relay = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
 	    connect(relay, (struct sockaddr *)&sun, sizeof(sun)) != 0)
 		exit(1);

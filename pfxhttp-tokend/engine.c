@@ -12,10 +12,11 @@
  *	failed, and reply to everyone waiting.  Each lookup carries its
  *	peer's deadline; no step may outlast it.
  *
- *	libcurl bounds the connections per backend host
- *	(CURLMOPT_MAX_HOST_CONNECTIONS) and queues the rest; the engine
- *	bounds the jobs, so a dead backend costs a temporary error, not
- *	memory.
+ *	A request to a plain-HTTP backend at an IP address goes through
+ *	tokend's own HTTP/1.1 client (h1pool.c), every other one through
+ *	the multi handle; each bounds the connections per backend
+ *	(max_connections_per_host) and queues the rest.  The engine bounds
+ *	the jobs, so a dead backend costs a temporary error, not memory.
  *
  * SECURITY
  *	Requests are built from tokend's configuration only.  Header lists
@@ -31,6 +32,7 @@
 #include "engine.h"
 #include "err.h"
 #include "flight.h"
+#include "h1pool.h"
 #include "log.h"
 #include "lookup_log.h"
 #include "mapping.h"
@@ -66,7 +68,8 @@ struct job {
 	struct pfx_result res;
 	struct oidc_client *token_wait;
 	long long	 deadline, started;
-	int		 renewed, in_multi;
+	int		 renewed;
+	int		 in_multi, in_h1;	/* the exchange: libcurl's, ours */
 	int		 checking;	/* with the check pool */
 	int		 keyed;		/* fkey holds a cache key */
 	int		 called, answered;	/* for the log line */
@@ -94,11 +97,13 @@ struct engine {
 	char		*user_agent;
 	struct validator *val;		/* SASL bearer tokens */
 	struct checkpool *checks;	/* entries with a command */
+	struct h1pool	*h1;		/* plain-HTTP backends */
 };
 
 static const char job_tag;
 static void	 job_start(struct job *, int renew);
 static checkpool_done_fn check_done;
+static h1pool_done_fn h1_done;
 
 /* val_reply - a token check's answer, counted as a lookup's */
 
@@ -141,6 +146,8 @@ engine_new(CURLM *multi, struct cache *cache, struct oidc *oidc,
 	vh.arg = eng;
 	eng->val = validator_new(multi, &vh, lim->max_jobs);
 	eng->checks = checkpool_new(check_done, eng);
+	if ((eng->h1 = h1pool_new(h1_done, eng)) == NULL)
+		fatalx("cannot make the HTTP connection pool");
 	return (eng);
 }
 
@@ -167,6 +174,7 @@ engine_free(struct engine *eng)
 	if (eng == NULL)
 		return;
 	checkpool_free(eng->checks);	/* ends its processes, drops jobs */
+	h1pool_free(eng->h1);		/* drops its exchanges */
 	validator_free(eng->val);
 	while ((j = eng->jobs) != NULL) {
 		eng->jobs = j->next;
@@ -217,6 +225,18 @@ engine_set_conf(struct engine *eng, const struct conf *c)
 	eng->user_agent = request_user_agent(c);
 	validator_set_conf(eng->val, c);
 	checkpool_set_conf(eng->checks, c);
+}
+
+int
+engine_h1_fd(const struct engine *eng)
+{
+	return (h1pool_fd(eng->h1));
+}
+
+void
+engine_h1_run(struct engine *eng)
+{
+	h1pool_run(eng->h1);
 }
 
 int
@@ -271,19 +291,28 @@ busy(struct engine *eng, const struct conf_entry *e)
 	return (&eng->busy[e - eng->conf->entries]);
 }
 
-/* leave_multi - the transfer is done or abandoned */
-
 static void
-leave_multi(struct job *j)
+busy_release(struct job *j)
 {
 	size_t	*b;
 
-	if (!j->in_multi)
-		return;
-	curl_multi_remove_handle(j->eng->multi, j->tr.h);
-	j->in_multi = 0;
 	if (*(b = busy(j->eng, j->e)) > 0)
 		(*b)--;
+}
+
+/* leave_transfer - the exchange is done or abandoned */
+
+static void
+leave_transfer(struct job *j)
+{
+	if (j->in_multi)
+		curl_multi_remove_handle(j->eng->multi, j->tr.h);
+	else if (j->in_h1)
+		h1pool_cancel(j->eng->h1, j);
+	else
+		return;
+	j->in_multi = j->in_h1 = 0;
+	busy_release(j);
 }
 
 /* flight_key - "section\0name\0cache key": an entry's calls are its own */
@@ -372,7 +401,7 @@ job_recycle(struct job *j)
 	j->fl = NULL;
 	j->owner = NULL;
 	j->token_wait = NULL;
-	j->renewed = j->in_multi = j->checking = 0;
+	j->renewed = j->in_multi = j->in_h1 = j->checking = 0;
 	j->called = j->answered = 0;
 	j->trace = NULL;
 	/* a spare keeps small buffers only: no peer makes tokend grow */
@@ -558,13 +587,18 @@ job_send(struct job *j, const char *bearer)
 	request_http(&j->rq, j->e, j->e->timeout_ms < left ? j->e->timeout_ms :
 	    left, &j->hr);
 	trace_request(j->trace, &j->hr, &j->req);
-	if (transfer_prepare(&j->tr, &j->hr) != PFX_OK ||
-	    curl_multi_add_handle(eng->multi, j->tr.h) != CURLM_OK) {
+	if (h1pool_eligible(j->c, &j->hr)) {
+		http_response_reset(&j->tr.resp, j->hr.keep_headers);
+		j->in_h1 = h1pool_submit(eng->h1, j->c, &j->hr, &j->tr.resp,
+		    j);
+	}
+	if (!j->in_h1 && (transfer_prepare(&j->tr, &j->hr) != PFX_OK ||
+	    curl_multi_add_handle(eng->multi, j->tr.h) != CURLM_OK)) {
 		request_clear(&j->rq);
 		fail_job(j, PFX_TEMPFAIL, "backend unavailable", BERR_CONNECT);
 		return;
 	}
-	j->in_multi = 1;
+	j->in_multi = !j->in_h1;
 	j->called = 1;
 	ec = engine_counters(eng, j->e);
 	ec->backend_calls++;
@@ -810,7 +844,7 @@ engine_abort(struct engine *eng, const char *why)
 
 	validator_abort(eng->val, why);
 	while ((j = eng->jobs) != NULL) {
-		leave_multi(j);
+		leave_transfer(j);
 		if (j->checking)
 			checkpool_cancel(eng->checks, j);
 		request_clear(&j->rq);
@@ -847,26 +881,14 @@ engine_forget(struct engine *eng, void *waiter)
 	}
 }
 
-int
-engine_done(struct engine *eng, CURL *h, CURLcode cc)
-{
-	struct entry_counters *ec;
-	struct job *j;
-	char	*priv = NULL;
-	long	 status;
-	int	 answered;
+/* exchanged - the backend's answer (or its failure) is in j->tr.resp */
 
-	/* the token fetches share the multi handle: is this a job? */
-	if (curl_easy_getinfo(h, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
-	    priv == NULL || *(const void *const *)(void *)priv != &job_tag)
-		return (validator_done(eng->val, h, cc));
-	j = (struct job *)(void *)priv;
-	if (j->eng != eng || !j->in_multi || j->tr.h != h)
-		return (0);
-	leave_multi(j);
-	request_clear(&j->rq);
-	ec = engine_counters(eng, j->e);
-	answered = transfer_finish(&j->tr, cc) == PFX_OK;
+static void
+exchanged(struct job *j, int answered)
+{
+	struct entry_counters *ec = engine_counters(j->eng, j->e);
+	long	 status;
+
 	j->answered = answered;
 	status = answered ? j->tr.resp.status : 0;
 	trace_response(j->trace, &j->tr.resp, answered);
@@ -884,7 +906,7 @@ engine_done(struct engine *eng, CURL *h, CURLcode cc)
 			    "backend refused the token");
 			finish(j, &j->res);
 		}
-		return (1);
+		return;
 	}
 	map_exchange(j->e, &j->tr.resp, answered, j->trace, &j->res);
 	if (!answered)
@@ -896,8 +918,41 @@ engine_done(struct engine *eng, CURL *h, CURLcode cc)
 		ec->backend_errors[status >= 500 ? BERR_HTTP_5XX : status >=
 		    400 ? BERR_HTTP_4XX : BERR_BODY]++;
 	finish(j, &j->res);
+}
+
+int
+engine_done(struct engine *eng, CURL *h, CURLcode cc)
+{
+	struct job *j;
+	char	*priv = NULL;
+
+	/* the token fetches share the multi handle: is this a job? */
+	if (curl_easy_getinfo(h, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
+	    priv == NULL || *(const void *const *)(void *)priv != &job_tag)
+		return (validator_done(eng->val, h, cc));
+	j = (struct job *)(void *)priv;
+	if (j->eng != eng || !j->in_multi || j->tr.h != h)
+		return (0);
+	leave_transfer(j);
+	request_clear(&j->rq);
+	exchanged(j, transfer_finish(&j->tr, cc) == PFX_OK);
 	return (1);
 }
+
+/* h1_done - the end of an exchange of tokend's own HTTP/1.1 client */
+
+static void
+h1_done(void *job, int ok, void *arg)
+{
+	struct job *j = job;
+
+	(void)arg;
+	j->in_h1 = 0;
+	busy_release(j);
+	request_clear(&j->rq);
+	exchanged(j, ok);
+}
+
 
 void
 engine_token(struct engine *eng, struct oidc_client *oc)
@@ -934,6 +989,8 @@ engine_next_ms(const struct engine *eng, long long now)
 	if ((c = checkpool_next_ms(eng->checks, now)) >= 0 && (next < 0 ||
 	    c < next))
 		next = c;
+	if ((c = h1pool_next_ms(eng->h1, now)) >= 0 && (next < 0 || c < next))
+		next = c;
 	return ((int)(v >= 0 && (next < 0 || v < next) ? v : next));
 }
 
@@ -944,6 +1001,7 @@ engine_tick(struct engine *eng, long long now)
 
 	validator_tick(eng->val, now);
 	checkpool_tick(eng->checks, now);
+	h1pool_tick(eng->h1, now);
 	for (j = eng->jobs; j != NULL; j = next) {
 		next = j->next;
 		if (j->token_wait != NULL && now >= j->deadline) {

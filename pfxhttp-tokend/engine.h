@@ -69,6 +69,10 @@ void	 engine_tick(struct engine *, long long now_ms);
 size_t	 engine_jobs(const struct engine *);
 /* engine_check_processes - local check programs running now */
 size_t	 engine_check_processes(const struct engine *);
+/* engine_h1_fd - readable when a plain-HTTP backend connection is ready */
+int	 engine_h1_fd(const struct engine *);
+/* engine_h1_run - act on it */
+void	 engine_h1_run(struct engine *);
 /* engine_checks_fd - readable when a check process has something */
 int	 engine_checks_fd(const struct engine *);
 /* engine_checks_run - act on it */

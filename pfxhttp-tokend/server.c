@@ -82,6 +82,9 @@
 /* the check processes' epoll fd: tag 0, this (aligned) address */
 static const long long ev_checks;
 #define EV_CHECKS	((uint64_t)(uintptr_t)&ev_checks)
+/* the HTTP/1.1 pool's epoll fd (h1pool.c): likewise */
+static const long long ev_h1;
+#define EV_H1		((uint64_t)(uintptr_t)&ev_h1)
 
 struct conn {
 	int		 fd;
@@ -1148,6 +1151,10 @@ server_run(const char *conf_path, struct conf *c)
 	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, engine_checks_fd(s.eng), &ev) !=
 	    0)
 		fatalx("epoll_ctl (checks): %s", strerror(errno));
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_H1;
+	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, engine_h1_fd(s.eng), &ev) != 0)
+		fatalx("epoll_ctl (HTTP pool): %s", strerror(errno));
 	log_info("listening on %s", c->tokend.socket);
 
 	while (!s.stop) {
@@ -1205,6 +1212,10 @@ server_run(const char *conf_path, struct conf *c)
 
 				if (u == EV_CHECKS) {
 					checks_ready = 1;
+					break;
+				}
+				if (u == EV_H1) {
+					engine_h1_run(s.eng);
 					break;
 				}
 				if (e & (EPOLLIN | EPOLLHUP | EPOLLERR))

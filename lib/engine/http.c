@@ -35,6 +35,19 @@ http_response_init(struct http_response *r, size_t max)
 	buf_init(&r->body, max);
 }
 
+void
+http_response_reset(struct http_response *r, const char *const *keep_names)
+{
+	buf_reset(&r->body);
+	r->status = 0;
+	r->failure = HTTP_OK;
+	r->error[0] = '\0';
+	r->content_type[0] = '\0';
+	r->content_encoding[0] = '\0';
+	r->keep_names = keep_names;
+	r->kept_set = 0;
+}
+
 /*
  * header_value - copy a header's trimmed value if the line is NAME:;
  * 1 when it was, -1 when it was but did not fit (cut to dstlen - 1)

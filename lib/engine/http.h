@@ -77,6 +77,10 @@ void	 http_slist_free_secret(struct curl_slist *,
 	    void (*)(struct curl_slist *));
 
 void	 http_response_init(struct http_response *, size_t max);
+/* http_response_reset - empty again, for a request that keeps these
+ * headers (NULL: none) */
+void	 http_response_reset(struct http_response *,
+	    const char *const *keep_names);
 void	 http_response_free(struct http_response *);
 /*
  * http_header_cb - CURLOPT_HEADERFUNCTION with a struct http_response:

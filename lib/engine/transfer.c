@@ -110,14 +110,7 @@ transfer_prepare(struct transfer *t, const struct http_request *rq)
 	const char *body = rq->body;
 	size_t	 bodylen = rq->bodylen;
 
-	buf_reset(&t->resp.body);
-	t->resp.status = 0;
-	t->resp.failure = HTTP_OK;
-	t->resp.error[0] = '\0';
-	t->resp.content_type[0] = '\0';
-	t->resp.content_encoding[0] = '\0';
-	t->resp.keep_names = rq->keep_headers;
-	t->resp.kept_set = 0;
+	http_response_reset(&t->resp, rq->keep_headers);
 	if (t->extra != NULL) {
 		t->extra->next = NULL;
 		curl_slist_free_all(t->extra);
