@@ -263,6 +263,12 @@ engine_check_processes(const struct engine *eng)
 	return (checkpool_processes(eng->checks));
 }
 
+size_t
+engine_h1_connections(const struct engine *eng)
+{
+	return (h1pool_connections(eng->h1));
+}
+
 /* counters - this entry's counters; entries of an older conf share none */
 
 struct entry_counters *

@@ -67,6 +67,8 @@ int	 engine_next_ms(const struct engine *, long long now_ms);
 /* engine_tick - time out calls that still wait for a token */
 void	 engine_tick(struct engine *, long long now_ms);
 size_t	 engine_jobs(const struct engine *);
+/* engine_h1_connections - open connections of tokend's own HTTP client */
+size_t	 engine_h1_connections(const struct engine *);
 /* engine_check_processes - local check programs running now */
 size_t	 engine_check_processes(const struct engine *);
 /* engine_h1_fd - readable when a plain-HTTP backend connection is ready */

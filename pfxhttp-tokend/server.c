@@ -476,13 +476,14 @@ do_stats(struct server *s, struct conn *cn)
 	    "cache_expired %llu\n"
 	    "cache_entries %zu\ncache_bytes %zu\nconnections %zu\n"
 	    "connections_accepted %llu\nconnections_refused %llu\n"
-	    "requests %llu\nlookups_under_way %zu\ncheck_processes %zu\n",
+	    "requests %llu\nlookups_under_way %zu\ncheck_processes %zu\n"
+	    "http1_connections %zu\n",
 	    os->tokens_fetched, os->tokens_failed, os->tokens_served,
 	    os->discoveries, cs->hits, cs->misses, stale, fresh, cs->stores,
 	    cs->deletes, cs->evictions, cs->expired,
 	    cache_entries(s->cache), cache_bytes(s->cache), s->nconns,
 	    s->accepted, s->refused, s->requests, engine_jobs(s->eng),
-	    engine_check_processes(s->eng));
+	    engine_check_processes(s->eng), engine_h1_connections(s->eng));
 	for (i = 0; i < s->conf->nentries; i++)
 		if (counters_render(&b, conf_kind_section(
 		    s->conf->entries[i].kind), s->conf->entries[i].name,
