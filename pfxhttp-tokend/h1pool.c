@@ -135,14 +135,6 @@ h1pool_connections(const struct h1pool *p)
 
 /* ------------------------------------------------------------ the URL */
 
-static int
-tchar(unsigned char c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' &&
-	    strchr("!#$%&'*+-.^_`|~", c) != NULL));
-}
-
 struct target {
 	struct sockaddr_storage sa;
 	socklen_t	 salen;
@@ -246,7 +238,7 @@ header_form(const char *h, size_t *namelen)
 {
 	size_t	 n;
 
-	for (n = 0; tchar((unsigned char)h[n]); n++)
+	for (n = 0; h1_tchar((unsigned char)h[n]); n++)
 		;
 	*namelen = n;
 	if (n == 0 || strpbrk(h, "\r\n") != NULL)

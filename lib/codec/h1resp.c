@@ -40,10 +40,8 @@ fail(struct h1resp *r, const char *why)
 	r->error = why;
 }
 
-/* tchar - a character of a header name (RFC 9110 token) */
-
-static int
-tchar(unsigned char c)
+int
+h1_tchar(unsigned char c)
 {
 	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || (c != '\0' &&
@@ -182,7 +180,7 @@ header_line(struct h1resp *r, const char *p, size_t n,
 	}
 	nl = (size_t)(colon - p);
 	for (i = 0; i < nl; i++)
-		if (!tchar((unsigned char)p[i])) {
+		if (!h1_tchar((unsigned char)p[i])) {
 			fail(r, "malformed header name");
 			return;
 		}

@@ -66,6 +66,8 @@ size_t	 h1resp_feed(struct h1resp *, const char *p, size_t n,
 /* h1resp_eof - the connection ended: H1_DONE for a body that runs to
  * the end, else H1_ERROR (cut short) */
 void	 h1resp_eof(struct h1resp *);
+/* h1_tchar - a character of a header name (an RFC 9110 token) */
+int	 h1_tchar(unsigned char);
 /* h1resp_wipe - clear the line buffer (it may have held a header) */
 void	 h1resp_wipe(struct h1resp *);
 
