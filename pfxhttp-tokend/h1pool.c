@@ -70,6 +70,7 @@ struct origin {
 	struct sockaddr_storage sa;
 	socklen_t	 salen;
 	size_t		 nconns;	/* open, busy or idle */
+	size_t		 nxfers;	/* exchanges that name it */
 	size_t		 max;
 	struct conn	*idle;		/* the most recently used first */
 	struct xfer	*wait;		/* for a connection, first come first */
@@ -371,6 +372,9 @@ conn_close(struct h1pool *p, struct conn *cn)
 	if (cn->x != NULL)
 		cn->x->c = NULL;
 	cn->x = NULL;
+	/* a check process forked just now may hold the descriptor too:
+	 * close() alone would leave it in the epoll set */
+	(void)epoll_ctl(p->epfd, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
 	cn->fd = -1;
 	cn->o->nconns--;
@@ -459,6 +463,7 @@ static void
 xfer_free(struct h1pool *p, struct xfer *x)
 {
 	unqueue(x);
+	x->o->nxfers--;
 	if (x->c != NULL)
 		x->c->x = NULL;
 	if (x->prev != NULL)
@@ -510,6 +515,26 @@ attach(struct h1pool *p, struct conn *cn, struct xfer *x)
 		send_some(p, cn);
 }
 
+/*
+ * take_idle - the most recently used idle connection that is quiet: one
+ * with bytes (or the end) waiting is closed, since those bytes would be
+ * read as the next answer
+ */
+static struct conn *
+take_idle(struct h1pool *p, struct origin *o)
+{
+	struct conn *cn;
+	char	 c;
+
+	while ((cn = o->idle) != NULL) {
+		if (recv(cn->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (cn);
+		conn_close(p, cn);
+	}
+	return (NULL);
+}
+
 /* dispatch - an idle connection (unless fresh), a new one, or the queue */
 
 static void
@@ -519,7 +544,7 @@ dispatch(struct h1pool *p, struct xfer *x, int fresh)
 	struct conn *cn;
 	struct xfer **pp;
 
-	if (!fresh && (cn = o->idle) != NULL) {
+	if (!fresh && (cn = take_idle(p, o)) != NULL) {
 		attach(p, cn, x);
 		return;
 	}
@@ -667,11 +692,14 @@ read_some(struct h1pool *p, struct conn *cn)
 		x->got = 1;
 		used = h1resp_feed(&x->parser, b, (size_t)n, &cb);
 		if (x->parser.st == H1_ERROR) {
+			struct origin *o = cn->o;
+
 			conn_close(p, cn);
 			if (x->parser.stopped)	/* only the body says stop */
 				finish(p, x, 0, HTTP_FAIL_TOOBIG, E_TOOBIG);
 			else
 				finish(p, x, 0, HTTP_FAIL_OTHER, E_REPLY);
+			serve_queue(p, o);
 			return;
 		}
 		if (x->parser.st == H1_DONE) {
@@ -730,7 +758,7 @@ origin_get(struct h1pool *p, const struct target *t)
 	if (p->norigins >= ORIGINS_MAX) {
 		/* forget one that holds nothing */
 		for (pp = &p->origins; *pp != NULL; pp = &(*pp)->next)
-			if ((*pp)->nconns == 0 && (*pp)->wait == NULL)
+			if ((*pp)->nconns == 0 && (*pp)->nxfers == 0)
 				break;
 		if (*pp == NULL)
 			return (NULL);
@@ -775,6 +803,7 @@ h1pool_submit(struct h1pool *p, const struct conf *c,
 	x->job = job;
 	x->resp = resp;
 	x->o = o;
+	o->nxfers++;
 	x->deadline = clock_ms() + (rq->timeout_ms > 0 ? rq->timeout_ms : 1);
 	h1resp_init(&x->parser);
 	x->next = p->xfers;

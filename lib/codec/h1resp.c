@@ -77,7 +77,7 @@ status_line(struct h1resp *r, const char *p, size_t n)
 	s = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 	r->status = s;
 	r->minor = p[7] - '0';
-	r->chunked = r->have_len = r->closing = 0;
+	r->chunked = r->have_len = r->closing = r->keep_alive = 0;
 	r->left = 0;
 	r->st = H1_HEADER;
 }

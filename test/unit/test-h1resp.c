@@ -52,6 +52,8 @@ static const struct {
 	    "1000000000000000\r\n"), "error", NULL },
 	{ "interim 100", W("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"),
 	    "201 keep <ok> +0", NULL },
+	{ "keep-alive of an interim answer is not kept", W("HTTP/1.1 100 Continue\r\nConnection: keep-alive\r\n\r\n"
+	    "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx"), "200 close <x> +0", NULL },
 	{ "101 refused", W("HTTP/1.1 101 Switching Protocols\r\n\r\n"), "error", NULL },
 	{ "no length: to the end", W("HTTP/1.1 200 OK\r\n\r\nabc"),
 	    "more", "200 close <abc>" },
