@@ -593,11 +593,7 @@ job_send(struct job *j, const char *bearer)
 	request_http(&j->rq, j->e, j->e->timeout_ms < left ? j->e->timeout_ms :
 	    left, &j->hr);
 	trace_request(j->trace, &j->hr, &j->req);
-	if (h1pool_eligible(j->c, &j->hr)) {
-		http_response_reset(&j->tr.resp, j->hr.keep_headers);
-		j->in_h1 = h1pool_submit(eng->h1, j->c, &j->hr, &j->tr.resp,
-		    j);
-	}
+	j->in_h1 = h1pool_submit(eng->h1, j->c, &j->hr, &j->tr.resp, j);
 	if (!j->in_h1 && (transfer_prepare(&j->tr, &j->hr) != PFX_OK ||
 	    curl_multi_add_handle(eng->multi, j->tr.h) != CURLM_OK)) {
 		request_clear(&j->rq);

@@ -270,17 +270,19 @@ listed(const struct curl_slist *l, const char *name)
 	return (0);
 }
 
-int
-h1pool_eligible(const struct conf *c, const struct http_request *rq)
+/* eligible - this pool can send rq exactly as libcurl would (*t: where) */
+
+static int
+eligible(const struct conf *c, const struct http_request *rq,
+    struct target *t)
 {
 	const struct curl_slist *l;
-	struct target t;
 	size_t	 k;
 
 	if ((c->http.proxy != NULL && c->http.proxy[0] != '\0') ||
 	    rq->upload || (rq->post && rq->gzip_request && rq->bodylen > 0))
 		return (0);
-	if (!split_url(rq->url, &t))
+	if (!split_url(rq->url, t))
 		return (0);
 	for (l = rq->headers; l != NULL; l = l->next)
 		if (header_form(l->data, &k) == 0)
@@ -785,7 +787,7 @@ h1pool_submit(struct h1pool *p, const struct conf *c,
 	struct origin *o;
 	struct xfer *x;
 
-	if (!split_url(rq->url, &t) || (o = origin_get(p, &t)) == NULL)
+	if (!eligible(c, rq, &t) || (o = origin_get(p, &t)) == NULL)
 		return (0);
 	o->max = c->http.max_connections_per_host > 0 ?
 	    (size_t)c->http.max_connections_per_host : 1;
@@ -800,6 +802,7 @@ h1pool_submit(struct h1pool *p, const struct conf *c,
 		free(x);
 		return (0);
 	}
+	http_response_reset(resp, rq->keep_headers);
 	x->job = job;
 	x->resp = resp;
 	x->o = o;

@@ -8,7 +8,7 @@
  * bench/e2e's relay floor).  Everything else (names to resolve, https,
  * a proxy, uploads, a compressed request body, curl's own header
  * conventions it cannot keep exactly) stays with libcurl:
- * h1pool_eligible() decides, request by request.
+ * h1pool_submit() decides, request by request.
  *
  * Connections per address are at most max_connections_per_host, like
  * libcurl's; a request waits in the address's queue while all are busy.
@@ -32,11 +32,12 @@ typedef void h1pool_done_fn(void *job, int ok, void *arg);
 struct h1pool *h1pool_new(h1pool_done_fn *, void *arg);
 void	 h1pool_free(struct h1pool *);
 int	 h1pool_fd(const struct h1pool *);
-/* h1pool_eligible - 1 when this pool can send rq exactly as libcurl would */
-int	 h1pool_eligible(const struct conf *, const struct http_request *);
 /*
  * h1pool_submit - start rq for job (rq and resp live until the end); 1:
- * the end comes through done; 0: it failed now (resp->failure is set)
+ * the end comes through done; 0: not for this pool (a host name, https,
+ * a proxy, an upload, a compressed body, a header libcurl would treat
+ * its own way, no room for another address): libcurl's, and resp is
+ * untouched
  */
 int	 h1pool_submit(struct h1pool *, const struct conf *,
 	    const struct http_request *, struct http_response *, void *job);
