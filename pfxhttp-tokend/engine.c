@@ -845,6 +845,7 @@ engine_abort(struct engine *eng, const char *why)
 	size_t	 i;
 
 	validator_abort(eng->val, why);
+	h1pool_cancel_all(eng->h1);	/* leave_transfer finds none left */
 	while ((j = eng->jobs) != NULL) {
 		leave_transfer(j);
 		if (j->checking)

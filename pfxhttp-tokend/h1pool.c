@@ -835,6 +835,21 @@ h1pool_cancel(struct h1pool *p, void *job)
 	serve_queue(p, o);
 }
 
+/*
+ * h1pool_cancel_all - every exchange ends without a report.  The queues
+ * are not served on the way: each would hand its next exchange (also
+ * going) a connection and a request sent for nothing.
+ */
+void
+h1pool_cancel_all(struct h1pool *p)
+{
+	while (p->xfers != NULL) {
+		if (p->xfers->c != NULL)
+			conn_close(p, p->xfers->c);
+		xfer_free(p, p->xfers);
+	}
+}
+
 void
 h1pool_run(struct h1pool *p)
 {
@@ -928,11 +943,7 @@ h1pool_free(struct h1pool *p)
 
 	if (p == NULL)
 		return;
-	while (p->xfers != NULL) {
-		if (p->xfers->c != NULL)
-			conn_close(p, p->xfers->c);
-		xfer_free(p, p->xfers);
-	}
+	h1pool_cancel_all(p);
 	for (o = p->origins; o != NULL; o = o->next)
 		while ((cn = o->idle) != NULL)
 			conn_close(p, cn);

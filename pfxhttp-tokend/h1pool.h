@@ -43,6 +43,8 @@ int	 h1pool_submit(struct h1pool *, const struct conf *,
 	    const struct http_request *, struct http_response *, void *job);
 /* h1pool_cancel - no end for job; its connection, if busy, is closed */
 void	 h1pool_cancel(struct h1pool *, void *job);
+/* h1pool_cancel_all - h1pool_cancel for every job at once */
+void	 h1pool_cancel_all(struct h1pool *);
 /* h1pool_run - act on what is ready (h1pool_fd is readable) */
 void	 h1pool_run(struct h1pool *);
 /* h1pool_next_ms - when h1pool_tick has work next, -1: none */

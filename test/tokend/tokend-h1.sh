@@ -15,7 +15,11 @@
 #      a backend that never answers is a temporary error, not a loop;
 #   5. answers that could be read two ways (Content-Length and chunked),
 #      cut short or late are temporary errors, and the next lookup on the
-#      same entry is answered.
+#      same entry is answered;
+#   6. a reload ends the queue as well as the exchange under way: with
+#      max_connections_per_host = 1, one 3 s call under way and three
+#      waiting for the connection, SIGHUP answers all four with a
+#      temporary error and sends no waiting request on the way.
 #
 # Output is TAP.
 
@@ -92,4 +96,33 @@ is "tokend refused no peer" "$(tstat "$C" connections_refused)" 0
 
 tt_stop_tokend
 is "tokend exits 0 on SIGTERM" "$?" 0
+
+# 6. a reload while three lookups wait for the one connection
+C2=$T/pfxhttp-queue.conf
+cat >"$C2" <<CONF
+server = {
+  logging = { level = "info"; };
+  http_client = { timeout = "8s"; connect_timeout = "1s"; max_connections_per_host = 1; };
+  tokend = { socket = "$SOCK"; mode = "0600"; timeout = "2s"; };
+};
+tcp_tables = { slow = { target = "http://127.0.0.1:$P/slow"; value_field = "data.result"; }; };
+CONF
+tt_start_tokend "$C2" "$T/tokend-queue.log" || bail "tokend (queue) did not start"
+c0=$(conns)
+qpids=()
+for i in 1 2 3 4; do
+	tcp "$C2" slow "q$i" >"$T/q$i.out" &
+	qpids+=("$!")
+	sleep 0.1
+done
+wait_for 50 test "$(conns)" -gt "$c0"
+sleep 0.3	# the other three are in the queue by now
+is "queue: one connection while four lookups wait" "$(( $(conns) - c0 ))" 1
+kill -HUP "$TOKEND_PID"
+wait "${qpids[@]}"
+got=$(cat "$T"/q[1-4].out | cut -c1-4 | sort | uniq -c | awk '{print $1, $2}')
+is "queue: SIGHUP answers all four with a temporary error" "$got" "4 400"
+sleep 0.3	# a request sent on the way would have connected by now
+is "queue: ... and no waiting request reached the backend" "$(( $(conns) - c0 ))" 1
+tt_stop_tokend
 tt_done
