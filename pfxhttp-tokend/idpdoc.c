@@ -4,8 +4,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "err.h"
 #include "escape.h"
+#include "http.h"
 #include "io.h"
 
 #include "idpdoc.h"
@@ -90,4 +92,50 @@ idpdoc_form_pair(struct buf *f, const char *name, const char *v, size_t n)
 	    (r = buf_putc(f, '=')) != PFX_OK)
 		return (r);
 	return (escape_url(f, v, n));
+}
+
+/* basic_header - RFC 6749 2.3.1: both parts form-encoded, then base64 */
+
+static int
+basic_header(const struct conf_oidc *cfg, const struct buf *secret,
+    struct curl_slist **hdrs)
+{
+	struct buf cred, hdr;
+	int	 r;
+
+	buf_init(&cred, 16384);
+	buf_init(&hdr, 32768);
+	if ((r = escape_url(&cred, cfg->client_id, strlen(cfg->client_id))) ==
+	    PFX_OK && (r = buf_putc(&cred, ':')) == PFX_OK &&
+	    (r = escape_url(&cred, secret->data, secret->len)) == PFX_OK &&
+	    (r = buf_puts(&hdr, "Authorization: Basic ")) == PFX_OK &&
+	    (r = base64_encode(&hdr, cred.data, cred.len, 0)) == PFX_OK)
+		r = http_header_add(hdrs, hdr.data);
+	buf_free_secret(&cred);
+	buf_free_secret(&hdr);
+	return (r);
+}
+
+int
+idpdoc_client_auth(const struct conf_oidc *cfg, struct buf *form,
+    struct curl_slist **hdrs)
+{
+	struct buf secret;
+	int	 r;
+
+	if (cfg->method != OIDC_CLIENT_SECRET_BASIC &&
+	    cfg->method != OIDC_CLIENT_SECRET_POST)
+		return (idpdoc_form_pair(form, "client_id", cfg->client_id,
+		    strlen(cfg->client_id)));
+	buf_init(&secret, 4096);
+	if (idpdoc_secret(cfg, &secret) != PFX_OK)
+		r = PFX_EIO;
+	else if (cfg->method == OIDC_CLIENT_SECRET_BASIC)
+		r = basic_header(cfg, &secret, hdrs);
+	else if ((r = idpdoc_form_pair(form, "client_id", cfg->client_id,
+	    strlen(cfg->client_id))) == PFX_OK)
+		r = idpdoc_form_pair(form, "client_secret", secret.data,
+		    secret.len);
+	buf_free_secret(&secret);
+	return (r);
 }

@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "conf.h"
 
+struct curl_slist;
+
 /* idpdoc_object - the body as one JSON object (depth-limited), or NULL */
 struct json_object *idpdoc_object(const struct buf *);
 /* idpdoc_str - a string member, NULL when absent or not a string */
@@ -27,5 +29,15 @@ int	 idpdoc_secret(const struct conf_oidc *, struct buf *out);
 /* idpdoc_form_pair - "&name=value", the value form-url-encoded */
 int	 idpdoc_form_pair(struct buf *, const char *name, const char *v,
 	    size_t n);
+/*
+ * idpdoc_client_auth - tokend's client credentials for a token or an
+ * introspection request: client_secret_basic as an Authorization header
+ * in *hdrs, client_secret_post as form fields, any other method
+ * client_id alone (private_key_jwt adds its assertion).  PFX_EIO when
+ * the secret cannot be read; another error when a piece does not fit,
+ * for a request cut short must not go out.
+ */
+int	 idpdoc_client_auth(const struct conf_oidc *, struct buf *form,
+	    struct curl_slist **hdrs);
 
 #endif

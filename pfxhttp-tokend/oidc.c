@@ -226,7 +226,8 @@ client_transfer(struct oidc_client *oc, const char *url, int post)
 	curl_easy_setopt(oc->easy, CURLOPT_TIMEOUT_MS,
 	    (long)c->http.timeout_ms);
 	curl_easy_setopt(oc->easy, CURLOPT_PRIVATE, oc);
-	oc->hdrs = curl_slist_append(oc->hdrs, "Accept: application/json");
+	if (http_header_add(&oc->hdrs, "Accept: application/json") != PFX_OK)
+		return (PFX_EHTTP);
 	if (c->http.user_agent != NULL) {
 		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
 		    c->http.user_agent);
@@ -234,8 +235,9 @@ client_transfer(struct oidc_client *oc, const char *url, int post)
 		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
 		    "pfxhttp-tokend/" PFXHTTP_VERSION);
 	if (post) {
-		oc->hdrs = curl_slist_append(oc->hdrs, "Content-Type:"
-		    " application/x-www-form-urlencoded");
+		if (http_header_add(&oc->hdrs, "Content-Type:"
+		    " application/x-www-form-urlencoded") != PFX_OK)
+			return (PFX_EHTTP);
 		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDS, oc->form.data);
 		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDSIZE,
 		    (long)oc->form.len);
@@ -260,83 +262,68 @@ assertion_kid(const struct conf_oidc *cfg, const struct jwt_key *jk)
 	return (cfg->private_key_id);
 }
 
+/*
+ * token_form - the token request's form (and, for client_secret_basic,
+ * its Authorization header); on failure oc->why says why.  A piece that
+ * does not fit fails the whole request: cut short, it would ask for
+ * fewer scopes or carry an empty credential without a word.
+ */
+static int
+token_form(struct oidc_client *oc)
+{
+	const struct conf_oidc *cfg = oc->cfg;
+	struct buf scopes, assertion;
+	char	 err[160];
+	size_t	 i;
+	int	 r;
+
+	buf_init(&scopes, 16384);
+	r = buf_puts(&oc->form, "grant_type=client_credentials");
+	for (i = 0; r == PFX_OK && i < cfg->nscopes; i++)
+		r = buf_printf(&scopes, "%s%s", i ? " " : "", cfg->scopes[i]);
+	if (r == PFX_OK && cfg->nscopes > 0)
+		r = idpdoc_form_pair(&oc->form, "scope", scopes.data,
+		    scopes.len);
+	buf_free(&scopes);
+	if (r == PFX_OK && (r = idpdoc_client_auth(cfg, &oc->form,
+	    &oc->hdrs)) == PFX_EIO) {
+		snprintf(oc->why, sizeof(oc->why), "cannot read the client"
+		    " secret");
+		return (r);
+	}
+	if (r != PFX_OK || cfg->method != OIDC_PRIVATE_KEY_JWT) {
+		if (r != PFX_OK)
+			snprintf(oc->why, sizeof(oc->why), "the token request"
+			    " does not fit");
+		return (r);
+	}
+	if (oc->jk == NULL && (oc->jk = jwt_key_load(cfg->private_key_file,
+	    err, sizeof(err))) == NULL) {
+		snprintf(oc->why, sizeof(oc->why), "%s", err);
+		return (PFX_EINVAL);
+	}
+	buf_init(&assertion, 16384);
+	if ((r = jwt_assertion(oc->jk, cfg->signing_alg, assertion_kid(cfg,
+	    oc->jk), cfg->client_id, oc->token_endpoint, (long long)time(NULL),
+	    &assertion, err, sizeof(err))) != PFX_OK)
+		snprintf(oc->why, sizeof(oc->why), "%s", err);
+	else if ((r = idpdoc_form_pair(&oc->form, "client_assertion_type",
+	    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", 54)) !=
+	    PFX_OK || (r = idpdoc_form_pair(&oc->form, "client_assertion",
+	    assertion.data, assertion.len)) != PFX_OK)
+		snprintf(oc->why, sizeof(oc->why), "the token request does"
+		    " not fit");
+	buf_free_secret(&assertion);
+	return (r);
+}
+
 static int
 token_request(struct oidc_client *oc, long long now)
 {
-	const struct conf_oidc *cfg = oc->cfg;
-	struct buf secret, cred, assertion;
-	char	 err[160];
-	size_t	 i;
-	int	 r = PFX_OK;
+	int	 r;
 
 	buf_init(&oc->form, 64 * 1024);
-	buf_init(&secret, 4096);
-	buf_init(&cred, 16384);
-	buf_init(&assertion, 16384);
-	(void)buf_puts(&oc->form, "grant_type=client_credentials");
-	if (cfg->nscopes > 0) {
-		buf_reset(&cred);
-		for (i = 0; i < cfg->nscopes; i++)
-			(void)buf_printf(&cred, "%s%s", i ? " " : "",
-			    cfg->scopes[i]);
-		(void)idpdoc_form_pair(&oc->form, "scope", cred.data, cred.len);
-	}
-	switch (cfg->method) {
-	case OIDC_CLIENT_SECRET_BASIC:
-		if ((r = idpdoc_secret(cfg, &secret)) != PFX_OK)
-			break;
-		/* RFC 6749 2.3.1: encode both parts before base64 */
-		buf_reset(&cred);
-		(void)escape_url(&cred, cfg->client_id, strlen(cfg->client_id));
-		(void)buf_putc(&cred, ':');
-		(void)escape_url(&cred, secret.data, secret.len);
-		buf_reset(&assertion);
-		(void)buf_puts(&assertion, "Authorization: Basic ");
-		(void)base64_encode(&assertion, cred.data, cred.len, 0);
-		oc->hdrs = curl_slist_append(oc->hdrs, assertion.data);
-		break;
-	case OIDC_CLIENT_SECRET_POST:
-		if ((r = idpdoc_secret(cfg, &secret)) != PFX_OK)
-			break;
-		(void)idpdoc_form_pair(&oc->form, "client_id", cfg->client_id,
-		    strlen(cfg->client_id));
-		(void)idpdoc_form_pair(&oc->form, "client_secret", secret.data,
-		    secret.len);
-		break;
-	case OIDC_PRIVATE_KEY_JWT:
-		if (oc->jk == NULL && (oc->jk = jwt_key_load(
-		    cfg->private_key_file, err, sizeof(err))) == NULL) {
-			snprintf(oc->why, sizeof(oc->why), "%s", err);
-			r = PFX_EINVAL;
-			break;
-		}
-		if ((r = jwt_assertion(oc->jk, cfg->signing_alg,
-		    assertion_kid(cfg, oc->jk), cfg->client_id,
-		    oc->token_endpoint, (long long)time(NULL), &assertion, err,
-		    sizeof(err))) != PFX_OK) {
-			snprintf(oc->why, sizeof(oc->why), "%s", err);
-			break;
-		}
-		(void)idpdoc_form_pair(&oc->form, "client_id", cfg->client_id,
-		    strlen(cfg->client_id));
-		(void)idpdoc_form_pair(&oc->form, "client_assertion_type",
-		    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-		    54);
-		(void)idpdoc_form_pair(&oc->form, "client_assertion", assertion.data,
-		    assertion.len);
-		break;
-	default:
-		(void)idpdoc_form_pair(&oc->form, "client_id", cfg->client_id,
-		    strlen(cfg->client_id));
-		break;
-	}
-	buf_free_secret(&secret);
-	buf_free_secret(&cred);
-	buf_free_secret(&assertion);
-	if (r != PFX_OK) {
-		if (oc->why[0] == '\0' || cfg->method != OIDC_PRIVATE_KEY_JWT)
-			snprintf(oc->why, sizeof(oc->why), "cannot read the"
-			    " client secret");
+	if ((r = token_form(oc)) != PFX_OK) {
 		client_fail(oc, now, "%s", oc->why);
 		return (r);
 	}

@@ -217,10 +217,14 @@ xfer_start(struct validator *v, struct xfer *x, const char *url,
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->h, CURLOPT_USERAGENT, c->http.user_agent != NULL ?
 	    c->http.user_agent : "pfxhttp-tokend/" PFXHTTP_VERSION);
-	x->hdrs = curl_slist_append(x->hdrs, "Accept: application/json");
+	if (http_header_add(&x->hdrs, "Accept: application/json") != PFX_OK ||
+	    (x->form.len > 0 && http_header_add(&x->hdrs, "Content-Type:"
+	    " application/x-www-form-urlencoded") != PFX_OK)) {
+		curl_easy_cleanup(x->h);
+		x->h = NULL;
+		return (PFX_EHTTP);
+	}
 	if (x->form.len > 0) {
-		x->hdrs = curl_slist_append(x->hdrs, "Content-Type:"
-		    " application/x-www-form-urlencoded");
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, x->form.data);
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE,
 		    (long)x->form.len);
@@ -342,7 +346,6 @@ introspect(struct check *c)
 {
 	struct validator *v = c->v;
 	const struct conf_oidc *cfg = &c->e->sasl_oidc_auth.client;
-	struct buf secret, cred, hdr;
 	long long left = c->deadline - clock_ms(), t;
 	int	 r;
 
@@ -356,49 +359,15 @@ introspect(struct check *c)
 		return;
 	}
 	xfer_init(&c->x, X_INTROSPECT, c);
-	buf_init(&secret, 4096);
-	buf_init(&cred, 16384);
-	buf_init(&hdr, 32768);
 	r = idpdoc_form_pair(&c->x.form, "token", c->token.data, c->token.len);
 	if (r == PFX_OK)
 		r = idpdoc_form_pair(&c->x.form, "token_type_hint", "access_token",
 		    12);
-	switch (cfg->method) {
-	case OIDC_CLIENT_SECRET_BASIC:
-		if (r != PFX_OK || (r = idpdoc_secret(cfg, &secret)) != PFX_OK)
-			break;
-		/* RFC 6749 2.3.1: encode both parts before base64 */
-		if ((r = escape_url(&cred, cfg->client_id,
-		    strlen(cfg->client_id))) != PFX_OK ||
-		    (r = buf_putc(&cred, ':')) != PFX_OK ||
-		    (r = escape_url(&cred, secret.data, secret.len)) !=
-		    PFX_OK ||
-		    (r = buf_puts(&hdr, "Authorization: Basic ")) != PFX_OK ||
-		    (r = base64_encode(&hdr, cred.data, cred.len, 0)) != PFX_OK)
-			break;
-		c->x.hdrs = curl_slist_append(c->x.hdrs, hdr.data);
-		break;
-	case OIDC_CLIENT_SECRET_POST:
-		if (r != PFX_OK || (r = idpdoc_secret(cfg, &secret)) != PFX_OK)
-			break;
-		if ((r = idpdoc_form_pair(&c->x.form, "client_id", cfg->client_id,
-		    strlen(cfg->client_id))) == PFX_OK)
-			r = idpdoc_form_pair(&c->x.form, "client_secret", secret.data,
-			    secret.len);
-		break;
-	default:
-		if (r == PFX_OK)
-			r = idpdoc_form_pair(&c->x.form, "client_id", cfg->client_id,
-			    strlen(cfg->client_id));
-		break;
-	}
-	buf_free_secret(&secret);
-	buf_free_secret(&cred);
-	buf_free_secret(&hdr);
+	if (r == PFX_OK)
+		r = idpdoc_client_auth(cfg, &c->x.form, &c->x.hdrs);
 	if (r != PFX_OK) {
-		finish(c, PFX_TEMPFAIL, r == PFX_ETOOBIG ? "introspection"
-		    " request too large" : "cannot read the client secret",
-		    NULL);
+		finish(c, PFX_TEMPFAIL, r == PFX_EIO ? "cannot read the client"
+		    " secret" : "the introspection request does not fit", NULL);
 		return;
 	}
 	t = v->conf->http.timeout_ms < left ? v->conf->http.timeout_ms : left;

@@ -24,6 +24,17 @@
 
 static int	 curl_ready;
 
+int
+http_header_add(struct curl_slist **list, const char *h)
+{
+	struct curl_slist *n;
+
+	if ((n = curl_slist_append(*list, h)) == NULL)
+		return (PFX_EINVAL);
+	*list = n;
+	return (PFX_OK);
+}
+
 void
 http_response_init(struct http_response *r, size_t max)
 {

@@ -62,6 +62,11 @@ typedef CURLcode (*http_setopt_fn)(CURL *, CURLoption, ...);
 
 /* http_global_init - curl_global_init with memory wiped when freed */
 int	 http_global_init(void);
+/*
+ * http_header_add - append one header line to a libcurl list; on failure
+ * the list is as it was (curl_slist_append's NULL would lose it)
+ */
+int	 http_header_add(struct curl_slist **, const char *);
 /* http_easy_new - a libcurl handle with pfxhttp's safe defaults */
 CURL	*http_easy_new(const struct conf *, struct buf *body);
 /* http_easy_options - apply those defaults through the given setopt */

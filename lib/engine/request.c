@@ -173,17 +173,6 @@ has_header(const struct conf_entry *e, const char *name)
 }
 
 static int
-add_header(struct curl_slist **list, const char *h)
-{
-	struct curl_slist *n;
-
-	if ((n = curl_slist_append(*list, h)) == NULL)
-		return (PFX_EINVAL);
-	*list = n;
-	return (PFX_OK);
-}
-
-static int
 build_headers(struct request *rq, struct render_ctx *rc,
     const char *user_agent, const char *bearer, struct curl_slist **list)
 {
@@ -195,28 +184,28 @@ build_headers(struct request *rq, struct render_ctx *rc,
 	if (!e->is_get) {
 		buf_reset(h);
 		if ((r = buf_printf(h, "Content-Type: %s", e->content_type)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+		    PFX_OK || (r = http_header_add(list, h->data)) != PFX_OK)
 			return (r);
 	}
 	if (!has_header(e, "Accept") &&
-	    (r = add_header(list, "Accept: application/json")) != PFX_OK)
+	    (r = http_header_add(list, "Accept: application/json")) != PFX_OK)
 		return (r);
 	if (!has_header(e, "User-Agent") &&
-	    (r = add_header(list, user_agent)) != PFX_OK)
+	    (r = http_header_add(list, user_agent)) != PFX_OK)
 		return (r);
 	/* curl adds "Expect: 100-continue" for large bodies: a round trip */
-	if ((r = add_header(list, "Expect:")) != PFX_OK)
+	if ((r = http_header_add(list, "Expect:")) != PFX_OK)
 		return (r);
 	if (e->auth_token != NULL) {
 		buf_reset(h);
 		if ((r = buf_printf(h, "X-Auth-Token: %s", e->auth_token)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+		    PFX_OK || (r = http_header_add(list, h->data)) != PFX_OK)
 			return (r);
 	}
 	if (bearer != NULL) {
 		buf_reset(h);
 		if ((r = buf_printf(h, "Authorization: Bearer %s", bearer)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+		    PFX_OK || (r = http_header_add(list, h->data)) != PFX_OK)
 			return (r);
 		explicit_bzero(h->data, h->len);
 	} else if (e->http_auth_basic != NULL) {
@@ -224,7 +213,7 @@ build_headers(struct request *rq, struct render_ctx *rc,
 		if ((r = buf_puts(h, "Authorization: Basic ")) != PFX_OK ||
 		    (r = base64_encode(h, e->http_auth_basic,
 		    strlen(e->http_auth_basic), 0)) != PFX_OK ||
-		    (r = add_header(list, h->data)) != PFX_OK)
+		    (r = http_header_add(list, h->data)) != PFX_OK)
 			return (r);
 		explicit_bzero(h->data, h->len);
 	}
@@ -236,7 +225,7 @@ build_headers(struct request *rq, struct render_ctx *rc,
 		if ((r = buf_puts(h, e->request_id_header)) != PFX_OK ||
 		    (r = buf_puts(h, ": ")) != PFX_OK ||
 		    (r = buf_puts(h, rc->req->rid)) != PFX_OK ||
-		    (r = add_header(list, h->data)) != PFX_OK)
+		    (r = http_header_add(list, h->data)) != PFX_OK)
 			return (r);
 	}
 	for (i = 0; i < e->ncustom_headers; i++) {
@@ -246,7 +235,7 @@ build_headers(struct request *rq, struct render_ctx *rc,
 			continue;
 		buf_reset(h);
 		if ((r = tmpl_render(e->header_t[i], h, render_value, rc)) !=
-		    PFX_OK || (r = add_header(list, h->data)) != PFX_OK)
+		    PFX_OK || (r = http_header_add(list, h->data)) != PFX_OK)
 			return (r);
 	}
 	return (PFX_OK);

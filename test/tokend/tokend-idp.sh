@@ -14,6 +14,8 @@
 #   5. lookups over a 4 s token's life share one fetch.
 #   6. spawn holds no client_secret (it never needs one: the backend
 #      calls with tokens run in tokend): its memory is searched for it.
+#   7. scopes that do not fit the token request (200 of 100 bytes): TEMP
+#      and logged, and no token request goes out with fewer scopes.
 #
 # Output is TAP.
 
@@ -73,6 +75,8 @@ EOF
 	entry pipe "$(disc "$HTTP" scopes)" 'scopes = [ "api.read|api.write" ];' c-scopes
 	entry two "$(disc "$HTTP" scopes)" 'scopes = [ "api.read", "api.write" ];' c-scopes
 	entry short "$(disc "$HTTP" ttl4)"
+	big=$(for i in $(seq 200); do printf '"%s", ' "scope$i.$(printf '%090d' 0)"; done)
+	entry big "$(disc "$HTTP" bigscopes)" "scopes = [ ${big%, } ];"
 	echo "};"
 } >"$C"
 chmod 0600 "$C"
@@ -143,5 +147,12 @@ is "... its memory does not hold client_secret" "$(memhas $SP "$SECRET")" 0
 is "(the search finds what it should: the entry's client_id)" "$(memhas $SP "c-plainok")" 1
 exec 7>&-
 wait $SP
+
+# ------------------------------------------------------ 7. scopes too long
+
+like "20 KB of scopes: TEMP" "$(sm "$C" big a@example.com)" '^TEMP '
+is "... and no token request went out (none cut short)" "$(tokens bigscopes)" 0
+grep -q 'c-big: the token request does not fit' "$T/tokend.log"
+check "... tokend logged why" $? "$(grep c-big "$T/tokend.log" | tail -2)"
 
 tt_done
