@@ -7,8 +7,7 @@
 #include <stddef.h>
 
 struct cache_stats {
-	unsigned long long hits, misses, stale_serves, stores, evictions,
-	    expired, deletes;
+	unsigned long long hits, misses, stores, evictions, expired, deletes;
 };
 
 struct cache;

@@ -103,6 +103,14 @@ struct conn {
 	struct trace	*trace;		/* an EXPLAIN's, until its answer */
 };
 
+/* who may connect besides root and tokend's own user */
+struct peer_acl {
+	uid_t		*uids;
+	size_t		 nuids;
+	gid_t		*gids;
+	size_t		 ngids;
+};
+
 struct server {
 	char		*conf_path;	/* a copy: it may be the conf's own */
 	struct conf	*conf;
@@ -119,48 +127,55 @@ struct server {
 	size_t		 nconns, cap;
 	char		*sock_path;	/* the socket actually bound */
 	long long	 accept_pause_until, emfile_logged;
-	uid_t		*uids;
-	size_t		 nuids;
-	gid_t		*gids;
-	size_t		 ngids;
-	unsigned long long accepted, refused, requests, stale_serves,
-	    fresh_serves;
+	struct peer_acl	 acl;
+	unsigned long long accepted, refused, requests;
 	int		 stop;
 };
 
 static void	 pool_limits(CURLM *, const struct conf *);
 static void	 conn_write(struct server *, struct conn *);
 
-/* resolve_peers - user and group names to ids; refuse unknown names */
-
+/*
+ * resolve_peers - user and group names to ids; refuse unknown names.
+ * The server's list changes only when every name resolved: a reload
+ * that fails (say, the directory is briefly down) keeps the old one.
+ */
 static int
 resolve_peers(struct server *s, const struct conf *c)
 {
+	struct peer_acl a;
 	struct passwd *pw;
 	struct group *gr;
 	size_t	 i;
+	int	 r = PFX_OK;
 
-	free(s->uids);
-	free(s->gids);
-	s->uids = xcalloc(c->tokend.nallowed_users + 1, sizeof(uid_t));
-	s->gids = xcalloc(c->tokend.nallowed_groups + 1, sizeof(gid_t));
-	s->nuids = s->ngids = 0;
-	for (i = 0; i < c->tokend.nallowed_users; i++) {
+	a.uids = xcalloc(c->tokend.nallowed_users + 1, sizeof(uid_t));
+	a.gids = xcalloc(c->tokend.nallowed_groups + 1, sizeof(gid_t));
+	a.nuids = a.ngids = 0;
+	for (i = 0; r == PFX_OK && i < c->tokend.nallowed_users; i++) {
 		if ((pw = getpwnam(c->tokend.allowed_users[i])) == NULL) {
 			log_errx("%s: server.tokend.allowed_users: no user"
 			    " \"%s\"", c->file, c->tokend.allowed_users[i]);
-			return (PFX_ECONFIG);
-		}
-		s->uids[s->nuids++] = pw->pw_uid;
+			r = PFX_ECONFIG;
+		} else
+			a.uids[a.nuids++] = pw->pw_uid;
 	}
-	for (i = 0; i < c->tokend.nallowed_groups; i++) {
+	for (i = 0; r == PFX_OK && i < c->tokend.nallowed_groups; i++) {
 		if ((gr = getgrnam(c->tokend.allowed_groups[i])) == NULL) {
 			log_errx("%s: server.tokend.allowed_groups: no group"
 			    " \"%s\"", c->file, c->tokend.allowed_groups[i]);
-			return (PFX_ECONFIG);
-		}
-		s->gids[s->ngids++] = gr->gr_gid;
+			r = PFX_ECONFIG;
+		} else
+			a.gids[a.ngids++] = gr->gr_gid;
 	}
+	if (r != PFX_OK) {
+		free(a.uids);
+		free(a.gids);
+		return (r);
+	}
+	free(s->acl.uids);
+	free(s->acl.gids);
+	s->acl = a;
 	return (PFX_OK);
 }
 
@@ -170,8 +185,8 @@ gid_allowed(const struct server *s, const gid_t *g, size_t n)
 	size_t	 i, k;
 
 	for (k = 0; k < n; k++)
-		for (i = 0; i < s->ngids; i++)
-			if (s->gids[i] == g[k])
+		for (i = 0; i < s->acl.ngids; i++)
+			if (s->acl.gids[i] == g[k])
 				return (1);
 	return (0);
 }
@@ -193,10 +208,10 @@ peer_allowed(const struct server *s, int fd, const struct ucred *uc)
 
 	if (uc->uid == 0 || uc->uid == getuid())
 		return (1);
-	for (i = 0; i < s->nuids; i++)
-		if (s->uids[i] == uc->uid)
+	for (i = 0; i < s->acl.nuids; i++)
+		if (s->acl.uids[i] == uc->uid)
 			return (1);
-	if (s->ngids == 0)
+	if (s->acl.ngids == 0)
 		return (0);
 	if (gid_allowed(s, &uc->gid, 1))
 		return (1);
@@ -814,7 +829,6 @@ reload(struct server *s)
 	}
 	if (resolve_peers(s, nc) != PFX_OK) {
 		conf_free(nc);
-		(void)resolve_peers(s, s->conf);
 		log_errx("reload refused, keeping the old configuration");
 		return;
 	}
@@ -1276,8 +1290,8 @@ server_run(const char *conf_path, struct conf *c)
 	(void)close(s.lfd);
 	(void)close(s.sigfd);
 	(void)close(s.epfd);
-	free(s.uids);
-	free(s.gids);
+	free(s.acl.uids);
+	free(s.acl.gids);
 	conf_free(s.conf);
 	return (0);
 }

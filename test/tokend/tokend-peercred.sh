@@ -13,7 +13,9 @@
 # allowed_groups also matches supplementary groups: daemon with the
 # supplementary group mail (setpriv --groups) gets in, and so does a user
 # who is a member of an allowed group in /etc/group only (if the system
-# has one).  A refused spawn is told "refused" and logs it (once).
+# has one).  A refused spawn is told "refused" and logs it (once).  A
+# reload while the user directory fails (nssfail.c: getpwnam and getgrnam
+# fail) is refused and keeps the old list: nobody is still let in.
 # Needs root.  Output is TAP.
 
 . "$(dirname "$0")/common.sh"
@@ -178,5 +180,31 @@ is "0660 socket: daemon could not connect at all (nothing stored)" "$(($(tstat "
 is "0660 socket: ... so tokend had nothing to refuse" "$(($(tstat "$C" connections_refused) - r0))" 0
 tt_stop_tokend
 is "tokend exits 0" "$?" 0
+
+# a reload while the user directory is down keeps the old list
+if [ -f "${PFXHTTP_NSSFAIL:-}" ]; then
+	write_conf 0666 ""
+	sed -i "s/127.0.0.1:$BP/127.0.0.1:$BPORT_second/" "$C"
+	export LD_PRELOAD=$PFXHTTP_NSSFAIL NSSFAIL_FLAG=$T/nss-down
+	# the shim is not instrumented; it need not come after ASan's runtime
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	tt_start_tokend "$C" "$T/tokend-nss.log" || bail "tokend (nssfail) did not start"
+	unset LD_PRELOAD NSSFAIL_FLAG
+	is "nss: nobody gets in" "$(sm "$C" demo erin@example.com "${NOBODY[@]}")" "OK found:erin@example.com"
+	r0=$(tstat "$C" connections_refused)
+	: >"$T/nss-down"
+	write_conf 0666 'allowed_groups = [ "daemon" ];'
+	sed -i "s/127.0.0.1:$BP/127.0.0.1:$BPORT_second/" "$C"
+	kill -HUP "$TOKEND_PID"
+	wait_for 50 grep -q 'reload refused' "$T/tokend-nss.log"
+	check "nss: a reload while the directory fails is refused" $? "$(tail -3 "$T/tokend-nss.log")"
+	is "nss: ... and nobody is still let in (the old list kept)" \
+	    "$(sm "$C" demo frank@example.com "${NOBODY[@]}")" "OK found:frank@example.com"
+	is "nss: ... with no refusal" "$(($(tstat "$C" connections_refused) - r0))" 0
+	rm -f "$T/nss-down"
+	tt_stop_tokend
+else
+	ok "# SKIP PFXHTTP_NSSFAIL (the nssfail.so shim) is not built"
+fi
 
 tt_done
