@@ -135,7 +135,10 @@ escape_url_path(struct buf *out, const char *s, size_t n)
 	size_t	 i;
 	int	 r;
 
-	if (n == 0 || strspn(s, ".") < n)
+	/* s need not be NUL-terminated: no strspn */
+	for (i = 0; i < n && s[i] == '.'; i++)
+		;
+	if (n == 0 || i < n)
 		return (escape_url(out, s, n));
 	for (i = 0; i < n; i++)
 		if ((r = buf_puts(out, "%2E")) != PFX_OK)
