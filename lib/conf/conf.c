@@ -627,9 +627,10 @@ url_problem(const char *s)
 
 	if (s == NULL)
 		return ("is required");
-	if (strncmp(s, "http://", 7) == 0)
+	/* the scheme is case-insensitive (RFC 3986 3.1), as for libcurl */
+	if (strncasecmp(s, "http://", 7) == 0)
 		p = s + 7;
-	else if (strncmp(s, "https://", 8) == 0)
+	else if (strncasecmp(s, "https://", 8) == 0)
 		p = s + 8;
 	else
 		return ("must be an http:// or https:// URL");

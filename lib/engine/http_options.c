@@ -2,9 +2,8 @@
  * http_options.c - the libcurl options every pfxhttp request shares
  *
  * DESCRIPTION
- *	Kept apart from http.c and free of direct libcurl calls (the caller
- *	passes curl_easy_setopt), so that pfxhttp-tokend can apply the same
- *	options through a libcurl it loads only when it needs one.
+ *	Free of direct libcurl calls (the caller passes its setopt), so
+ *	that every handle, whoever makes it, gets the same options.
  *
  * SECURITY
  *	Only http and https; no redirects; the proxy is always set (to ""

@@ -92,9 +92,11 @@ static const struct {
 	    "    content_type = \"text/plain\";\n"
 	    "    payload = \"key={{ .Key }}\";\n"), 0, NULL },
 	{ "bad value_field", SM(TARGET "    value_field = \"a..b\";\n"), 4,
-	    "value_field" },
+	    "value_field: empty name in path" },
 	{ "target not http", SM("    target = \"ftp://x/\";\n"), 3,
 	    "http:// or https://" },
+	{ "target scheme in capitals (RFC 3986: case-insensitive)",
+	    SM("    target = \"HTTPS://127.0.0.1:9/map\";\n"), 0, NULL },
 	{ "target missing", SM("    method = \"GET\";\n"), 2,
 	    "target is required" },
 	{ "bad method", SM(TARGET "    method = \"PUT\";\n"), 4,
@@ -332,6 +334,7 @@ load_mode(size_t i, const char *text, mode_t mode, int flags, char *err,
 static void
 perms(const char *d)
 {
+	const struct conf_entry *e;
 	struct conf *c;
 	char	 err[1024], secret[256], text[1024], *path;
 	FILE	*f;
@@ -401,6 +404,24 @@ perms(const char *d)
 	conf_free(c);
 	unlink(path);
 	unlink(secret);
+
+	/* an inline client_secret: tokend keeps it, spawn drops it */
+	snprintf(text, sizeof(text), SM(TARGET
+	    "    backend_oidc_auth = { enabled = true; client_id = \"c\";"
+	    " client_secret = \"inl1ne\";"
+	    " configuration_uri = \"https://idp/.well-known/x\"; };\n"));
+	c = load_mode(82, text, 0600, CONF_SECRETS, err, sizeof(err), &path);
+	e = entry(c, KIND_SOCKETMAP, "demo");
+	ok(e != NULL && e->backend_oidc_auth.client_secret != NULL &&
+	    strcmp(e->backend_oidc_auth.client_secret, "inl1ne") == 0,
+	    "tokend (CONF_SECRETS) keeps an inline client_secret (%s)", err);
+	conf_free(c);
+	c = load_mode(82, text, 0600, 0, err, sizeof(err), &path);
+	e = entry(c, KIND_SOCKETMAP, "demo");
+	ok(e != NULL && e->backend_oidc_auth.client_secret == NULL,
+	    "spawn (no CONF_SECRETS) holds no client_secret (%s)", err);
+	conf_free(c);
+	unlink(path);
 }
 
 static void
