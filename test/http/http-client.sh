@@ -51,7 +51,7 @@ stat_json() {	# stat_json PORT SCHEME [CURL-OPTION] PYTHON-EXPR-ON-s
 		python3 -c "import json,sys; s=json.load(sys.stdin); print($4)"
 }
 
-echo "1..21"
+echo "1..23"
 
 conf verified "enabled = true; root_ca = \"$P/ca.crt\";" "$https" https
 is "HTTPS backend verified against the configured test CA" \
@@ -135,11 +135,20 @@ is "GET ?key= (postfix-rest-connector) with the decoded key re-encoded" \
 	"$(printf 'get a%%26b%%20c\n' | "$PFXHTTP_SPAWN" -c "$T/url.conf" tcp t)" \
 	"200 /echo?key=a%2526b%2520c"
 
+python3 "$PFXHTTP_SRCDIR/test/http/proxy.py" "$T/proxy.port" "$T/proxy.log" 2>"$T/proxy.err" &
+pids+=("$!")
+wait_for 100 test -s "$T/proxy.port"
 cat >"$T/proxy.conf" <<CONF
-server = { http_client = { proxy = "http://127.0.0.1:1"; timeout = "2s"; }; };
+server = { http_client = { proxy = "http://127.0.0.1:$(cat "$T/proxy.port")"; timeout = "2s"; }; };
 socket_maps = { m = { target = "http://127.0.0.1:$plain/map"; value_field = "data.result"; }; };
 CONF
-is "configured proxy is used (a dead proxy is a temporary error)" \
+is "configured proxy: the lookup is answered through it" \
+	"$(ns 'm alice@example.com' | "$PFXHTTP_SPAWN" -c "$T/proxy.conf" socketmap)" \
+	"26:OK found:alice@example.com,"
+is "... the proxy was asked for the backend's URL" \
+	"$(cat "$T/proxy.log" 2>/dev/null)" "POST http://127.0.0.1:$plain/map HTTP/1.1"
+sed -i "s|proxy = \"http://127.0.0.1:[0-9]*\"|proxy = \"http://127.0.0.1:1\"|" "$T/proxy.conf"
+is "a dead proxy is a temporary error (no way around it)" \
 	"$(ns 'm alice@example.com' | "$PFXHTTP_SPAWN" -c "$T/proxy.conf" socketmap)" \
 	"24:TEMP backend unavailable,"
 is "proxy variables in the environment are ignored" \
