@@ -132,9 +132,15 @@ for name in "${names[@]}"; do
 		sed -f "$sedf" "$tmp/$name.out" >"$tmp/$name.out.sed" &&
 			mv "$tmp/$name.out.sed" "$tmp/$name.out"
 	fi
-	# give the backend a moment to count a request still in flight
-	sleep 0.1
+	# a request the helper gave up on (a timeout) may reach the backend
+	# after it exited: read the count until it holds still (up to 2 s)
 	after=$(requests)
+	for _ in $(seq 40); do
+		sleep 0.05
+		n=$(requests)
+		[ "$n" = "$after" ] && break
+		after=$n
+	done
 
 	ref=$c.ref
 	[ -f "$ref" ] || ref=/dev/null
