@@ -16,7 +16,10 @@ struct serve_args {
 	int		 log_to_stderr;
 };
 
-/* serve - answer requests until EOF or idle timeout; exit status */
+/*
+ * serve - answer requests until EOF, idle timeout or a broken connection;
+ * the exit status, 0: the client's going is no error of the helper's
+ */
 int	 serve(const struct serve_args *);
 
 #endif

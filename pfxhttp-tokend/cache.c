@@ -10,9 +10,9 @@
  *	cache_prune drops the entries of names gone from the configuration),
  *	so at most MAX_SPACES names hold entries at a time.  Byte
  *	accounting counts what malloc really hands out.  Every entry
- *	expires after the TTL (Postfix scache: "a finite time to live"); the entry count and the
- *	byte total are hard limits enforced on insert by evicting the least
- *	recently used entries.
+ *	expires after the TTL (Postfix scache: "a finite time to live");
+ *	the entry count and the byte total are hard limits enforced on
+ *	insert by evicting the least recently used entries.
  *
  * SECURITY
  *	Keys are lookup keys or policy attributes, never secrets; they are

@@ -24,10 +24,10 @@ void	 oidc_free(struct oidc *);
 /* oidc_set_conf - bind clients to a (re)loaded configuration */
 void	 oidc_set_conf(struct oidc *, const struct conf *);
 /*
- * oidc_token - a token now (OIDC_TOKEN), or a fetch is under way and
- * (renew: the caller's backend refused the current token)
- * *oc will report through oidc_done (OIDC_WAIT), or none (OIDC_FAIL,
- * *why says why).
+ * oidc_token - a token now (OIDC_TOKEN); or a fetch is under way and *oc
+ * will report through oidc_done (OIDC_WAIT); or none (OIDC_FAIL, *why
+ * says why).  renew: the caller's backend refused the current token, so
+ * fetch a new one.
  */
 enum oidc_answer oidc_token(struct oidc *, const struct conf_oidc *,
 	    int renew, long long now, struct oidc_client **oc, const char **token,

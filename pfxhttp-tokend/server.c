@@ -97,7 +97,11 @@ struct conn {
 	int		 pending_sent;	/* PENDING went out for it */
 	long long	 asked_at;	/* ms: when the LOOKUP came */
 	long long	 pending_at;	/* ms: when PENDING is due */
-	int		 closing;	/* close once out is written */
+	enum {
+		CONN_OPEN,
+		CONN_CLOSE_WRITTEN,	/* close once out is written */
+		CONN_CLOSE_NOW		/* peer gone or broken: drop at once */
+	}		 closing;
 	int		 readable;	/* input may wait (edge-triggered) */
 	int		 out_watched;	/* EPOLLOUT is in its epoll events */
 	struct trace	*trace;		/* an EXPLAIN's, until its answer */
@@ -287,7 +291,7 @@ reply(struct conn *cn, const struct tok_msg *m)
 {
 	if (tokc_encode(&cn->out, m) != PFX_OK) {
 		log_warnx("reply too large; closing the connection");
-		cn->closing = 1;
+		cn->closing = CONN_CLOSE_WRITTEN;
 	}
 }
 
@@ -516,7 +520,7 @@ dispatch(struct server *s, struct conn *cn, const char *p, size_t n)
 	s->requests++;
 	if (tok_parse(p, n, &m) != PFX_OK) {
 		reply2(cn, "ERR", "malformed request");
-		cn->closing = 1;
+		cn->closing = CONN_CLOSE_WRITTEN;
 	} else if (tok_is(&m, 0, "LOOKUP"))
 		do_lookup(s, cn, &m, 0);
 	else if (tok_is(&m, 0, "EXPLAIN") && cn->uid != 0 &&
@@ -550,7 +554,7 @@ conn_read(struct server *s, struct conn *cn)
 
 	if ((n = recv(cn->fd, in, sizeof(in), 0)) <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			cn->closing = 2;	/* peer gone: drop at once */
+			cn->closing = CONN_CLOSE_NOW;
 		if (n == 0 || errno != EINTR)
 			cn->readable = 0;
 		return;
@@ -558,11 +562,11 @@ conn_read(struct server *s, struct conn *cn)
 	if ((size_t)n < sizeof(in))
 		cn->readable = 0;
 	cn->last_active = clock_ms();
-	while (off < (size_t)n && !cn->closing) {
+	while (off < (size_t)n && cn->closing == CONN_OPEN) {
 		if (ns_feed(&cn->in, in + off, (size_t)n - off, &used,
 		    &done) != PFX_OK || cn->in.toobig) {
 			reply2(cn, "ERR", "malformed frame");
-			cn->closing = 1;
+			cn->closing = CONN_CLOSE_WRITTEN;
 			break;
 		}
 		off += used;
@@ -574,7 +578,7 @@ conn_read(struct server *s, struct conn *cn)
 		ns_reset(&cn->in);
 		if (cn->waiting && off < (size_t)n) {
 			/* clients do not pipeline; refuse to buffer */
-			cn->closing = 1;
+			cn->closing = CONN_CLOSE_WRITTEN;
 			break;
 		}
 	}
@@ -596,7 +600,7 @@ watch_out(struct server *s, struct conn *cn, int on)
 	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, cn->fd, &ev) != 0) {
 		log_warnx("epoll_ctl: %s; closing a connection",
 		    strerror(errno));
-		cn->closing = 2;
+		cn->closing = CONN_CLOSE_NOW;
 		return;
 	}
 	cn->out_watched = on;
@@ -614,7 +618,7 @@ conn_write(struct server *s, struct conn *cn)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				cn->closing = 2;
+				cn->closing = CONN_CLOSE_NOW;
 			else
 				watch_out(s, cn, 1);
 			return;
@@ -876,7 +880,8 @@ reap(struct server *s)
 	while (i < s->nconns) {
 		struct conn *cn = s->conns[i];
 
-		if (cn->closing == 2 || (cn->closing == 1 && cn->out.len == 0))
+		if (cn->closing == CONN_CLOSE_NOW ||
+		    (cn->closing == CONN_CLOSE_WRITTEN && cn->out.len == 0))
 			conn_drop(s, i);
 		else
 			i++;
@@ -1058,9 +1063,9 @@ flush(struct server *s)
 
 	for (i = 0; i < s->nconns; i++) {
 		cn = s->conns[i];
-		if (cn->out.len > 0 && !cn->out_watched && cn->closing != 2)
+		if (cn->out.len > 0 && !cn->out_watched && cn->closing != CONN_CLOSE_NOW)
 			conn_write(s, cn);
-		if (cn->readable && !cn->waiting && !cn->closing)
+		if (cn->readable && !cn->waiting && cn->closing == CONN_OPEN)
 			more = 1;
 	}
 	return (more);
@@ -1249,10 +1254,11 @@ server_run(const char *conf_path, struct conf *c)
 		for (i = 0; i < s.nconns; i++) {
 			struct conn *cn = s.conns[i];
 
-			while (cn->readable && !cn->waiting && !cn->closing)
+			while (cn->readable && !cn->waiting &&
+			    cn->closing == CONN_OPEN)
 				conn_read(&s, cn);
 			if (cn->out.len > 0 && !cn->out_watched &&
-			    cn->closing != 2)
+			    cn->closing != CONN_CLOSE_NOW)
 				conn_write(&s, cn);
 		}
 		/* start the calls just added now, not after another wait */

@@ -38,7 +38,7 @@ struct tmpl *tmpl_compile(const char *, enum tmpl_ctx, tmpl_resolve_fn,
 	    void *, char *err, size_t errlen);
 void	 tmpl_free(struct tmpl *);
 int	 tmpl_has_vars(const struct tmpl *);
-/* tmpl_uses - call fn for every variable id the template references */
+/* tmpl_foreach_var - call fn for every variable id the template uses */
 void	 tmpl_foreach_var(const struct tmpl *, void (*fn)(int, void *),
 	    void *);
 int	 tmpl_render(const struct tmpl *, struct buf *, tmpl_value_fn, void *);
