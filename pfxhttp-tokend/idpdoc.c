@@ -139,3 +139,37 @@ idpdoc_client_auth(const struct conf_oidc *cfg, struct buf *form,
 	buf_free_secret(&secret);
 	return (r);
 }
+
+CURL *
+idpdoc_start(CURLM *multi, const struct conf *c, const struct idp_request *rq)
+{
+	int	 post = rq->form != NULL && rq->form->len > 0;
+	CURL	*h;
+
+	buf_free_secret(rq->body);
+	buf_init(rq->body, IDPDOC_BODY_MAX);
+	if ((h = http_easy_new(c, rq->body)) == NULL)
+		return (NULL);
+	if (http_header_add(rq->hdrs, "Accept: application/json") != PFX_OK ||
+	    (post && http_header_add(rq->hdrs, "Content-Type:"
+	    " application/x-www-form-urlencoded") != PFX_OK)) {
+		curl_easy_cleanup(h);
+		return (NULL);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(rq->timeout_ms > 0 ?
+	    rq->timeout_ms : 1));
+	curl_easy_setopt(h, CURLOPT_PRIVATE, rq->priv);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->http.user_agent != NULL ?
+	    c->http.user_agent : "pfxhttp-tokend/" PFXHTTP_VERSION);
+	if (post) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->form->data);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)rq->form->len);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *rq->hdrs);
+	if (curl_multi_add_handle(multi, h) != CURLM_OK) {
+		curl_easy_cleanup(h);
+		return (NULL);
+	}
+	return (h);
+}

@@ -6,12 +6,12 @@
 #ifndef PFX_IDPDOC_H
 #define PFX_IDPDOC_H
 
+#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "buf.h"
 #include "conf.h"
 
-struct curl_slist;
 
 /* idpdoc_object - the body as one JSON object (depth-limited), or NULL */
 struct json_object *idpdoc_object(const struct buf *);
@@ -39,5 +39,21 @@ int	 idpdoc_form_pair(struct buf *, const char *name, const char *v,
  */
 int	 idpdoc_client_auth(const struct conf_oidc *, struct buf *form,
 	    struct curl_slist **hdrs);
+
+#define IDPDOC_BODY_MAX	(1024 * 1024)	/* an IdP's answer, at most */
+
+/* one request to an IdP (discovery, JWKS, token, introspection) */
+struct idp_request {
+	const char	*url;
+	long long	 timeout_ms;
+	const struct buf *form;		/* NULL or empty: a GET */
+	struct buf	*body;		/* the answer, made empty here */
+	struct curl_slist **hdrs;	/* holds the caller's; more appended */
+	void		*priv;		/* CURLOPT_PRIVATE */
+};
+
+/* idpdoc_start - the request under way on multi, or NULL */
+CURL	*idpdoc_start(CURLM *, const struct conf *,
+	    const struct idp_request *);
 
 #endif

@@ -41,7 +41,6 @@
 
 #define DISCOVERY_TTL_MS	(3600 * 1000LL)
 #define BACKOFF_MAX_MS		60000LL
-#define BODY_MAX		(1024 * 1024)
 #define RENEW_MIN_AGE_MS	10000LL
 #define TOKEN_LIFE_MAX		86400LL		/* s; longer expires_in is cut */
 
@@ -217,35 +216,11 @@ client_fail(struct oidc_client *oc, long long now, const char *fmt, ...)
 static int
 client_transfer(struct oidc_client *oc, const char *url, int post)
 {
-	const struct conf *c = oc->o->conf;
+	struct idp_request rq = { url, oc->o->conf->http.timeout_ms,
+	    post ? &oc->form : NULL, &oc->body, &oc->hdrs, oc };
 
-	buf_init(&oc->body, BODY_MAX);
-	if ((oc->easy = http_easy_new(c, &oc->body)) == NULL)
-		return (PFX_EHTTP);
-	curl_easy_setopt(oc->easy, CURLOPT_URL, url);
-	curl_easy_setopt(oc->easy, CURLOPT_TIMEOUT_MS,
-	    (long)c->http.timeout_ms);
-	curl_easy_setopt(oc->easy, CURLOPT_PRIVATE, oc);
-	if (http_header_add(&oc->hdrs, "Accept: application/json") != PFX_OK)
-		return (PFX_EHTTP);
-	if (c->http.user_agent != NULL) {
-		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
-		    c->http.user_agent);
-	} else
-		curl_easy_setopt(oc->easy, CURLOPT_USERAGENT,
-		    "pfxhttp-tokend/" PFXHTTP_VERSION);
-	if (post) {
-		if (http_header_add(&oc->hdrs, "Content-Type:"
-		    " application/x-www-form-urlencoded") != PFX_OK)
-			return (PFX_EHTTP);
-		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDS, oc->form.data);
-		curl_easy_setopt(oc->easy, CURLOPT_POSTFIELDSIZE,
-		    (long)oc->form.len);
-	}
-	curl_easy_setopt(oc->easy, CURLOPT_HTTPHEADER, oc->hdrs);
-	if (curl_multi_add_handle(oc->o->multi, oc->easy) != CURLM_OK)
-		return (PFX_EHTTP);
-	return (PFX_OK);
+	oc->easy = idpdoc_start(oc->o->multi, oc->o->conf, &rq);
+	return (oc->easy != NULL ? PFX_OK : PFX_EHTTP);
 }
 
 /*

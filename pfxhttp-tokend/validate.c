@@ -65,7 +65,6 @@
 #include "validate.h"
 #include "xalloc.h"
 
-#define BODY_MAX		(1024 * 1024)
 /* RID - a request's id for a log line ("-" when it has none) */
 #define RID(req)		((req)->rid != NULL ? (req)->rid : "-")
 #define DISCOVERY_TTL_MS	(3600 * 1000LL)
@@ -178,7 +177,7 @@ xfer_init(struct xfer *x, enum xkind kind, void *owner)
 	x->tag = &xfer_tag;
 	x->kind = kind;
 	x->owner = owner;
-	buf_init(&x->body, BODY_MAX);
+	buf_init(&x->body, IDPDOC_BODY_MAX);
 	buf_init(&x->form, 64 * 1024);
 }
 
@@ -205,37 +204,11 @@ static int
 xfer_start(struct validator *v, struct xfer *x, const char *url,
     long long timeout_ms)
 {
-	const struct conf *c = v->conf;
+	struct idp_request rq = { url, timeout_ms, &x->form, &x->body,
+	    &x->hdrs, x };
 
-	buf_free_secret(&x->body);
-	buf_init(&x->body, BODY_MAX);
-	if ((x->h = http_easy_new(c, &x->body)) == NULL)
-		return (PFX_EHTTP);
-	curl_easy_setopt(x->h, CURLOPT_URL, url);
-	curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ?
-	    timeout_ms : 1));
-	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->h, CURLOPT_USERAGENT, c->http.user_agent != NULL ?
-	    c->http.user_agent : "pfxhttp-tokend/" PFXHTTP_VERSION);
-	if (http_header_add(&x->hdrs, "Accept: application/json") != PFX_OK ||
-	    (x->form.len > 0 && http_header_add(&x->hdrs, "Content-Type:"
-	    " application/x-www-form-urlencoded") != PFX_OK)) {
-		curl_easy_cleanup(x->h);
-		x->h = NULL;
-		return (PFX_EHTTP);
-	}
-	if (x->form.len > 0) {
-		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, x->form.data);
-		curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE,
-		    (long)x->form.len);
-	}
-	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
-	if (curl_multi_add_handle(v->multi, x->h) != CURLM_OK) {
-		curl_easy_cleanup(x->h);
-		x->h = NULL;
-		return (PFX_EHTTP);
-	}
-	return (PFX_OK);
+	x->h = idpdoc_start(v->multi, v->conf, &rq);
+	return (x->h != NULL ? PFX_OK : PFX_EHTTP);
 }
 
 /* xfer_class - what kind of backend error a finished transfer was */
@@ -269,7 +242,7 @@ counters(struct validator *v, const struct conf_entry *e)
 static struct json_object *
 body_json(const struct buf *b)
 {
-	return (b->len > BODY_MAX ? NULL : idpdoc_object(b));
+	return (b->len > IDPDOC_BODY_MAX ? NULL : idpdoc_object(b));
 }
 
 /* ---------------------------------------------------------------- checks */
