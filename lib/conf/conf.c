@@ -695,6 +695,14 @@ entry_error(struct loader *L, const struct conf_entry *e, const char *member,
 #define OIDC_ERR(fmt, ...) entry_error(L, e, group, -1, "%s: " fmt, group, \
 			    ##__VA_ARGS__)
 
+/* signing_alg values; each is in tokend's jws_algs (test-claims checks) */
+const char *const conf_signing_algs[] = {
+	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512", "EdDSA",
+};
+const size_t conf_nsigning_algs = sizeof(conf_signing_algs) /
+    sizeof(conf_signing_algs[0]);
+
 static int
 compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
     const char *group)
@@ -702,10 +710,6 @@ compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
 	static const char *const methods[] = {
 		"auto", "client_secret_basic", "client_secret_post",
 		"private_key_jwt", "none",
-	};
-	static const char *const algs[] = {
-		"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-		"ES256", "ES384", "ES512", "EdDSA",
 	};
 	const config_setting_t *s;
 	const char *why;
@@ -749,10 +753,10 @@ compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
 		return (OIDC_ERR("%s needs client_secret or"
 		    " client_secret_file", methods[o->method]));
 	if (o->signing_alg != NULL) {
-		for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-			if (strcmp(o->signing_alg, algs[i]) == 0)
+		for (i = 0; i < conf_nsigning_algs; i++)
+			if (strcmp(o->signing_alg, conf_signing_algs[i]) == 0)
 				break;
-		if (i == sizeof(algs) / sizeof(algs[0]))
+		if (i == conf_nsigning_algs)
 			return (OIDC_ERR("unsupported signing_alg \"%s\"",
 			    o->signing_alg));
 	}

@@ -222,6 +222,10 @@ struct conf {
 	size_t		 nentries;
 };
 
+/* the signing_alg values private_key_jwt accepts */
+extern const char *const conf_signing_algs[];
+extern const size_t conf_nsigning_algs;
+
 #define CONF_SECRETS	0x1	/* keep client secrets (tokend only) */
 
 /* conf_load - NULL with "FILE:LINE: reason" in err when refused */

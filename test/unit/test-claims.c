@@ -12,8 +12,10 @@
 
 #include "base64.h"
 #include "claims.h"
+#include "conf.h"
 #include "err.h"
 #include "jwks.h"
+#include "jwsalg.h"
 #include "t.h"
 
 #define NOW	1700000000LL
@@ -583,9 +585,24 @@ test_verify(void)
 	buf_free(&one);
 }
 
+/* every signing_alg the configuration accepts, tokend can sign with */
+static void
+test_conf_algs(void)
+{
+	const struct jws_alg *a;
+	size_t	 i;
+
+	for (i = 0; i < conf_nsigning_algs; i++) {
+		a = jws_alg_by_name(conf_signing_algs[i]);
+		ok(a != NULL && !a->verify_only, "signing_alg %s is in"
+		    " jws_algs", conf_signing_algs[i]);
+	}
+}
+
 int
 main(void)
 {
+	test_conf_algs();
 	test_claims();
 	test_header();
 	test_parse();
