@@ -86,11 +86,8 @@ oidc_new(CURLM *multi)
 static void
 client_wipe_token(struct oidc_client *oc)
 {
-	if (oc->token != NULL) {
-		explicit_bzero(oc->token, strlen(oc->token));
-		free(oc->token);
-		oc->token = NULL;
-	}
+	free_secret(oc->token);
+	oc->token = NULL;
 }
 
 static void

@@ -96,6 +96,8 @@ const struct kind *kind_by_word(const char *);
 int	 kind_index(const struct kind *);
 
 /* helpers the descriptors share */
+/* the default payload of a kind that looks up a name and a key */
+#define KIND_KEY_PAYLOAD "{\"name\":\"{{ .Name }}\",\"key\":\"{{ .Key }}\"}"
 int	 kind_key_query(struct buf *, const struct pfx_req *);
 int	 kind_key_cache_key(const struct conf_entry *, const struct pfx_req *,
 	    struct buf *);
