@@ -652,6 +652,18 @@ url_problem(const char *s)
  * the defaults' line; idx >= 0 names one element of a list that adds up
  * (custom_headers: the defaults' elements come first).
  */
+/* entry_member - the entry's own setting, else its section's defaults' */
+
+static const config_setting_t *
+entry_member(const struct loader *L, const char *name)
+{
+	const config_setting_t *s = config_setting_get_member(L->ent, name);
+
+	if (s == NULL && L->defs != NULL)
+		s = config_setting_get_member(L->defs, name);
+	return (s);
+}
+
 __attribute__((format(printf, 5, 6)))
 static int
 entry_error(struct loader *L, const struct conf_entry *e, const char *member,
@@ -718,9 +730,7 @@ compile_oidc(struct loader *L, struct conf_entry *e, struct conf_oidc *o,
 
 	if (!o->enabled)
 		return (PFX_OK);
-	s = config_setting_get_member(L->ent, group);
-	if (s == NULL && L->defs != NULL)
-		s = config_setting_get_member(L->defs, group);
+	s = entry_member(L, group);
 	if (s == NULL)
 		s = L->ent;
 	if ((why = url_problem(o->configuration_uri)) != NULL ||
@@ -1367,9 +1377,7 @@ compile_check(struct loader *L, struct conf_entry *e)
 		    "command_mode" : "max_processes", -1, "%s needs command"
 		    " (a local program)", e->command_mode != NULL ?
 		    "command_mode" : "max_processes"));
-	if ((cs = config_setting_get_member(L->ent, "command")) == NULL &&
-	    L->defs != NULL)
-		cs = config_setting_get_member(L->defs, "command");
+	cs = entry_member(L, "command");
 	if (cs != NULL && config_setting_type(cs) == CONFIG_TYPE_STRING)
 		return (entry_error(L, e, "command", -1, "command must be a"
 		    " list [ \"/path/to/program\", \"arg\", ... ]: a check"
