@@ -102,7 +102,7 @@ client_abort(struct oidc_client *oc)
 	http_slist_free_secret(oc->hdrs, curl_slist_free_all);
 	oc->hdrs = NULL;
 	buf_free_secret(&oc->form);
-	buf_free(&oc->body);
+	buf_free_secret(&oc->body);	/* a token response */
 	oc->state = O_IDLE;
 }
 

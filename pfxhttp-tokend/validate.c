@@ -198,8 +198,10 @@ xfer_end(struct validator *v, struct xfer *x)
 	buf_free_secret(&x->body);
 }
 
-/* xfer_start - GET (no form) or POST the form; PFX_OK when under way */
-
+/*
+ * xfer_start - GET (no form) or POST the form; PFX_OK when under way,
+ * else what x held (headers with a credential, the form) is wiped
+ */
 static int
 xfer_start(struct validator *v, struct xfer *x, const char *url,
     long long timeout_ms)
@@ -207,8 +209,10 @@ xfer_start(struct validator *v, struct xfer *x, const char *url,
 	struct idp_request rq = { url, timeout_ms, &x->form, &x->body,
 	    &x->hdrs, x };
 
-	x->h = idpdoc_start(v->multi, v->conf, &rq);
-	return (x->h != NULL ? PFX_OK : PFX_EHTTP);
+	if ((x->h = idpdoc_start(v->multi, v->conf, &rq)) != NULL)
+		return (PFX_OK);
+	xfer_end(v, x);
+	return (PFX_EHTTP);
 }
 
 /* xfer_class - what kind of backend error a finished transfer was */

@@ -133,10 +133,12 @@ for name in "${names[@]}"; do
 			mv "$tmp/$name.out.sed" "$tmp/$name.out"
 	fi
 	# a request the helper gave up on (a timeout) may reach the backend
-	# after it exited: read the count until it holds still (up to 2 s)
+	# after it exited: read the count until it holds still for 0.1 s
+	# (up to 4 s)
+	sleep 0.1
 	after=$(requests)
 	for _ in $(seq 40); do
-		sleep 0.05
+		sleep 0.1
 		n=$(requests)
 		[ "$n" = "$after" ] && break
 		after=$n

@@ -2,7 +2,8 @@
 """proxy.py - a forward HTTP proxy for http-client.sh: it logs each
 request line it is sent (absolute-form, "POST http://HOST:PORT/path
 HTTP/1.1") to LOG, forwards the request to that origin and relays the
-answer.  One request per connection (it answers "Connection: close").
+answer.  One request per connection: the request it forwards says
+"Connection: close", and the answer runs to the close.
 
 usage: proxy.py PORTFILE LOG
 """

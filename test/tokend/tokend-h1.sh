@@ -115,7 +115,8 @@ for i in 1 2 3 4; do
 	qpids+=("$!")
 	sleep 0.1
 done
-wait_for 50 test "$(conns)" -gt "$c0"
+more_conns() { [ "$(conns)" -gt "$1" ]; }
+wait_for 50 more_conns "$c0"
 sleep 0.3	# the other three are in the queue by now
 is "queue: one connection while four lookups wait" "$(( $(conns) - c0 ))" 1
 kill -HUP "$TOKEND_PID"
