@@ -135,6 +135,14 @@ pf_start() {
 	local st
 	timeout 60 postfix -c "$CONF_DIR" start >"$T/postfix-start.log" 2>&1
 	st=$?
+	# a port from free_ports may be bound for a moment by another test's
+	# free_ports (the suites run in parallel): once more, a second later
+	if [ "$st" -ne 0 ] && ! postfix -c "$CONF_DIR" status >/dev/null 2>&1; then
+		echo "# postfix start failed; trying once more" >>"$T/postfix-start.log"
+		sleep 1
+		timeout 60 postfix -c "$CONF_DIR" start >>"$T/postfix-start.log" 2>&1
+		st=$?
+	fi
 	if [ "$st" -eq 0 ]; then
 		POSTFIX_UP=1
 	elif command -v script >/dev/null; then
