@@ -28,11 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base64.h"
 #include "err.h"
-#include "escape.h"
 #include "http.h"
-#include "io.h"
 #include "jwt.h"
 #include "log.h"
 #include "idpdoc.h"

@@ -48,14 +48,11 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "base64.h"
 #include "cache.h"
 #include "claims.h"
 #include "clock.h"
 #include "err.h"
-#include "escape.h"
 #include "http.h"
-#include "io.h"
 #include "jwks.h"
 #include "log.h"
 #include "rid.h"
